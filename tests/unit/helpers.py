@@ -1,0 +1,64 @@
+"""Small builders shared by the unit tests: CSV files and store snapshots."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pandas as pd
+
+from tracker.exporting import canonical_frames
+
+FAMILY_HEADER = [
+    "family_ref",
+    "area",
+    "tier_of_need",
+    "key_worker",
+    "referral_source",
+    "referral_date",
+]
+SCORE_HEADER = ["family_ref", "instrument", "occasion", "assessed_on", "rater", "domain", "score"]
+
+
+def write_csv(path: Path, header: list[str], rows: list[list]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def families_file(folder: Path, rows: list[list] | None = None) -> Path:
+    rows = (
+        rows
+        if rows is not None
+        else [
+            ["F1", "Northfield", "tier 2", "Ann Worker", "School", "2025-01-06"],
+            ["F2", "Riverside", "tier 3", "Bob Worker", "GP", "2025-01-10"],
+        ]
+    )
+    return write_csv(folder / "families.csv", FAMILY_HEADER, rows)
+
+
+def scores_file(folder: Path, rows: list[list] | None = None, name: str = "scores.csv") -> Path:
+    rows = (
+        rows
+        if rows is not None
+        else [
+            ["F1", "taf-dtt", "B", "2025-02-01", "worker", "housing", "4"],
+            ["F1", "taf-dtt", "B", "2025-02-01", "worker", "general_health", "3"],
+            ["F1", "taf-dtt", "R1", "2025-03-01", "worker", "housing", "2"],
+            ["F1", "taf-dtt", "R1", "2025-03-01", "worker", "general_health", "NA"],
+            ["F2", "family-outcomes-10", "baseline", "2025-02-03", "joint", "wellbeing", "3"],
+        ]
+    )
+    return write_csv(folder / name, SCORE_HEADER, rows)
+
+
+def snapshot(engine) -> dict[str, list]:
+    """Everything stored, as plain rows, to compare before and after."""
+    with engine.connect() as connection:
+        return {
+            name: frame.map(lambda value: None if pd.isna(value) else str(value)).values.tolist()
+            for name, frame in canonical_frames(connection).items()
+        }

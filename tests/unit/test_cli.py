@@ -1,0 +1,217 @@
+"""The command line contracts: init, import, cohort --json, export, generate."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.unit.helpers import SCORE_HEADER, families_file, scores_file, snapshot, write_csv
+from tracker import migrate
+from tracker.cli import main
+from tracker.db import make_engine
+
+ROOT = Path(__file__).resolve().parents[2]
+COHORT_KEYS = {"instrument", "families", "with_review", "awaiting_review", "overall", "domains"}
+OVERALL_KEYS = {
+    "n",
+    "mean_baseline",
+    "mean_latest",
+    "mean_change",
+    "improved",
+    "same",
+    "worse",
+    "effect_size_dz",
+    "reliable_improvement",
+    "reliable_deterioration",
+    "no_reliable_change",
+}
+DOMAIN_KEYS = {
+    "domain",
+    "n",
+    "mean_baseline",
+    "mean_latest",
+    "mean_change",
+    "improved",
+    "same",
+    "worse",
+    "pct_improved",
+    "wilcoxon_p",
+}
+
+
+@pytest.fixture
+def sample_db(database_url, capsys):
+    assert main(["init", "--sample"]) == 0
+    capsys.readouterr()
+    return make_engine(database_url)
+
+
+def run_json(capsys, argv: list[str]) -> dict:
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1, "exactly one JSON object on one line"
+    return json.loads(out)
+
+
+def test_init_migrates_to_head_and_loads_the_sample_once(database_url, capsys):
+    assert main(["init", "--sample"]) == 0
+    first = capsys.readouterr().out
+    assert "Imported families: 120 new" in first
+    engine = make_engine(database_url)
+    assert migrate.current_revision(engine) == migrate.head_revision()
+    before = snapshot(engine)
+    assert main(["init", "--sample"]) == 0
+    assert "already has families" in capsys.readouterr().out
+    assert snapshot(engine) == before
+
+
+def test_cohort_json_has_the_contract_keys(sample_db, capsys):
+    figures = run_json(capsys, ["cohort", "--instrument", "taf-dtt", "--json"])
+    assert set(figures) >= COHORT_KEYS
+    assert set(figures["overall"]) >= OVERALL_KEYS
+    assert len(figures["domains"]) == 22
+    assert all(set(row) >= DOMAIN_KEYS for row in figures["domains"])
+    assert figures["families"] == figures["with_review"] + figures["awaiting_review"]
+    assert figures["overall"]["n"] <= figures["with_review"]
+
+
+def test_cohort_filters_narrow_the_cohort(sample_db, capsys):
+    everyone = run_json(capsys, ["cohort", "--instrument", "taf-dtt", "--json", "--min-group", "0"])
+    north = run_json(
+        capsys,
+        ["cohort", "--instrument", "taf-dtt", "--json", "--min-group", "0", "--area", "Northfield"],
+    )
+    assert 0 < north["families"] < everyone["families"]
+    family_view = run_json(
+        capsys,
+        ["cohort", "--instrument", "taf-dtt", "--json", "--min-group", "0", "--rater", "family"],
+    )
+    assert family_view["families"] < everyone["families"]
+    window = run_json(
+        capsys,
+        ["cohort", "--instrument", "taf-dtt", "--json", "--min-group", "0", "--from", "2099-01-01"],
+    )
+    assert window["families"] == 0
+
+
+def test_cohort_suppresses_small_groups(sample_db, capsys):
+    figures = run_json(
+        capsys, ["cohort", "--instrument", "taf-dtt", "--json", "--min-group", "100000"]
+    )
+    assert figures["families"] is None
+    assert all(value is None for value in figures["overall"].values())
+    assert all(row["n"] is None and row["mean_change"] is None for row in figures["domains"])
+
+
+def test_cohort_text_output_and_unknown_instrument(sample_db, capsys):
+    assert main(["cohort", "--instrument", "family-outcomes-10"]) == 0
+    assert "Reliable change" in capsys.readouterr().out
+    assert main(["cohort", "--instrument", "nope", "--json"]) == 2
+    assert "unknown instrument 'nope'" in capsys.readouterr().err
+
+
+def test_import_reports_problems_and_exits_non_zero(engine, tmp_path, capsys):
+    families_file(tmp_path)
+    bad = write_csv(
+        tmp_path / "scores.csv",
+        SCORE_HEADER,
+        [["F1", "taf-dtt", "B", "2025-02-01", "worker", "housing", "x"]],
+    )
+    assert main(["import", str(tmp_path / "families.csv"), str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "scores.csv:2: score: 'x' is not a number" in err
+    assert "Nothing was written" in err
+    assert snapshot(engine)["families"] == []
+
+
+def test_import_then_reimport_says_nothing_changed(engine, tmp_path, capsys):
+    files = [str(families_file(tmp_path)), str(scores_file(tmp_path))]
+    assert main(["import", *files]) == 0
+    assert "Imported scores: 5 new" in capsys.readouterr().out
+    assert main(["import", *files]) == 0
+    assert "Nothing changed" in capsys.readouterr().out
+
+
+def test_import_dry_run_and_replace_flags(engine, tmp_path, capsys):
+    files = [str(families_file(tmp_path)), str(scores_file(tmp_path))]
+    assert main(["import", "--dry-run", *files]) == 0
+    assert "Dry run: nothing was written." in capsys.readouterr().out
+    assert snapshot(engine)["scores"] == []
+    assert main(["import", *files]) == 0
+    change = write_csv(
+        tmp_path / "change.csv",
+        SCORE_HEADER,
+        [["F1", "taf-dtt", "R1", "2025-03-01", "worker", "housing", "1"]],
+    )
+    assert main(["import", str(change)]) == 1
+    assert "use replace to overwrite" in capsys.readouterr().err
+    assert main(["import", "--replace", str(change)]) == 0
+    assert "1 replaced" in capsys.readouterr().out
+
+
+def test_import_of_a_missing_file_is_a_usage_error(engine, tmp_path, capsys):
+    assert main(["import", str(tmp_path / "nope.csv")]) == 2
+    assert "No such file" in capsys.readouterr().err
+
+
+def test_export_round_trips_exactly(sample_db, tmp_path, monkeypatch, capsys):
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert main(["export", "--out", str(first)]) == 0
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'copy.db'}")
+    assert main(["init"]) == 0
+    assert main(["import", *map(str, sorted(first.glob("*.csv")))]) == 0
+    assert main(["export", "--out", str(second)]) == 0
+    capsys.readouterr()
+    names = sorted(path.name for path in first.glob("*.csv"))
+    assert names == sorted(path.name for path in second.glob("*.csv"))
+    assert len(names) == 7
+    for name in names:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+    assert snapshot(make_engine()) == snapshot(sample_db)
+
+
+def test_generate_writes_importable_files(tmp_path, capsys):
+    out = tmp_path / "gen"
+    assert (
+        main(
+            [
+                "generate",
+                "--families",
+                "30",
+                "--seed",
+                "7",
+                "--as-of",
+                "2026-01-31",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    assert sorted(p.name for p in out.glob("*.csv")) == sorted(
+        [
+            "key_workers.csv",
+            "families.csv",
+            "scores.csv",
+            "goals.csv",
+            "activities.csv",
+            "referrals_on.csv",
+            "feedback.csv",
+        ]
+    )
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize(
+    "command", [[sys.executable, "-m", "tracker"], [str(Path(sys.executable).parent / "tracker")]]
+)
+def test_module_and_console_script_both_run(command, database_url):
+    result = subprocess.run(
+        [*command, "cohort", "--help"], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "--instrument" in result.stdout

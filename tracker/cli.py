@@ -1,0 +1,265 @@
+"""The ``tracker`` command line: set up, import, report and export without a browser."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from tracker import migrate
+from tracker.cohort import CohortFilter, cohort_figures
+from tracker.db import make_engine, read_session
+from tracker.exporting import export_canonical, write_canonical_csvs
+from tracker.importing import ImportReport, import_files
+from tracker.instrument import InstrumentError, get_instrument
+from tracker.models import Family
+from tracker.sample import SampleSpec, generate, sample_end_date
+from tracker.settings import get_settings
+from tracker.vocabulary import DEFAULT_RATERS, RATERS
+
+RATER_VIEWS = {
+    "worker+joint": DEFAULT_RATERS,
+    **{rater: (rater,) for rater in RATERS},
+}
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (use YYYY-MM-DD)") from error
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be zero or more")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tracker",
+        description="Distance Travelled: outcomes tracker for family-support services.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    init = commands.add_parser("init", help="create or upgrade the database schema")
+    init.add_argument(
+        "--sample",
+        action="store_true",
+        help="load the synthetic sample cohort if the database has no families yet",
+    )
+
+    load = commands.add_parser("import", help="import canonical CSV files, all or nothing")
+    load.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    load.add_argument(
+        "--replace",
+        action="store_true",
+        help="allow the files to overwrite stored values that differ",
+    )
+    load.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
+
+    cohort = commands.add_parser("cohort", help="distance travelled across a cohort")
+    cohort.add_argument("--instrument", required=True, metavar="KEY")
+    cohort.add_argument("--area")
+    cohort.add_argument("--tier", help='tier of need, e.g. "tier 2-3"')
+    cohort.add_argument("--key-worker")
+    cohort.add_argument(
+        "--rater",
+        choices=list(RATER_VIEWS),
+        default="worker+joint",
+        help="whose ratings to use (default: worker and joint)",
+    )
+    cohort.add_argument(
+        "--from",
+        dest="baseline_from",
+        type=_iso_date,
+        metavar="DATE",
+        help="baselines on or after this date",
+    )
+    cohort.add_argument(
+        "--to",
+        dest="baseline_to",
+        type=_iso_date,
+        metavar="DATE",
+        help="baselines on or before this date",
+    )
+    cohort.add_argument(
+        "--min-group",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="suppress groups smaller than N families (default from settings)",
+    )
+    cohort.add_argument("--json", action="store_true", help="print one JSON object")
+
+    export = commands.add_parser("export", help="write the canonical CSV files")
+    export.add_argument("--out", required=True, type=Path, metavar="DIR")
+
+    gen = commands.add_parser("generate", help="write a synthetic cohort as canonical CSVs")
+    gen.add_argument("--families", type=_positive_int, default=120, metavar="N")
+    gen.add_argument("--seed", type=int, default=1)
+    gen.add_argument(
+        "--as-of",
+        type=_iso_date,
+        default=None,
+        metavar="DATE",
+        help="the last date in the data (default: yesterday)",
+    )
+    gen.add_argument("--out", required=True, type=Path, metavar="DIR")
+    return parser
+
+
+def _print_report(report: ImportReport) -> None:
+    for problem in report.problems:
+        print(problem, file=sys.stderr)
+    if not report.ok:
+        print(
+            f"Import refused: {len(report.errors)} problem(s). Nothing was written.",
+            file=sys.stderr,
+        )
+        return
+    verb = "Would import" if report.dry_run else "Imported"
+    for kind, counts in report.counts.items():
+        print(
+            f"{verb} {kind}: {counts.get('new', 0)} new, {counts.get('unchanged', 0)} unchanged, "
+            f"{counts.get('replaced', 0)} replaced"
+        )
+    if not report.changed_anything:
+        print("Nothing changed: every row is already stored.")
+    elif report.dry_run:
+        print("Dry run: nothing was written.")
+
+
+def command_init(args) -> int:
+    engine = make_engine()
+    migrate.upgrade(engine)
+    print(f"Database is at schema revision {migrate.current_revision(engine)}.")
+    if not args.sample:
+        return EXIT_OK
+    with read_session(engine) as session:
+        has_families = session.execute(sa.select(sa.func.count(Family.id))).scalar_one() > 0
+    if has_families:
+        print("Sample data not loaded: the database already has families.")
+        return EXIT_OK
+    spec = SampleSpec(as_of=sample_end_date(date.today()))
+    with tempfile.TemporaryDirectory() as folder:
+        paths = write_canonical_csvs(generate(spec), Path(folder))
+        report = import_files(engine, paths)
+    _print_report(report)
+    return EXIT_OK if report.ok else EXIT_INVALID
+
+
+def command_import(args) -> int:
+    missing = [str(path) for path in args.files if not path.is_file()]
+    if missing:
+        print(f"No such file: {', '.join(missing)}", file=sys.stderr)
+        return EXIT_USAGE
+    report = import_files(make_engine(), args.files, replace=args.replace, dry_run=args.dry_run)
+    _print_report(report)
+    return EXIT_OK if report.ok else EXIT_INVALID
+
+
+def _format_number(value, digits: int = 2) -> str:
+    if value is None:
+        return "*"
+    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+
+
+def command_cohort(args) -> int:
+    instrument = get_instrument(args.instrument)
+    cohort_filter = CohortFilter(
+        instrument=instrument.key,
+        area=args.area,
+        tier_of_need=args.tier,
+        key_worker=args.key_worker,
+        raters=RATER_VIEWS[args.rater],
+        baseline_from=args.baseline_from,
+        baseline_to=args.baseline_to,
+    )
+    min_group = get_settings().min_group if args.min_group is None else args.min_group
+    engine = make_engine()
+    with engine.connect() as connection:
+        figures = cohort_figures(connection, cohort_filter, instrument, min_group=min_group)
+    if args.json:
+        print(json.dumps(figures))
+        return EXIT_OK
+    overall = figures["overall"]
+    print(f"{instrument.name} ({instrument.key}), ratings: {args.rater}")
+    print(
+        f"Families with a baseline: {_format_number(figures['families'])}; "
+        f"with a review: {_format_number(figures['with_review'])}; "
+        f"awaiting review (not in the change figures): "
+        f"{_format_number(figures['awaiting_review'])}"
+    )
+    print(
+        f"Overall: n={_format_number(overall['n'])}, "
+        f"mean change {_format_number(overall['mean_change'])} (positive is better), "
+        f"improved {_format_number(overall['improved'])}, "
+        f"worse {_format_number(overall['worse'])}, d_z {_format_number(overall['effect_size_dz'])}"
+    )
+    print(
+        f"Reliable change: improved {_format_number(overall['reliable_improvement'])}, "
+        f"no change {_format_number(overall['no_reliable_change'])}, "
+        f"deteriorated {_format_number(overall['reliable_deterioration'])}"
+    )
+    print(
+        f"{'domain':45} {'n':>5} {'baseline':>9} {'latest':>9} {'change':>8} {'%impr':>6} {'p':>7}"
+    )
+    for row in figures["domains"]:
+        print(
+            f"{row['domain']:45} {_format_number(row['n']):>5} "
+            f"{_format_number(row['mean_baseline']):>9} {_format_number(row['mean_latest']):>9} "
+            f"{_format_number(row['mean_change']):>8} {_format_number(row['pct_improved'], 0):>6} "
+            f"{_format_number(row['wilcoxon_p'], 3):>7}"
+        )
+    print(f"* suppressed: fewer than {min_group} families.")
+    return EXIT_OK
+
+
+def command_export(args) -> int:
+    with make_engine().connect() as connection:
+        written = export_canonical(connection, args.out)
+    for path in written:
+        print(path)
+    return EXIT_OK
+
+
+def command_generate(args) -> int:
+    spec = SampleSpec(
+        families=args.families,
+        seed=args.seed,
+        as_of=args.as_of or sample_end_date(date.today()),
+    )
+    for path in write_canonical_csvs(generate(spec), args.out):
+        print(path)
+    return EXIT_OK
+
+
+COMMANDS = {
+    "init": command_init,
+    "import": command_import,
+    "cohort": command_cohort,
+    "export": command_export,
+    "generate": command_generate,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except InstrumentError as error:
+        print(f"tracker: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except sa.exc.OperationalError as error:
+        print(f"tracker: the database cannot be used: {error.orig}", file=sys.stderr)
+        return EXIT_INVALID

@@ -1,0 +1,80 @@
+"""The database engine, chosen by ``DATABASE_URL``.
+
+SQLite is the embedded default. It is tuned on every new connection: WAL so
+readers never block the writer, enforced foreign keys, and a busy timeout so
+concurrent writers queue instead of failing with "database is locked".
+Write transactions can ask for ``BEGIN IMMEDIATE`` so they take the write lock
+up front, which is what lets the busy timeout work for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlmodel import Session
+
+from tracker.settings import get_settings
+
+_IMMEDIATE = "tracker_begin_immediate"
+
+
+def make_engine(database_url: str | None = None) -> Engine:
+    settings = get_settings()
+    url = make_url(database_url or settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False})
+        _tune_sqlite(engine, settings.sqlite_busy_timeout_ms)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def _tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Hand transaction control to SQLAlchemy's "begin" hook below.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        immediate = connection.get_execution_options().get(_IMMEDIATE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+@contextmanager
+def write_session(engine: Engine) -> Iterator[Session]:
+    """A session for one atomic write: committed on success, rolled back on any error.
+
+    Objects stay readable after the commit, so a page can show what it saved.
+    """
+    bind = engine.execution_options(**{_IMMEDIATE: True})
+    with Session(bind, expire_on_commit=False) as session, session.begin():
+        yield session
+
+
+@contextmanager
+def begin_write(engine: Engine) -> Iterator[Connection]:
+    """A Core connection in one atomic write transaction (for bulk work)."""
+    with engine.execution_options(**{_IMMEDIATE: True}).begin() as connection:
+        yield connection
+
+
+@contextmanager
+def read_session(engine: Engine) -> Iterator[Session]:
+    with Session(engine) as session:
+        yield session

@@ -1,0 +1,166 @@
+"""Writing the canonical CSV files: the same layout the importer reads.
+
+The files are sorted and formatted the same way every time, so an export of
+a database rebuilt from an export is byte-for-byte identical.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from tracker.models import (
+    Assessment,
+    Family,
+    Feedback,
+    KeyWorker,
+    PlanGoal,
+    ReferralOn,
+    Score,
+    ServiceActivity,
+)
+
+
+def _yes_no(value) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    return "yes" if value else "no"
+
+
+def _number(value) -> str:
+    if value is None or pd.isna(value):
+        return "NA"
+    return f"{float(value):g}"
+
+
+def _query(connection: Connection, columns: dict, *, joins=(), order=()) -> pd.DataFrame:
+    statement = sa.select(*columns.values())
+    for table, condition, outer in joins:
+        statement = statement.join(table, condition, isouter=outer)
+    statement = statement.order_by(*order)
+    return pd.DataFrame(connection.execute(statement).all(), columns=list(columns))
+
+
+def canonical_frames(connection: Connection) -> dict[str, pd.DataFrame]:
+    """Every canonical file's rows, by file stem."""
+    frames = {
+        "key_workers": _query(
+            connection,
+            {
+                "name": KeyWorker.name,
+                "background": KeyWorker.background,
+                "dedicated": KeyWorker.dedicated,
+            },
+            order=(KeyWorker.name,),
+        ),
+        "families": _query(
+            connection,
+            {
+                "family_ref": Family.family_ref,
+                "area": Family.area,
+                "tier_of_need": Family.tier_of_need,
+                "key_worker": KeyWorker.name,
+                "referral_source": Family.referral_source,
+                "referral_date": Family.referral_date,
+                "closed_on": Family.closed_on,
+                "closure_reason": Family.closure_reason,
+                "age_group": Family.age_group,
+                "child_disability": Family.child_disability,
+                "presenting_issues": Family.presenting_issues,
+            },
+            joins=[(KeyWorker, KeyWorker.id == Family.key_worker_id, True)],
+            order=(Family.family_ref,),
+        ),
+        "scores": _query(
+            connection,
+            {
+                "family_ref": Family.family_ref,
+                "instrument": Assessment.instrument,
+                "occasion": Assessment.occasion,
+                "assessed_on": Assessment.assessed_on,
+                "rater": Assessment.rater,
+                "domain": Score.domain,
+                "score": Score.value,
+                "note": Score.note,
+            },
+            joins=[
+                (Assessment, Assessment.id == Score.assessment_id, False),
+                (Family, Family.id == Assessment.family_id, False),
+            ],
+            order=(
+                Family.family_ref,
+                Assessment.instrument,
+                Assessment.assessed_on,
+                Assessment.rater,
+                Score.domain,
+            ),
+        ),
+        "goals": _query(
+            connection,
+            {
+                "family_ref": Family.family_ref,
+                "goal": PlanGoal.text,
+                "domain": PlanGoal.domain,
+                "status": PlanGoal.status,
+                "set_on": PlanGoal.set_on,
+                "status_on": PlanGoal.status_on,
+            },
+            joins=[(Family, Family.id == PlanGoal.family_id, False)],
+            order=(Family.family_ref, PlanGoal.set_on, PlanGoal.text),
+        ),
+        "activities": _query(
+            connection,
+            {
+                "family_ref": Family.family_ref,
+                "activity_on": ServiceActivity.activity_on,
+                "hours": ServiceActivity.hours,
+                "kind": ServiceActivity.kind,
+            },
+            joins=[(Family, Family.id == ServiceActivity.family_id, False)],
+            order=(Family.family_ref, ServiceActivity.activity_on, ServiceActivity.kind),
+        ),
+        "referrals_on": _query(
+            connection,
+            {
+                "family_ref": Family.family_ref,
+                "service": ReferralOn.service,
+                "referred_on": ReferralOn.referred_on,
+            },
+            joins=[(Family, Family.id == ReferralOn.family_id, False)],
+            order=(Family.family_ref, ReferralOn.referred_on, ReferralOn.service),
+        ),
+        "feedback": _query(
+            connection,
+            {
+                "family_ref": Family.family_ref,
+                "given_on": Feedback.given_on,
+                "satisfaction": Feedback.satisfaction,
+                "comment": Feedback.comment,
+            },
+            joins=[(Family, Family.id == Feedback.family_id, False)],
+            order=(Family.family_ref, Feedback.given_on),
+        ),
+    }
+    frames["key_workers"]["dedicated"] = frames["key_workers"]["dedicated"].map(_yes_no)
+    frames["families"]["child_disability"] = frames["families"]["child_disability"].map(_yes_no)
+    frames["scores"]["score"] = frames["scores"]["score"].map(_number)
+    frames["activities"]["hours"] = frames["activities"]["hours"].map(_number)
+    return frames
+
+
+def write_canonical_csvs(frames: dict[str, pd.DataFrame], directory: Path) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for stem, frame in frames.items():
+        path = directory / f"{stem}.csv"
+        frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def export_canonical(connection: Connection, directory: Path) -> list[Path]:
+    """Write every canonical CSV file of the store into ``directory``."""
+    return write_canonical_csvs(canonical_frames(connection), directory)

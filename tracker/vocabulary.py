@@ -1,0 +1,81 @@
+"""The controlled vocabularies of the service, in one place.
+
+Stored values are the keys; the labels are what people read. Keeping them
+together means the importer, the database constraints and the pages agree.
+"""
+
+from __future__ import annotations
+
+OCCASIONS = ("baseline", "review", "closure", "follow-up")
+
+# Paper forms write B, R1, R2 ...; spreadsheets often spell the word out.
+OCCASION_ALIASES = {
+    "b": "baseline",
+    "baseline": "baseline",
+    "r": "review",
+    "review": "review",
+    "c": "closure",
+    "closure": "closure",
+    "close": "closure",
+    "f": "follow-up",
+    "fu": "follow-up",
+    "follow-up": "follow-up",
+    "follow up": "follow-up",
+    "followup": "follow-up",
+}
+
+RATERS = ("worker", "family", "joint")
+
+# The default cohort view counts the worker's and the joint ratings; the
+# family's own view is reported beside them, never mixed in.
+DEFAULT_RATERS = ("worker", "joint")
+
+# When two assessments of the chosen raters share a date, the joint rating wins:
+# it is the co-produced view the guidance asks services to prefer.
+RATER_PRECEDENCE = {"joint": 0, "worker": 1, "family": 2}
+
+TIERS_OF_NEED = ("tier 2", "tier 2-3", "tier 3")
+
+CLOSURE_REASONS = {
+    "wholly_achieved": "Plan wholly achieved",
+    "partially_achieved": "Plan partially achieved",
+    "not_achieved": "Plan not achieved",
+    "dropped_out": "Family dropped out / disengaged",
+    "stepped_up": "Stepped up to specialist services",
+    "moved_away": "Moved away",
+}
+
+GOAL_STATUSES = {
+    "open": "Open",
+    "wholly_achieved": "Wholly achieved",
+    "partially_achieved": "Partially achieved",
+    "not_achieved": "Not achieved",
+    "dropped_out": "Dropped out",
+}
+
+ACTIVITY_KINDS = {
+    "coordination": "Coordination",
+    "direct_work": "Direct work",
+}
+
+KEY_WORKER_BACKGROUNDS = {
+    "family_support": "Family support",
+    "social_work": "Social work",
+    "health": "Health",
+    "education": "Education",
+    "youth_work": "Youth work",
+    "other": "Other",
+}
+
+AGE_GROUPS = ("0-4", "5-10", "11-15", "16-19")
+
+
+def normalise_occasion(text: str) -> str | None:
+    """Map a typed occasion (``B``, ``R2``, ``Review``) to its stored key, or None."""
+    cleaned = text.strip().lower()
+    if cleaned in OCCASION_ALIASES:
+        return OCCASION_ALIASES[cleaned]
+    # R1, R2, R10 ...: numbered reviews on the paper form.
+    if len(cleaned) > 1 and cleaned[0] == "r" and cleaned[1:].isdigit():
+        return "review"
+    return None
