@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from tracker.models import (
     Assessment,
     Family,
+    FamilyNote,
     Feedback,
     KeyWorker,
     PlanGoal,
@@ -67,6 +68,7 @@ def canonical_frames(connection: Connection) -> dict[str, pd.DataFrame]:
                 "referral_date": Family.referral_date,
                 "closed_on": Family.closed_on,
                 "closure_reason": Family.closure_reason,
+                "closure_note": Family.closure_note,
                 "age_group": Family.age_group,
                 "child_disability": Family.child_disability,
                 "presenting_issues": Family.presenting_issues,
@@ -142,6 +144,17 @@ def canonical_frames(connection: Connection) -> dict[str, pd.DataFrame]:
             },
             joins=[(Family, Family.id == Feedback.family_id, False)],
             order=(Family.family_ref, Feedback.given_on),
+        ),
+        "notes": _query(
+            connection,
+            {
+                "family_ref": Family.family_ref,
+                "written_on": FamilyNote.written_on,
+                "author": FamilyNote.author,
+                "note": FamilyNote.text,
+            },
+            joins=[(Family, Family.id == FamilyNote.family_id, False)],
+            order=(Family.family_ref, FamilyNote.written_on, FamilyNote.text),
         ),
     }
     frames["key_workers"]["dedicated"] = frames["key_workers"]["dedicated"].map(_yes_no)

@@ -23,6 +23,7 @@ from tracker.instrument import Instrument, load_instruments
 from tracker.models import (
     Assessment,
     Family,
+    FamilyNote,
     Feedback,
     KeyWorker,
     PlanGoal,
@@ -64,7 +65,14 @@ FILE_KINDS = (
         "families",
         "tier_of_need",
         ("family_ref", "area", "tier_of_need", "key_worker", "referral_source", "referral_date"),
-        ("closed_on", "closure_reason", "age_group", "child_disability", "presenting_issues"),
+        (
+            "closed_on",
+            "closure_reason",
+            "closure_note",
+            "age_group",
+            "child_disability",
+            "presenting_issues",
+        ),
     ),
     FileKind(
         "scores",
@@ -76,8 +84,8 @@ FILE_KINDS = (
     FileKind("activities", "hours", ("family_ref", "activity_on", "hours", "kind")),
     FileKind("referrals_on", "service", ("family_ref", "service", "referred_on")),
     FileKind("feedback", "satisfaction", ("family_ref", "given_on", "satisfaction"), ("comment",)),
+    FileKind("notes", "written_on", ("family_ref", "written_on", "note"), ("author",)),
 )
-KINDS_BY_NAME = {kind.name: kind for kind in FILE_KINDS}
 
 # The order rows are written in, so every reference exists before it is used.
 WRITE_ORDER = (
@@ -88,7 +96,9 @@ WRITE_ORDER = (
     "activities",
     "referrals_on",
     "feedback",
+    "notes",
 )
+CHILD_KINDS = ("goals", "activities", "referrals_on", "feedback", "notes")
 
 
 class ImportFailed(Exception):
@@ -203,6 +213,7 @@ def _parse_families(check: FrameChecker) -> pd.DataFrame:
             "closure_reason": check.choice(
                 "closure_reason", CLOSURE_REASONS, required=False, what="closure reason"
             ),
+            "closure_note": check.text("closure_note", required=False, max_length=1000),
             "age_group": check.choice(
                 "age_group", as_choices(AGE_GROUPS), required=False, what="age group"
             ),
@@ -356,6 +367,17 @@ def _parse_feedback(check: FrameChecker) -> pd.DataFrame:
     )
 
 
+def _parse_notes(check: FrameChecker) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "family_ref": check.text("family_ref", required=True, max_length=64),
+            "written_on": _dates(check.date("written_on", required=True)),
+            "text": check.text("note", required=True, max_length=4000),
+            "author": check.text("author", required=False, max_length=120),
+        }
+    )
+
+
 def parse_file(
     path: Path, instruments: dict[str, Instrument], today: date, report: ImportReport
 ) -> ParsedFile | None:
@@ -384,6 +406,7 @@ def parse_file(
         "activities": lambda: _parse_activities(check),
         "referrals_on": lambda: _parse_referrals(check),
         "feedback": lambda: _parse_feedback(check),
+        "notes": lambda: _parse_notes(check),
     }
     rows = parsers[kind.name]()
     rows["line"] = [check.line(index) for index in rows.index]
@@ -479,7 +502,7 @@ def reconcile(
 
 
 # Typed columns whose header in the file has another name.
-HEADER_FOR = {"value": "score", "text": "goal"}
+HEADER_FOR = {"value": "score"}
 
 
 # --------------------------------------------------------------------------- the store
@@ -505,6 +528,7 @@ FAMILY_VALUES = [
     "referral_date",
     "closed_on",
     "closure_reason",
+    "closure_note",
     "age_group",
     "child_disability",
     "presenting_issues",
@@ -522,6 +546,7 @@ def _stored_families(connection: Connection) -> pd.DataFrame:
         Family.referral_date,
         Family.closed_on,
         Family.closure_reason,
+        Family.closure_note,
         Family.age_group,
         Family.child_disability,
         Family.presenting_issues,
@@ -579,6 +604,11 @@ def _stored_scores(connection: Connection, instruments: Iterable[str]) -> pd.Dat
 
 
 CHILD_TABLES = {
+    "notes": (
+        FamilyNote,
+        ["family_ref", "written_on", "text"],
+        {"written_on": FamilyNote.written_on, "text": FamilyNote.text, "author": FamilyNote.author},
+    ),
     "goals": (
         PlanGoal,
         ["family_ref", "text"],
@@ -669,7 +699,7 @@ class _Importer:
         families = self._key_workers_and_families()
         self._check_family_refs(families)
         self._scores()
-        for kind in ("goals", "activities", "referrals_on", "feedback"):
+        for kind in CHILD_KINDS:
             self._children(kind)
         if self.report.errors or dry_run:
             return
@@ -751,7 +781,7 @@ class _Importer:
         self.plan.append(lambda: _update(self.connection, KeyWorker, result.replaced, columns))
 
     def _check_family_refs(self, known: set[str]) -> None:
-        for kind in ("scores", "goals", "activities", "referrals_on", "feedback"):
+        for kind in ("scores", *CHILD_KINDS):
             for parsed in self.rows(kind):
                 rows = parsed.rows
                 unknown = rows[rows["family_ref"].notna() & ~rows["family_ref"].isin(known)]

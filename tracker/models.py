@@ -54,6 +54,7 @@ class FamilyBase(SQLModel):
     referral_date: date
     closed_on: date | None = None
     closure_reason: str | None = Field(default=None, max_length=40)
+    closure_note: str | None = Field(default=None, max_length=1000)
     age_group: str | None = Field(default=None, max_length=20)
     child_disability: bool | None = None
     presenting_issues: str | None = Field(default=None, max_length=500)
@@ -162,3 +163,18 @@ class Feedback(SQLModel, table=True):
     given_on: date
     satisfaction: int
     comment: str | None = Field(default=None, max_length=2000)
+
+
+class FamilyNote(SQLModel, table=True):
+    """A dated case note on the family's timeline."""
+
+    __tablename__ = "family_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    family_id: int = Field(foreign_key="family.id", ondelete="CASCADE", index=True)
+    written_on: date
+    author: str | None = Field(default=None, max_length=120)
+    text: str = Field(max_length=4000)
+    created_at: datetime = Field(
+        default_factory=utc_now, sa_type=sa.DateTime(timezone=True), nullable=False
+    )

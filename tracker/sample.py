@@ -106,6 +106,20 @@ SPECIALIST_SERVICES = (
     "Domestic abuse service",
     "Housing options",
 )
+CLOSURE_NOTES = {
+    "partially_achieved": "Most goals met; the family chose to carry on with the school's support.",
+    "not_achieved": "The plan no longer fitted the family; revisit it if they are re-referred.",
+    "stepped_up": "Concerns grew at review; referred on to children's social care with consent.",
+    "moved_away": "The family moved out of the area; details passed to the new local team.",
+    "dropped_out": "Stopped answering calls and missed two visits; letter sent to close the case.",
+}
+CASE_NOTES = (
+    "Home visit: talked through the plan with both parents.",
+    "Met the school's pastoral lead about attendance.",
+    "Family asked for help with a benefits form; done together.",
+    "Phone call: things are calmer this week.",
+    "Team Around the Family meeting held; actions agreed.",
+)
 FEEDBACK_COMMENTS = (
     "Our key worker listened and did not judge us.",
     "Things are calmer at home now.",
@@ -196,9 +210,10 @@ def generate(spec: SampleSpec) -> dict[str, pd.DataFrame]:
     journeys = list(JOURNEYS)
     journey_p = [JOURNEYS[name][0] for name in journeys]
 
-    families, scores, goals, activities, referrals, feedback = [], [], [], [], [], []
+    families, scores, goals, activities, referrals, feedback, notes = [], [], [], [], [], [], []
     for number in range(1, spec.families + 1):
         ref = f"FAM-{number:06d}"
+        worker = workers["name"].iloc[int(rng.integers(0, len(workers)))]
         referral = as_of - pd.Timedelta(days=int(rng.integers(20, 730)))
         baseline = min(referral + pd.Timedelta(days=int(rng.integers(5, 40))), as_of)
         journey = journeys[rng.choice(len(journeys), p=journey_p)]
@@ -308,6 +323,8 @@ def generate(spec: SampleSpec) -> dict[str, pd.DataFrame]:
             satisfaction = int(rng.choice([1, 2, 3, 4, 5], p=[0.03, 0.07, 0.15, 0.4, 0.35]))
             feedback.append((ref, last_seen.date().isoformat(), satisfaction, comment))
 
+        for when in sorted({baseline, *review_dates})[: int(rng.integers(0, 3))]:
+            notes.append((ref, when.date().isoformat(), worker, rng.choice(CASE_NOTES)))
         issues = rng.choice(PRESENTING_ISSUES, size=int(rng.integers(1, 4)), replace=False)
         disability = rng.random()
         families.append(
@@ -315,11 +332,12 @@ def generate(spec: SampleSpec) -> dict[str, pd.DataFrame]:
                 ref,
                 AREAS[int(rng.integers(0, area_count))],
                 TIERS[rng.choice(3, p=[0.45, 0.3, 0.25])],
-                workers["name"].iloc[int(rng.integers(0, len(workers)))],
+                worker,
                 rng.choice(REFERRAL_SOURCES),
                 referral.date().isoformat(),
                 closed_on.date().isoformat() if closed_on is not None else "",
                 closure_reason or "",
+                CLOSURE_NOTES.get(closure_reason, ""),
                 rng.choice(AGE_GROUPS),
                 "yes" if disability < 0.15 else ("no" if disability < 0.85 else ""),
                 "; ".join(sorted(issues)),
@@ -339,6 +357,7 @@ def generate(spec: SampleSpec) -> dict[str, pd.DataFrame]:
                 "referral_date",
                 "closed_on",
                 "closure_reason",
+                "closure_note",
                 "age_group",
                 "child_disability",
                 "presenting_issues",
@@ -367,6 +386,7 @@ def generate(spec: SampleSpec) -> dict[str, pd.DataFrame]:
         "feedback": pd.DataFrame(
             feedback, columns=["family_ref", "given_on", "satisfaction", "comment"]
         ),
+        "notes": pd.DataFrame(notes, columns=["family_ref", "written_on", "author", "note"]),
     }
 
 

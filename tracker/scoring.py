@@ -33,7 +33,8 @@ def select_baseline_and_latest(assessments: pd.DataFrame) -> pd.DataFrame:
     if assessments.empty:
         return pd.DataFrame(columns=PAIR_COLUMNS)
     frame = assessments.assign(
-        assessed_on=pd.to_datetime(assessments["assessed_on"]),
+        # Calendar days decide order and ties, whatever time a caller attached.
+        assessed_on=pd.to_datetime(assessments["assessed_on"]).dt.normalize(),
         precedence=assessments["rater"].map(RATER_PRECEDENCE),
     )
     baselines = (

@@ -1,0 +1,463 @@
+"""Cohort figures from ``tracker.cohort.summarise``, checked against hand-worked arithmetic.
+
+All frames are built in code. Every expected figure below is worked out by hand in the
+comments; only the Wilcoxon p-values are compared with scipy called directly.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from datetime import date
+
+import pandas as pd
+import pytest
+from scipy import stats
+
+from tracker.cohort import reliable_change, summarise
+from tracker.instrument import get_instrument
+from tracker.scoring import domain_changes, family_overall, select_baseline_and_latest
+
+TAF = get_instrument("taf-dtt")  # need scale 1-5, lower is better, r = 0.80
+STAR = get_instrument("family-outcomes-10")  # star 1-10, higher is better, r = 0.80
+
+H = "housing"
+I = "income_employment_finance"  # noqa: E741
+M = "mental_health_wellbeing"
+FIGURE_KEYS = (
+    "n",
+    "mean_baseline",
+    "mean_latest",
+    "mean_change",
+    "improved",
+    "same",
+    "worse",
+    "pct_improved",
+    "wilcoxon_p",
+)
+
+
+def frames(rows) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Assessments and scores frames from ``(id, family, occasion, "YYYY-MM-DD", rater,
+    {domain: value})`` rows. A domain left out of the dict has no score row at all."""
+    assessments, scores = [], []
+    for assessment_id, family_id, occasion, day, rater, values in rows:
+        assessments.append((assessment_id, family_id, occasion, date.fromisoformat(day), rater))
+        scores.extend((assessment_id, domain, value) for domain, value in values.items())
+    return (
+        pd.DataFrame(
+            assessments,
+            columns=["assessment_id", "family_id", "occasion", "assessed_on", "rater"],
+        ),
+        pd.DataFrame(scores, columns=["assessment_id", "domain", "value"]),
+    )
+
+
+def domain(figures: dict, key: str) -> dict:
+    (found,) = [item for item in figures["domains"] if item["domain"] == key]
+    return found
+
+
+def scipy_p(changes) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return float(stats.wilcoxon(changes).pvalue)
+
+
+# --------------------------------------------------------------------------------------
+# The hand-worked cohort (taf-dtt: change = baseline - latest, positive = less need)
+#
+# Only housing (H), income (I) and mental health (M) are ever scored; the other 19
+# domains have no score rows. All ratings are worker or joint (the default view).
+#
+# fam baseline (date, scores)     latest used (date, scores)      paired changes
+#  1  10 Jan  H5 I5               10 Apr  H3 I4                   H +2, I +1
+#  2  15 Jan  H3 I3 M1 (joint)    15 Apr  H4 I5 M=None            H -1, I -2  (M unpaired)
+#  3   1 Feb  H4 I4 M4            1 Jun closure H3 I3 M3          H +1, I +1, M +1
+#                                 (1 Mar review H2 I2 M2 is NOT the latest)
+#  4  10 Feb  H4 M4               10 May  H5 M3 I2                H -1, M +1  (I unpaired:
+#                                                                  no baseline row)
+#  5   1 Mar  H2 I4               1 Jun   H2 I3                   H  0, I +1
+#  6  15 Mar  H5 M5               15 Jun  H4 M3                   H +1, M +2
+#  7   1 Apr  H3 I3               (none)                          awaiting review
+#  8  (no baseline: a review only, 1 Feb)                         not in the cohort
+#
+# Family overall scores (mean over that family's paired domains only):
+#  fam  baseline          latest            change
+#   1   (5+5)/2 = 5.0     (3+4)/2 = 3.5     +1.5
+#   2   (3+3)/2 = 3.0     (4+5)/2 = 4.5     -1.5   (M=1 left out: else 7/3)
+#   3   (4+4+4)/3 = 4.0   (3+3+3)/3 = 3.0   +1.0
+#   4   (4+4)/2 = 4.0     (5+3)/2 = 4.0      0.0
+#   5   (2+4)/2 = 3.0     (2+3)/2 = 2.5     +0.5
+#   6   (5+5)/2 = 5.0     (4+3)/2 = 3.5     +1.5
+#
+# Overall, n = 6:
+#   mean_baseline = (5+3+4+4+3+5)/6 = 24/6 = 4.0
+#   mean_latest   = (3.5+4.5+3+4+2.5+3.5)/6 = 21/6 = 3.5
+#   mean_change   = (1.5-1.5+1+0+0.5+1.5)/6 = 3/6 = 0.5
+#   improved 4 (fams 1,3,5,6), same 1 (fam 4), worse 1 (fam 2); pct = 4/6*100 = 66.667
+#   SD(change), ddof=1: deviations from 0.5 are 1, -2, 0.5, -0.5, 0, 1;
+#     squares 1 + 4 + 0.25 + 0.25 + 0 + 1 = 6.5; var = 6.5/5 = 1.3; SD = sqrt(1.3) = 1.140175
+#   d_z = 0.5 / sqrt(1.3) = 0.438529
+#   SD(baseline), ddof=1: deviations from 4 are 1, -1, 0, 0, -1, 1; squares sum 4;
+#     var = 4/5 = 0.8; SD = sqrt(0.8) = 0.894427
+#   S_diff = sqrt(0.8) * sqrt(2 * (1 - 0.80)) = sqrt(0.8 * 0.4) = sqrt(0.32) = 0.565685
+#   1.96 * S_diff = 1.108743, so |change| must exceed that to be reliable:
+#     fam 1: +1.5 / 0.565685 = +2.651650 -> reliable improvement
+#     fam 2: -1.5 / 0.565685 = -2.651650 -> reliable deterioration
+#     fam 3: +1.0 / 0.565685 = +1.767767 -> no reliable change (in between)
+#     fam 4:  0.0                        -> no reliable change
+#     fam 5: +0.5 / 0.565685 = +0.883883 -> no reliable change
+#     fam 6: +1.5 / 0.565685 = +2.651650 -> reliable improvement
+#   => reliable_improvement 2, reliable_deterioration 1, no_reliable_change 3
+#
+# Per domain (raw scale means; change oriented):
+#   H: fams 1-6, n=6. baseline 5,3,4,4,2,5 = 23 -> 23/6 = 3.833333
+#                     latest   3,4,3,5,2,4 = 21 -> 21/6 = 3.5
+#                     changes +2,-1,+1,-1,0,+1 = 2 -> 2/6 = 0.333333
+#                     improved 3, same 1, worse 2, pct 3/6 = 50
+#   I: fams 1,2,3,5, n=4. baseline 5,3,4,4 = 16 -> 4.0; latest 4,5,3,3 = 15 -> 3.75
+#                     changes +1,-2,+1,+1 = 1 -> 0.25; improved 3, same 0, worse 1, pct 75
+#   M: fams 3,4,6, n=3. baseline 4,4,5 = 13 -> 4.333333; latest 3,3,3 -> 3.0
+#                     changes +1,+1,+2 = 4 -> 1.333333; improved 3, same 0, worse 0, pct 100
+#
+# Counts: families 7 (fams 1-7), with_review 6, awaiting_review 1.
+# --------------------------------------------------------------------------------------
+
+COHORT_ROWS = [
+    (101, 1, "baseline", "2024-01-10", "worker", {H: 5, I: 5}),
+    (102, 1, "review", "2024-04-10", "worker", {H: 3, I: 4}),
+    (201, 2, "baseline", "2024-01-15", "joint", {H: 3, I: 3, M: 1}),
+    (202, 2, "review", "2024-04-15", "worker", {H: 4, I: 5, M: None}),
+    (301, 3, "baseline", "2024-02-01", "worker", {H: 4, I: 4, M: 4}),
+    (302, 3, "review", "2024-03-01", "worker", {H: 2, I: 2, M: 2}),
+    (303, 3, "closure", "2024-06-01", "joint", {H: 3, I: 3, M: 3}),
+    (401, 4, "baseline", "2024-02-10", "worker", {H: 4, M: 4}),
+    (402, 4, "review", "2024-05-10", "worker", {H: 5, M: 3, I: 2}),
+    (501, 5, "baseline", "2024-03-01", "worker", {H: 2, I: 4}),
+    (502, 5, "review", "2024-06-01", "worker", {H: 2, I: 3}),
+    (601, 6, "baseline", "2024-03-15", "joint", {H: 5, M: 5}),
+    (602, 6, "review", "2024-06-15", "joint", {H: 4, M: 3}),
+    (701, 7, "baseline", "2024-04-01", "worker", {H: 3, I: 3}),
+    (801, 8, "review", "2024-02-01", "worker", {H: 1, I: 1}),
+]
+
+S_DIFF = math.sqrt(0.32)  # sqrt(0.8) * sqrt(2 * (1 - 0.80))
+
+
+@pytest.fixture
+def cohort() -> tuple[pd.DataFrame, pd.DataFrame]:
+    return frames(COHORT_ROWS)
+
+
+def test_hand_worked_counts(cohort):
+    figures = summarise(*cohort, TAF, min_group=1)
+    assert figures["instrument"] == "taf-dtt"
+    assert figures["min_group"] == 1
+    assert figures["families"] == 7
+    assert figures["with_review"] == 6
+    assert figures["awaiting_review"] == 1
+
+
+def test_hand_worked_overall_figures(cohort):
+    overall = summarise(*cohort, TAF, min_group=1)["overall"]
+    assert overall["n"] == 6
+    assert overall["mean_baseline"] == pytest.approx(4.0)
+    assert overall["mean_latest"] == pytest.approx(3.5)
+    assert overall["mean_change"] == pytest.approx(0.5)
+    assert (overall["improved"], overall["same"], overall["worse"]) == (4, 1, 1)
+    assert overall["pct_improved"] == pytest.approx(400 / 6)
+    # d_z = 0.5 / sqrt(1.3); with ddof=0 it would be 0.5 / sqrt(6.5/6) = 0.4804
+    assert overall["effect_size_dz"] == pytest.approx(0.5 / math.sqrt(1.3))
+    assert overall["effect_size_dz"] == pytest.approx(0.438529, abs=1e-6)
+    assert overall["reliable_improvement"] == 2
+    assert overall["reliable_deterioration"] == 1
+    assert overall["no_reliable_change"] == 3
+    # overall Wilcoxon over the families' overall changes
+    assert overall["wilcoxon_p"] == pytest.approx(scipy_p([1.5, -1.5, 1.0, 0.0, 0.5, 1.5]))
+
+
+def test_hand_worked_reliable_change_index_per_family(cohort):
+    # RCI per family = change / S_diff with S_diff = sqrt(0.32) = 0.565685 (see table above).
+    assessments, scores = cohort
+    overall = family_overall(domain_changes(select_baseline_and_latest(assessments), scores, TAF))
+    rci = dict(zip(overall["family_id"], reliable_change(overall, TAF.reliability), strict=True))
+    assert rci == pytest.approx(
+        {
+            1: 1.5 / S_DIFF,
+            2: -1.5 / S_DIFF,
+            3: 1.0 / S_DIFF,
+            4: 0.0,
+            5: 0.5 / S_DIFF,
+            6: 1.5 / S_DIFF,
+        }
+    )
+    assert rci == pytest.approx(
+        {1: 2.651650, 2: -2.651650, 3: 1.767767, 4: 0.0, 5: 0.883883, 6: 2.651650},
+        abs=1e-6,
+    )
+
+
+def test_hand_worked_domain_figures(cohort):
+    figures = summarise(*cohort, TAF, min_group=1)
+    assert [item["domain"] for item in figures["domains"]] == list(TAF.domain_keys)
+
+    housing = domain(figures, H)
+    assert housing["n"] == 6
+    assert housing["mean_baseline"] == pytest.approx(23 / 6)
+    assert housing["mean_latest"] == pytest.approx(3.5)
+    assert housing["mean_change"] == pytest.approx(2 / 6)
+    assert (housing["improved"], housing["same"], housing["worse"]) == (3, 1, 2)
+    assert housing["pct_improved"] == pytest.approx(50.0)
+
+    income = domain(figures, I)
+    assert income["n"] == 4
+    assert income["mean_baseline"] == pytest.approx(4.0)
+    assert income["mean_latest"] == pytest.approx(3.75)
+    assert income["mean_change"] == pytest.approx(0.25)
+    assert (income["improved"], income["same"], income["worse"]) == (3, 0, 1)
+    assert income["pct_improved"] == pytest.approx(75.0)
+
+    mental = domain(figures, M)
+    assert mental["n"] == 3
+    assert mental["mean_baseline"] == pytest.approx(13 / 3)
+    assert mental["mean_latest"] == pytest.approx(3.0)
+    assert mental["mean_change"] == pytest.approx(4 / 3)
+    assert (mental["improved"], mental["same"], mental["worse"]) == (3, 0, 0)
+    assert mental["pct_improved"] == pytest.approx(100.0)
+
+
+def test_domain_wilcoxon_equals_scipy_on_the_same_changes(cohort):
+    # The per-domain changes from the table above, passed straight to scipy (defaults).
+    figures = summarise(*cohort, TAF, min_group=1)
+    assert domain(figures, H)["wilcoxon_p"] == pytest.approx(scipy_p([2, -1, 1, -1, 0, 1]))
+    assert domain(figures, I)["wilcoxon_p"] == pytest.approx(scipy_p([1, -2, 1, 1]))
+    assert domain(figures, M)["wilcoxon_p"] == pytest.approx(scipy_p([1, 1, 2]))
+
+
+def test_wilcoxon_is_none_when_every_change_is_zero():
+    # 5 families, housing identical at both ends (changes 0,0,0,0,0), while income moves
+    # (changes +1,+1,+1,+1,-1 on the need scale) so the overall Wilcoxon is still defined.
+    rows = []
+    for fam, (h, i0, i1) in enumerate([(2, 4, 3), (3, 4, 3), (4, 3, 2), (5, 5, 4), (1, 2, 3)]):
+        rows.append((fam * 10, fam, "baseline", "2024-01-01", "worker", {H: h, I: i0}))
+        rows.append((fam * 10 + 1, fam, "review", "2024-04-01", "worker", {H: h, I: i1}))
+    figures = summarise(*frames(rows), TAF, min_group=5)
+    housing = domain(figures, H)
+    assert housing["n"] == 5
+    assert housing["mean_change"] == pytest.approx(0.0)
+    assert (housing["improved"], housing["same"], housing["worse"]) == (0, 5, 0)
+    assert housing["pct_improved"] == pytest.approx(0.0)
+    assert housing["wilcoxon_p"] is None
+    income = domain(figures, I)
+    assert income["wilcoxon_p"] == pytest.approx(scipy_p([1, 1, 1, 1, -1]))
+
+
+# --------------------------------------------------------------------------------------
+# Suppression
+# --------------------------------------------------------------------------------------
+
+
+def test_domain_below_min_group_is_suppressed_and_at_or_above_is_shown(cohort):
+    # min_group=4: housing n=6 (above) and income n=4 (exactly at) are shown; mental
+    # health n=3 is below, so every figure except "domain" is None. Unscored domains
+    # (n=0) are below too.
+    figures = summarise(*cohort, TAF, min_group=4)
+    assert domain(figures, H)["n"] == 6
+    assert domain(figures, H)["mean_change"] == pytest.approx(2 / 6)
+    assert domain(figures, I)["n"] == 4
+    assert domain(figures, I)["mean_change"] == pytest.approx(0.25)
+    assert domain(figures, I)["wilcoxon_p"] == pytest.approx(scipy_p([1, -2, 1, 1]))
+    for key in (M, "aspirations"):
+        suppressed = domain(figures, key)
+        assert suppressed["domain"] == key
+        assert set(FIGURE_KEYS) <= set(suppressed)
+        assert all(value is None for name, value in suppressed.items() if name != "domain")
+    # overall n=6 >= 4: shown
+    assert figures["overall"]["n"] == 6
+    assert figures["overall"]["mean_change"] == pytest.approx(0.5)
+
+
+def test_overall_suppressed_when_overall_n_below_min_group(cohort):
+    # min_group=7: overall n is 6 < 7, so every overall figure is None.
+    # Counts: families 7 (shown, = min_group), with_review 6 and awaiting_review 1 hidden.
+    figures = summarise(*cohort, TAF, min_group=7)
+    assert figures["overall"], "the overall block should still be there, with null values"
+    assert all(value is None for value in figures["overall"].values()), figures["overall"]
+    assert figures["families"] == 7
+    assert figures["with_review"] is None
+    assert figures["awaiting_review"] is None
+    assert all(domain(figures, key)["n"] is None for key in (H, I, M))
+
+
+def test_counts_1_to_min_group_minus_1_are_suppressed_but_zero_is_shown(cohort):
+    assessments, scores = cohort
+    # min_group=5 on the whole cohort: families 7 and with_review 6 shown; awaiting 1 hidden.
+    figures = summarise(assessments, scores, TAF, min_group=5)
+    assert (figures["families"], figures["with_review"], figures["awaiting_review"]) == (
+        7,
+        6,
+        None,
+    )
+    # Without family 7 nobody is awaiting review: 0 is shown as 0, not hidden.
+    without_7 = assessments[assessments["family_id"] != 7]
+    figures = summarise(without_7, scores, TAF, min_group=5)
+    assert (figures["families"], figures["with_review"], figures["awaiting_review"]) == (
+        6,
+        6,
+        0,
+    )
+    # Only family 7: families 1 and awaiting 1 hidden; with_review 0 shown.
+    only_7 = assessments[assessments["family_id"] == 7]
+    figures = summarise(only_7, scores, TAF, min_group=5)
+    assert (figures["families"], figures["with_review"], figures["awaiting_review"]) == (
+        None,
+        0,
+        None,
+    )
+    # min_group=2: awaiting 1 is still hidden (1 <= 2-1), but 6 and 7 are shown.
+    figures = summarise(assessments, scores, TAF, min_group=2)
+    assert (figures["families"], figures["with_review"], figures["awaiting_review"]) == (
+        7,
+        6,
+        None,
+    )
+
+
+def test_empty_cohort_shows_zero_counts(cohort):
+    assessments, scores = cohort
+    nobody = assessments.iloc[0:0]
+    figures = summarise(nobody, scores.iloc[0:0], TAF, min_group=5)
+    assert (figures["families"], figures["with_review"], figures["awaiting_review"]) == (0, 0, 0)
+    assert figures["overall"]["mean_change"] is None
+
+
+# --------------------------------------------------------------------------------------
+# Baseline-date window
+# --------------------------------------------------------------------------------------
+
+
+def test_baseline_window_is_by_baseline_date_and_inclusive(cohort):
+    # 1 Feb .. 1 Mar inclusive keeps fams 3 (1 Feb), 4 (10 Feb) and 5 (1 Mar); family 6
+    # (15 Mar) and the January families are out, even though their reviews fall later.
+    #   overall changes +1.0, 0.0, +0.5 -> mean 1.5/3 = 0.5
+    #   overall baselines 4, 4, 3 -> mean 11/3; latest 3, 4, 2.5 -> mean 9.5/3
+    #   housing changes +1, -1, 0 -> mean 0, n 3
+    figures = summarise(
+        *cohort, TAF, baseline_from=date(2024, 2, 1), baseline_to=date(2024, 3, 1), min_group=1
+    )
+    assert (figures["families"], figures["with_review"], figures["awaiting_review"]) == (3, 3, 0)
+    overall = figures["overall"]
+    assert overall["n"] == 3
+    assert overall["mean_baseline"] == pytest.approx(11 / 3)
+    assert overall["mean_latest"] == pytest.approx(9.5 / 3)
+    assert overall["mean_change"] == pytest.approx(0.5)
+    assert (overall["improved"], overall["same"], overall["worse"]) == (2, 1, 0)
+    assert domain(figures, H)["n"] == 3
+    assert domain(figures, H)["mean_change"] == pytest.approx(0.0)
+
+
+def test_baseline_window_open_ended(cohort):
+    # from 1 Apr only: family 7 (baseline 1 Apr, awaiting review). Family 1's review on
+    # 10 Apr does not bring family 1 in: the window is on the baseline date.
+    figures = summarise(*cohort, TAF, baseline_from=date(2024, 4, 1), min_group=1)
+    assert (figures["families"], figures["with_review"], figures["awaiting_review"]) == (1, 0, 1)
+    # up to 31 Jan only: families 1 and 2; changes +1.5 and -1.5 -> mean 0
+    figures = summarise(*cohort, TAF, baseline_to=date(2024, 1, 31), min_group=1)
+    assert (figures["families"], figures["with_review"], figures["awaiting_review"]) == (2, 2, 0)
+    assert figures["overall"]["mean_change"] == pytest.approx(0.0)
+    assert figures["overall"]["mean_baseline"] == pytest.approx(4.0)  # (5 + 3) / 2
+
+
+# --------------------------------------------------------------------------------------
+# Rater view
+# --------------------------------------------------------------------------------------
+
+
+def test_family_rater_view_uses_the_family_own_assessments():
+    # Family 1 is assessed by the worker and, separately, by the family itself.
+    #   worker: baseline 10 Jan H4 I4, review 10 Apr H3 I3   -> overall 4 -> 3, change +1
+    #   family: baseline  3 Jan H5 I3, review  2 May H2 I2   -> overall 4 -> 2, change +2
+    #           (the family's own baseline is earlier, and its review later)
+    #   joint:  a review on 20 Feb (H1 I1). It is not in the family view, and in the
+    #           default view it is an earlier review, not the latest, so it is never used.
+    # The caller passes only the chosen raters' assessments; the scores frame is the same.
+    assessments, scores = frames(
+        [
+            (10, 1, "baseline", "2024-01-10", "worker", {H: 4, I: 4}),
+            (11, 1, "baseline", "2024-01-03", "family", {H: 5, I: 3}),
+            (12, 1, "review", "2024-02-20", "joint", {H: 1, I: 1}),
+            (13, 1, "review", "2024-04-10", "worker", {H: 3, I: 3}),
+            (14, 1, "review", "2024-05-02", "family", {H: 2, I: 2}),
+        ]
+    )
+    default_view = assessments[assessments["rater"].isin(["worker", "joint"])]
+    family_view = assessments[assessments["rater"] == "family"]
+
+    default = summarise(default_view, scores, TAF, min_group=1)
+    assert default["overall"]["mean_baseline"] == pytest.approx(4.0)
+    assert default["overall"]["mean_latest"] == pytest.approx(3.0)
+    assert default["overall"]["mean_change"] == pytest.approx(1.0)
+    assert domain(default, H)["mean_baseline"] == pytest.approx(4.0)
+
+    own = summarise(family_view, scores, TAF, min_group=1)
+    assert own["overall"]["mean_baseline"] == pytest.approx(4.0)  # (5 + 3) / 2
+    assert own["overall"]["mean_latest"] == pytest.approx(2.0)  # (2 + 2) / 2
+    assert own["overall"]["mean_change"] == pytest.approx(2.0)
+    assert domain(own, H)["mean_baseline"] == pytest.approx(5.0)
+    assert domain(own, H)["mean_change"] == pytest.approx(3.0)  # 5 - 2
+    assert domain(own, I)["mean_change"] == pytest.approx(1.0)  # 3 - 2
+
+
+# --------------------------------------------------------------------------------------
+# Orientation on a star (higher is better)
+# --------------------------------------------------------------------------------------
+
+
+def test_star_cohort_positive_change_is_improvement():
+    # family-outcomes-10, wellbeing only, 5 families (change = latest - baseline):
+    #   fam  baseline  latest  change
+    #    1      3        6      +3
+    #    2      4        4       0
+    #    3      5        7      +2
+    #    4      6        5      -1
+    #    5      2        5      +3
+    # mean_baseline 20/5 = 4.0; mean_latest 27/5 = 5.4; mean_change 7/5 = 1.4
+    # improved 3, same 1, worse 1, pct 60
+    # SD(change), ddof=1: deviations 1.6, -1.4, 0.6, -2.4, 1.6; squares
+    #   2.56 + 1.96 + 0.36 + 5.76 + 2.56 = 13.2; var 13.2/4 = 3.3; d_z = 1.4/sqrt(3.3) = 0.7707
+    # SD(baseline), ddof=1: deviations -1, 0, 1, 2, -2; squares 10; var 10/4 = 2.5
+    #   S_diff = sqrt(2.5) * sqrt(2 * 0.2) = sqrt(1.0) = 1.0, so RCI = change:
+    #   +3, 0, +2, -1, +3 -> reliable improvement 3 (3, 2, 3 > 1.96), deterioration 0, none 2
+    # A second domain, home_money, is scored only at baseline: unpaired, ignored.
+    data = [(3, 6), (4, 4), (5, 7), (6, 5), (2, 5)]
+    rows = []
+    for fam, (before, after) in enumerate(data, start=1):
+        rows.append(
+            (
+                fam * 10,
+                fam,
+                "baseline",
+                "2024-01-01",
+                "worker",
+                {"wellbeing": before, "home_money": 9},
+            )
+        )
+        rows.append((fam * 10 + 1, fam, "review", "2024-04-01", "worker", {"wellbeing": after}))
+    figures = summarise(*frames(rows), STAR, min_group=5)
+    overall = figures["overall"]
+    assert overall["n"] == 5
+    assert overall["mean_baseline"] == pytest.approx(4.0)
+    assert overall["mean_latest"] == pytest.approx(5.4)
+    assert overall["mean_change"] == pytest.approx(1.4)
+    assert (overall["improved"], overall["same"], overall["worse"]) == (3, 1, 1)
+    assert overall["pct_improved"] == pytest.approx(60.0)
+    assert overall["effect_size_dz"] == pytest.approx(1.4 / math.sqrt(3.3))
+    assert overall["reliable_improvement"] == 3
+    assert overall["reliable_deterioration"] == 0
+    assert overall["no_reliable_change"] == 2
+    wellbeing = domain(figures, "wellbeing")
+    assert wellbeing["n"] == 5
+    assert wellbeing["mean_change"] == pytest.approx(1.4)
+    assert wellbeing["wilcoxon_p"] == pytest.approx(scipy_p([3, 0, 2, -1, 3]))
+    assert domain(figures, "home_money")["n"] is None  # n=0 < 5: suppressed
