@@ -12,6 +12,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from tracker.canonical import FILE_KINDS
 from tracker.models import (
     Assessment,
     Family,
@@ -165,10 +166,12 @@ def canonical_frames(connection: Connection) -> dict[str, pd.DataFrame]:
 
 
 def write_canonical_csvs(frames: dict[str, pd.DataFrame], directory: Path) -> list[Path]:
+    """Write each frame as its canonical file, with the columns in canonical order."""
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for stem, frame in frames.items():
-        path = directory / f"{stem}.csv"
+    for kind in FILE_KINDS:
+        path = directory / kind.filename
+        frame = frames[kind.name][list(kind.columns)]
         frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
         written.append(path)
     return written

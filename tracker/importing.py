@@ -18,6 +18,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from tracker.canonical import CHILD_KINDS, FILE_KINDS, FileKind
 from tracker.db import begin_write
 from tracker.instrument import Instrument, load_instruments
 from tracker.models import (
@@ -43,62 +44,6 @@ from tracker.vocabulary import (
     RATERS,
     TIERS_OF_NEED,
 )
-
-
-@dataclass(frozen=True)
-class FileKind:
-    """A canonical file: recognised by its signature column."""
-
-    name: str
-    signature: str
-    required: tuple[str, ...]
-    optional: tuple[str, ...] = ()
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        return self.required + self.optional
-
-
-FILE_KINDS = (
-    FileKind("key_workers", "background", ("name", "background"), ("dedicated",)),
-    FileKind(
-        "families",
-        "tier_of_need",
-        ("family_ref", "area", "tier_of_need", "key_worker", "referral_source", "referral_date"),
-        (
-            "closed_on",
-            "closure_reason",
-            "closure_note",
-            "age_group",
-            "child_disability",
-            "presenting_issues",
-        ),
-    ),
-    FileKind(
-        "scores",
-        "score",
-        ("family_ref", "instrument", "occasion", "assessed_on", "rater", "domain", "score"),
-        ("note",),
-    ),
-    FileKind("goals", "goal", ("family_ref", "goal", "status", "set_on"), ("domain", "status_on")),
-    FileKind("activities", "hours", ("family_ref", "activity_on", "hours", "kind")),
-    FileKind("referrals_on", "service", ("family_ref", "service", "referred_on")),
-    FileKind("feedback", "satisfaction", ("family_ref", "given_on", "satisfaction"), ("comment",)),
-    FileKind("notes", "written_on", ("family_ref", "written_on", "note"), ("author",)),
-)
-
-# The order rows are written in, so every reference exists before it is used.
-WRITE_ORDER = (
-    "key_workers",
-    "families",
-    "scores",
-    "goals",
-    "activities",
-    "referrals_on",
-    "feedback",
-    "notes",
-)
-CHILD_KINDS = ("goals", "activities", "referrals_on", "feedback", "notes")
 
 
 class ImportFailed(Exception):
@@ -962,7 +907,7 @@ def import_files(
     if report.errors:
         return report
     parsed_files = [p for p in parsed if p is not None]
-    parsed_files.sort(key=lambda p: WRITE_ORDER.index(p.kind.name))
+    parsed_files.sort(key=lambda p: FILE_KINDS.index(p.kind))
     try:
         with begin_write(engine) as connection:
             _Importer(connection, parsed_files, report, replace=replace).run(dry_run=dry_run)

@@ -19,6 +19,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from tracker.canonical import CANONICAL
 from tracker.instrument import Instrument, load_instruments
 
 FIRST_NAMES = (
@@ -344,50 +345,21 @@ def generate(spec: SampleSpec) -> dict[str, pd.DataFrame]:
             )
         )
 
-    return {
-        "key_workers": workers,
-        "families": pd.DataFrame(
-            families,
-            columns=[
-                "family_ref",
-                "area",
-                "tier_of_need",
-                "key_worker",
-                "referral_source",
-                "referral_date",
-                "closed_on",
-                "closure_reason",
-                "closure_note",
-                "age_group",
-                "child_disability",
-                "presenting_issues",
-            ],
-        ),
-        "scores": pd.DataFrame(
-            scores,
-            columns=[
-                "family_ref",
-                "instrument",
-                "occasion",
-                "assessed_on",
-                "rater",
-                "domain",
-                "score",
-                "note",
-            ],
-        ),
-        "goals": pd.DataFrame(
-            goals, columns=["family_ref", "goal", "domain", "status", "set_on", "status_on"]
-        ),
-        "activities": pd.DataFrame(
-            activities, columns=["family_ref", "activity_on", "hours", "kind"]
-        ).assign(hours=lambda frame: frame["hours"].map(lambda hours: f"{hours:g}")),
-        "referrals_on": pd.DataFrame(referrals, columns=["family_ref", "service", "referred_on"]),
-        "feedback": pd.DataFrame(
-            feedback, columns=["family_ref", "given_on", "satisfaction", "comment"]
-        ),
-        "notes": pd.DataFrame(notes, columns=["family_ref", "written_on", "author", "note"]),
+    rows = {
+        "families": families,
+        "scores": scores,
+        "goals": goals,
+        "activities": activities,
+        "referrals_on": referrals,
+        "feedback": feedback,
+        "notes": notes,
     }
+    frames = {
+        name: pd.DataFrame(records, columns=list(CANONICAL[name].columns))
+        for name, records in rows.items()
+    }
+    frames["activities"]["hours"] = frames["activities"]["hours"].map(lambda hours: f"{hours:g}")
+    return {"key_workers": workers, **frames}
 
 
 def sample_end_date(today: date) -> date:
