@@ -1,35 +1,52 @@
 """Distance Travelled: the Streamlit entry point.
 
-Page config and the database connection live here; everything the page
-shows comes from the ``tracker`` package.
+It sets up the page, checks the database is ready, asks who is using the
+app (until sign-in arrives), and builds the navigation. Each page re-checks
+access itself; the navigation only decides what is offered.
 """
 
 import streamlit as st
 
-from tracker.db import make_engine
-from tracker.overview import service_overview
+from pages.common import engine
+from tracker import migrate
+from tracker.access import MANAGER, PRACTITIONER, Viewer
+from tracker.db import read_session
+from tracker.families import key_workers
 
 st.set_page_config(page_title="Distance Travelled", page_icon="⭐", layout="wide")
 
+if migrate.current_revision(engine()) != migrate.head_revision():
+    st.error(
+        "The database is not ready. Run `tracker init` (or `make run`) to create or "
+        "upgrade it, then reload this page."
+    )
+    st.stop()
 
-@st.cache_resource
-def get_engine():
-    return make_engine()
+with read_session(engine()) as session:
+    workers = key_workers(session.connection())
 
+MANAGER_CHOICE = "Service manager (all families)"
+choices = [*workers["name"].tolist(), MANAGER_CHOICE]
+current = st.session_state.get("viewer")
+default = choices.index(current.name) if current and current.name in choices else 0
+with st.sidebar:
+    who = st.selectbox(
+        "Who is using the app?",
+        choices,
+        index=default,
+        help="Sign-in is coming; for now, pick yourself.",
+    )
+if who == MANAGER_CHOICE:
+    viewer = Viewer(name=who, role=MANAGER)
+else:
+    worker = workers[workers["name"] == who].iloc[0]
+    viewer = Viewer(name=who, role=PRACTITIONER, key_worker_id=int(worker["id"]))
+st.session_state["viewer"] = viewer
 
-@st.cache_data(ttl=30)
-def overview() -> dict[str, int]:
-    with get_engine().connect() as connection:
-        return service_overview(connection)
-
-
-st.title("Distance Travelled")
-st.caption("How far families have come with early help, in their own and their key worker's view.")
-counts = overview()
-columns = st.columns(4)
-columns[0].metric("Families", counts["families"])
-columns[1].metric("Open cases", counts["open_families"])
-columns[2].metric("Key workers", counts["key_workers"])
-columns[3].metric("Assessments", counts["assessments"])
-if not counts["families"]:
-    st.info("No families yet. Run `tracker init --sample` to load the sample cohort.")
+pages = [
+    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/caseload.py", title="Caseload", icon=":material/groups:"),
+    st.Page("pages/record_scores.py", title="Record scores", icon=":material/edit_note:"),
+    st.Page("pages/family_journey.py", title="Family journey", icon=":material/star:"),
+]
+st.navigation(pages).run()

@@ -56,6 +56,7 @@ class Instrument(BaseModel):
 
     key: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     name: str
+    short_name: str = ""
     version: int = Field(ge=1)
     description: str = ""
     scale_min: float
@@ -92,6 +93,12 @@ class Instrument(BaseModel):
                     f"domain {domain.key!r} has {len(domain.descriptions)} descriptions; "
                     f"it needs one per band ({len(self.bands)})"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _default_short_name(self) -> Instrument:
+        if not self.short_name:
+            object.__setattr__(self, "short_name", self.key)
         return self
 
     @property

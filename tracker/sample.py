@@ -215,27 +215,38 @@ def generate(spec: SampleSpec) -> dict[str, pd.DataFrame]:
     for number in range(1, spec.families + 1):
         ref = f"FAM-{number:06d}"
         worker = workers["name"].iloc[int(rng.integers(0, len(workers)))]
-        referral = as_of - pd.Timedelta(days=int(rng.integers(20, 730)))
+        # More recent referrals than old ones, as in a growing service with open cases.
+        referral = as_of - pd.Timedelta(days=int(min(730, 20 + rng.exponential(200))))
         baseline = min(referral + pd.Timedelta(days=int(rng.integers(5, 40))), as_of)
         journey = journeys[rng.choice(len(journeys), p=journey_p)]
         drops_out = rng.random() < 0.10
 
-        # Reviews: one month after the baseline, then quarterly, with some slippage.
-        due = [baseline + pd.DateOffset(months=1 + 3 * k) for k in range(3)]
-        planned = int(rng.choice(4, p=[0.15, 0.3, 0.3, 0.25]))
-        review_dates = []
-        for when in due[:planned]:
-            actual = when + pd.Timedelta(days=int(rng.integers(-7, 15)))
-            if actual <= as_of and (not review_dates or actual > review_dates[-1]):
-                review_dates.append(actual)
+        # Reviews fall one month after the baseline, then quarterly, with some slippage.
+        # A family's course runs for 1-3 reviews and closes at the last; courses still
+        # running on the "as of" date are open cases, and a few have missed a review.
+        course = int(rng.choice([1, 2, 3], p=[0.3, 0.4, 0.3]))
         if drops_out:
-            review_dates = review_dates[: int(rng.integers(0, 2))]
+            course = int(rng.integers(0, 2))
+        misses_latest = rng.random() < 0.2
+        review_dates = []
+        for k in range(course):
+            actual = (
+                baseline
+                + pd.DateOffset(months=1 + 3 * k)
+                + pd.Timedelta(days=int(rng.integers(-7, 15)))
+            )
+            if actual > as_of:
+                break
+            review_dates.append(actual)
+        finished = len(review_dates) == course
+        if not finished and review_dates and misses_latest:
+            review_dates.pop()
         last_seen = review_dates[-1] if review_dates else baseline
 
         closed_on, closure_reason = None, None
         if drops_out and last_seen + pd.Timedelta(days=45) <= as_of:
             closed_on, closure_reason = last_seen + pd.Timedelta(days=45), "dropped_out"
-        elif len(review_dates) >= 2 and rng.random() < 0.45:
+        elif not drops_out and finished and review_dates:
             closed_on = min(last_seen + pd.Timedelta(days=int(rng.integers(0, 15))), as_of)
             closure_reason = {
                 "improving": rng.choice(["wholly_achieved", "partially_achieved"], p=[0.6, 0.4]),

@@ -1,0 +1,248 @@
+"""Caseload: my families, which reviews are due, and adding or closing a family."""
+
+import pandas as pd
+import streamlit as st
+
+from pages.common import (
+    data_changed,
+    engine,
+    instruments,
+    require,
+    show_problems,
+    today,
+    viewer_caseload,
+)
+from tracker.caseload import (
+    DUE_SOON_DAYS,
+    STATUS_BASELINE_NEEDED,
+    STATUS_DUE_SOON,
+    STATUS_OVERDUE,
+)
+from tracker.db import read_session, write_session
+from tracker.errors import RecordInvalid
+from tracker.families import add_family, build_family, close_family, family_by_ref, key_workers
+from tracker.vocabulary import AGE_GROUPS, CLOSURE_REASONS, TIERS_OF_NEED
+
+# Status cells carry words and a colour, so they read in greyscale and for colour-blind users.
+STATUS_STYLES = {
+    STATUS_OVERDUE: "background-color: #f8d0d0; font-weight: 600",
+    STATUS_DUE_SOON: "background-color: #fde3bf",
+    STATUS_BASELINE_NEEDED: "background-color: #d6e6f5",
+}
+
+viewer = require("view_caseload")
+st.title("Caseload" if viewer.key_worker_id is None else f"{viewer.name}'s caseload")
+
+show_closed = st.toggle("Include closed families", value=False)
+families = viewer_caseload(viewer, include_closed=show_closed)
+
+overdue = int((families["status"] == STATUS_OVERDUE).sum())
+due_soon = int((families["status"] == STATUS_DUE_SOON).sum())
+badges = st.container(horizontal=True)
+with badges:
+    if overdue:
+        st.badge(
+            f"{overdue} review{'s' if overdue != 1 else ''} overdue",
+            color="red",
+            icon=":material/warning:",
+        )
+    if due_soon:
+        st.badge(
+            f"{due_soon} due in the next {DUE_SOON_DAYS} days",
+            color="orange",
+            icon=":material/schedule:",
+        )
+    if not overdue and not due_soon:
+        st.badge(
+            "No reviews due in the next two weeks", color="green", icon=":material/check_circle:"
+        )
+
+with st.expander("Filter and sort", expanded=False):
+    left, middle, right = st.columns(3)
+    search = left.text_input("Family reference contains", placeholder="e.g. FAM-0001")
+    statuses = middle.multiselect("Review status", sorted(families["status"].unique()))
+    tiers = right.multiselect("Tier of need", TIERS_OF_NEED)
+    areas = left.multiselect("Area", sorted(families["area"].unique()))
+    order = middle.selectbox(
+        "Sort by",
+        [
+            "Most urgent first",
+            "Next review date",
+            "Family reference",
+            "Last assessment (newest first)",
+        ],
+    )
+
+shown = families
+if search:
+    shown = shown[shown["family_ref"].str.contains(search.strip(), case=False, regex=False)]
+if statuses:
+    shown = shown[shown["status"].isin(statuses)]
+if tiers:
+    shown = shown[shown["tier_of_need"].isin(tiers)]
+if areas:
+    shown = shown[shown["area"].isin(areas)]
+sort_columns = {
+    "Next review date": (["next_review_due"], [True]),
+    "Family reference": (["family_ref"], [True]),
+    "Last assessment (newest first)": (["last_assessed_on"], [False]),
+}
+if order in sort_columns:
+    columns, ascending = sort_columns[order]
+    shown = shown.sort_values(columns, ascending=ascending, na_position="last")
+
+short_names = {key: spec.short_name for key, spec in instruments().items()}
+table = pd.DataFrame(
+    {
+        "Family": shown["family_ref"],
+        "Review": shown["status"],
+        "Next review due": pd.to_datetime(shown["next_review_due"]),
+        "Last assessment": pd.to_datetime(shown["last_assessed_on"]),
+        "Tier": shown["tier_of_need"],
+        "Area": shown["area"],
+        "Instruments": shown["instruments"].map(
+            lambda keys: ", ".join(short_names.get(k, k) for k in keys.split(", ") if k)
+        ),
+        "Open goals": shown["open_goals"],
+        "Overdue": shown["overdue"],
+    }
+)
+st.dataframe(
+    table.style.map(lambda status: STATUS_STYLES.get(status, ""), subset=["Review"]),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "Next review due": st.column_config.DateColumn(format="D MMM YYYY"),
+        "Last assessment": st.column_config.DateColumn(format="D MMM YYYY"),
+        "Overdue": st.column_config.CheckboxColumn(help="The next review date has passed"),
+    },
+)
+st.caption(
+    f"{len(shown)} of {len(families)} families shown. Reviews fall due one month after "
+    "the baseline, then every three months."
+)
+
+if not shown.empty:
+    picked = st.selectbox("Work with a family", shown["family_ref"].tolist())
+    links = st.container(horizontal=True)
+    with links:
+        st.page_link(
+            "pages/record_scores.py",
+            label="Record scores",
+            icon=":material/edit_note:",
+            query_params={"family": picked},
+        )
+        st.page_link(
+            "pages/family_journey.py",
+            label="See the journey",
+            icon=":material/star:",
+            query_params={"family": picked},
+        )
+
+st.divider()
+add_column, close_column = st.columns(2)
+
+with add_column, st.expander("Add a new family", icon=":material/person_add:"):
+    with read_session(engine()) as session:
+        workers = key_workers(session.connection())
+    known_areas = sorted(families["area"].unique()) if not families.empty else []
+    with st.form("add-family", clear_on_submit=False):
+        family_ref = st.text_input(
+            "Family reference", max_chars=64, help="A pseudonymous reference, never a name."
+        )
+        area = st.selectbox(
+            "Area",
+            known_areas,
+            index=None,
+            accept_new_options=True,
+            placeholder="Choose or type an area",
+        )
+        tier = st.selectbox("Tier of need", TIERS_OF_NEED, index=None)
+        source = st.selectbox(
+            "Referred by",
+            [
+                "School",
+                "Health visitor",
+                "GP",
+                "Children's social care",
+                "Police",
+                "Self-referral",
+                "Housing",
+            ],
+            index=None,
+            accept_new_options=True,
+            placeholder="Choose or type",
+        )
+        referral_date = st.date_input(
+            "Referral date", value=today(), max_value=today(), format="DD/MM/YYYY"
+        )
+        age_group = st.selectbox("Age of the youngest child", AGE_GROUPS, index=None)
+        disability = st.radio(
+            "A child has a disability", ["Not known", "Yes", "No"], horizontal=True
+        )
+        issues = st.text_input(
+            "Presenting issues", max_chars=500, placeholder="e.g. school attendance; housing"
+        )
+        if viewer.key_worker_id is None:
+            worker_name = st.selectbox("Key worker", workers["name"].tolist(), index=None)
+        else:
+            worker_name = viewer.name
+        submitted = st.form_submit_button("Add family", type="primary")
+    if submitted:
+        require("add_family")
+        worker_ids = dict(zip(workers["name"], workers["id"], strict=True))
+        try:
+            data = build_family(
+                family_ref=family_ref,
+                area=area or "",
+                tier_of_need=tier or "",
+                referral_source=source or "",
+                referral_date=referral_date,
+                age_group=age_group,
+                presenting_issues=issues.strip() or None,
+                child_disability={"Yes": True, "No": False}.get(disability),
+            )
+            if worker_name is None:
+                raise RecordInvalid({"key_worker": "Choose the family's key worker."})
+            with write_session(engine()) as session:
+                add_family(session, data=data, key_worker_id=int(worker_ids[worker_name]))
+        except RecordInvalid as invalid:
+            show_problems(invalid.problems)
+        else:
+            data_changed()
+            st.success(f"Added {data.family_ref}. Record their baseline next.")
+
+with close_column, st.expander("Close a family's case", icon=":material/task_alt:"):
+    open_refs = families.loc[families["closed_on"].isna(), "family_ref"].tolist()
+    with st.form("close-family"):
+        ref = st.selectbox("Family", open_refs, index=None)
+        closed_on = st.date_input(
+            "Closing date", value=today(), max_value=today(), format="DD/MM/YYYY"
+        )
+        reason = st.selectbox(
+            "How did it end?", list(CLOSURE_REASONS), format_func=CLOSURE_REASONS.get, index=None
+        )
+        note = st.text_area("Why? (needed unless the plan was wholly achieved)", max_chars=1000)
+        closing = st.form_submit_button("Close case")
+    if closing:
+        if ref is None:
+            show_problems({"family": "Choose the family to close."})
+        else:
+            with read_session(engine()) as session:
+                family = family_by_ref(session.connection(), ref)
+            require("close_family", family=family)
+            try:
+                with write_session(engine()) as session:
+                    close_family(
+                        session,
+                        family_id=family.id,
+                        closed_on=closed_on,
+                        closure_reason=reason or "",
+                        closure_note=note,
+                        today=today(),
+                    )
+            except RecordInvalid as invalid:
+                show_problems(invalid.problems)
+            else:
+                data_changed()
+                st.success(f"Closed {ref}: {CLOSURE_REASONS[reason].lower()}.")

@@ -1,0 +1,118 @@
+"""What every page shares: the engine, the current viewer, the access check and caches.
+
+Pages stay thin: they read widgets, call ``tracker`` and render. Anything
+that can be tested without Streamlit lives in ``tracker`` instead.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from tracker.access import AccessDenied, Viewer, authorise
+from tracker.caseload import caseload
+from tracker.db import make_engine, read_session
+from tracker.families import family_by_ref
+from tracker.instrument import load_instruments
+from tracker.models import Family
+from tracker.settings import get_settings
+
+# Cached query results are shared by every session of this process; keep them short-lived
+# so another process's writes show up soon, and clear them after this process writes.
+CACHE_TTL_SECONDS = 30
+
+
+@st.cache_resource
+def _engine_for(database_url: str):
+    return make_engine(database_url)
+
+
+def engine():
+    """One engine per process and database URL, created on first use."""
+    return _engine_for(get_settings().database_url)
+
+
+def today() -> date:
+    return date.today()
+
+
+def current_viewer() -> Viewer | None:
+    return st.session_state.get("viewer")
+
+
+def require(action: str, *, family: Family | None = None) -> Viewer:
+    """Stop the page with a plain refusal unless the viewer may do ``action``."""
+    viewer = current_viewer()
+    try:
+        authorise(viewer, action, family=family)
+    except AccessDenied as refusal:
+        st.error(str(refusal), icon=":material/block:")
+        st.stop()
+    return viewer
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def cached_caseload(
+    database_url: str, role: str, key_worker_id: int | None, day: date, include_closed: bool
+) -> pd.DataFrame:
+    viewer = Viewer(name="", role=role, key_worker_id=key_worker_id)
+    with _engine_for(database_url).connect() as connection:
+        return caseload(connection, viewer, today=day, include_closed=include_closed)
+
+
+def viewer_caseload(viewer: Viewer, *, include_closed: bool = False) -> pd.DataFrame:
+    return cached_caseload(
+        get_settings().database_url, viewer.role, viewer.key_worker_id, today(), include_closed
+    )
+
+
+def data_changed() -> None:
+    """Call after every write so no page shows stale figures."""
+    st.cache_data.clear()
+
+
+def instruments():
+    return load_instruments()
+
+
+def chosen_family(viewer: Viewer, action: str, *, include_closed: bool = True) -> Family | None:
+    """The family picked in the sidebar-independent selector, checked against the policy.
+
+    The family arrives from the URL (``?family=REF``) or the selector; either
+    way the policy decides, so editing the URL reveals nothing.
+    """
+    families = viewer_caseload(viewer, include_closed=include_closed)
+    refs = families["family_ref"].tolist()
+    wanted = st.query_params.get("family")
+    if wanted and wanted not in refs:
+        with read_session(engine()) as session:
+            family = family_by_ref(session.connection(), wanted)
+        try:
+            authorise(viewer, action, family=family)
+        except AccessDenied as refusal:
+            st.error(str(refusal), icon=":material/block:")
+            if st.button("Show my families instead"):
+                del st.query_params["family"]
+                st.rerun()
+            st.stop()
+        refs = [wanted, *refs]
+    if not refs:
+        st.info("There are no families on this caseload yet. Add one on the Caseload page.")
+        return None
+    index = refs.index(wanted) if wanted in refs else 0
+    family_ref = st.selectbox("Family", refs, index=index, key=f"family-picker-{action}")
+    if family_ref != wanted:
+        st.query_params["family"] = family_ref
+    with read_session(engine()) as session:
+        family = family_by_ref(session.connection(), family_ref)
+    require(action, family=family)
+    return family
+
+
+def show_problems(problems: dict[str, str], fields: tuple[str, ...] = ()) -> None:
+    """One error box listing what needs fixing, in plain words."""
+    shown = {key: text for key, text in problems.items() if not fields or key in fields}
+    if shown:
+        st.error("Please check:\n\n" + "\n".join(f"- {text}" for text in shown.values()))

@@ -1,0 +1,265 @@
+"""Family journey: the star, what changed, goals and notes, and a summary for the family."""
+
+import pandas as pd
+import streamlit as st
+
+from pages.common import chosen_family, data_changed, engine, instruments, require, today
+from tracker.charts import StarTrace, overall_line, star_chart
+from tracker.db import read_session, write_session
+from tracker.errors import RecordInvalid
+from tracker.families import add_goal, add_note, goals, notes, update_goal
+from tracker.journey import (
+    RATER_NAMES,
+    build_journey,
+    family_scores,
+    overall_over_time,
+    progress,
+    values_by_assessment,
+    views_differ,
+)
+from tracker.models import PlanGoal
+from tracker.summary import family_summary_html
+from tracker.vocabulary import CLOSURE_REASONS, GOAL_STATUSES
+
+viewer = require("view_caseload")
+st.title("Family journey")
+family = chosen_family(viewer, "view_family")
+if family is None:
+    st.stop()
+
+facts = [family.tier_of_need, family.area, f"referred {family.referral_date:%d %b %Y}"]
+if family.closed_on:
+    facts.append(
+        f"closed {family.closed_on:%d %b %Y}: "
+        f"{CLOSURE_REASONS.get(family.closure_reason, '').lower()}"
+    )
+st.caption(" · ".join(facts))
+
+available = instruments()
+with read_session(engine()) as session:
+    connection = session.connection()
+    scores_by_instrument = {key: family_scores(connection, family.id, key) for key in available}
+    family_goals = goals(connection, family.id)
+    family_notes = notes(connection, family.id)
+used = [key for key, frame in scores_by_instrument.items() if not frame.empty]
+
+star_tab, goals_tab, notes_tab, summary_tab = st.tabs(
+    ["Star and changes", "Plan goals", "Notes", "Summary for the family"]
+)
+
+journey = None
+with star_tab:
+    if not used:
+        st.info("No scores yet. Record a baseline to start the star.")
+    else:
+        key = st.selectbox("Instrument", used, format_func=lambda k: available[k].name)
+        instrument = available[key]
+        scores = scores_by_instrument[key]
+        journey = build_journey(scores, instrument)
+        values = values_by_assessment(scores)
+        traces = [
+            StarTrace(
+                f"{row.label} ({row.assessed_on:%d %b %Y}, {RATER_NAMES[row.rater]})",
+                values[row.assessment_id],
+            )
+            for row in journey.timeline.itertuples(index=False)
+        ]
+        has_family_view = (scores["rater"] == "family").any()
+        show_family = st.toggle(
+            "Show the family's own ratings too",
+            value=False,
+            disabled=not has_family_view,
+            help=None
+            if has_family_view
+            else "The family has not scored themselves on this tool yet.",
+        )
+        highlight = None
+        if show_family:
+            own = build_journey(scores, instrument, raters=("family",))
+            traces += [
+                StarTrace(
+                    f"Family's view: {row.label} ({row.assessed_on:%d %b %Y})",
+                    values[row.assessment_id],
+                    family_view=True,
+                )
+                for row in own.timeline.itertuples(index=False)
+            ]
+            highlight = views_differ(scores)
+        st.plotly_chart(
+            star_chart(traces, instrument, title=instrument.name, highlight=highlight),
+            width="stretch",
+        )
+        if highlight:
+            labels = {d.key: d.label for d in instrument.domains}
+            st.info(
+                "The family and the worker see these differently (2 or more points apart): "
+                + ", ".join(labels[k] for k in highlight)
+                + ". Worth talking through."
+            )
+        if journey.latest_id is None:
+            st.caption("Only the baseline so far: changes appear after the first review.")
+        table = journey.table.copy()
+        st.dataframe(
+            table,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "Change": st.column_config.NumberColumn(
+                    help="From the baseline to the latest assessment; + means better",
+                    format="%+.1f",
+                ),
+            },
+        )
+        points = overall_over_time(scores, journey.timeline)
+        if len(points) >= 2:
+            st.plotly_chart(overall_line(points, instrument), width="stretch")
+
+with goals_tab:
+    if family_goals.empty:
+        st.caption("No plan goals yet.")
+    else:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Goal": family_goals["text"],
+                    "Status": family_goals["status"].map(GOAL_STATUSES),
+                    "Set on": pd.to_datetime(family_goals["set_on"]),
+                    "Status since": pd.to_datetime(family_goals["status_on"]),
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "Set on": st.column_config.DateColumn(format="D MMM YYYY"),
+                "Status since": st.column_config.DateColumn(format="D MMM YYYY"),
+            },
+        )
+    left, right = st.columns(2)
+    with left, st.form("add-goal", clear_on_submit=True):
+        st.markdown("**Add a goal**")
+        text = st.text_input("Goal, in the family's words", max_chars=500)
+        domain_options = {
+            d.key: d.label for k in (used or list(available)) for d in available[k].domains
+        }
+        domain = st.selectbox(
+            "Area it belongs to (optional)",
+            list(domain_options),
+            format_func=domain_options.get,
+            index=None,
+        )
+        set_on = st.date_input("Agreed on", value=today(), max_value=today(), format="DD/MM/YYYY")
+        if st.form_submit_button("Add goal"):
+            require("edit_family", family=family)
+            try:
+                with write_session(engine()) as session:
+                    add_goal(
+                        session,
+                        family_id=family.id,
+                        text=text,
+                        domain=domain,
+                        set_on=set_on,
+                        today=today(),
+                    )
+            except RecordInvalid as invalid:
+                st.error(" ".join(invalid.problems.values()))
+            else:
+                data_changed()
+                st.rerun()
+    if not family_goals.empty:
+        with right, st.form("update-goal"):
+            st.markdown("**Update a goal**")
+            goal_id = st.selectbox(
+                "Goal",
+                family_goals["id"].tolist(),
+                format_func=dict(zip(family_goals["id"], family_goals["text"], strict=True)).get,
+            )
+            status = st.selectbox("Status", list(GOAL_STATUSES), format_func=GOAL_STATUSES.get)
+            status_on = st.date_input(
+                "As of", value=today(), max_value=today(), format="DD/MM/YYYY"
+            )
+            if st.form_submit_button("Update goal"):
+                require("edit_family", family=family)
+                try:
+                    with write_session(engine()) as session:
+                        goal = session.get(PlanGoal, goal_id)
+                        if goal is None or goal.family_id != family.id:
+                            raise RecordInvalid({"goal": "That goal is not this family's."})
+                        update_goal(
+                            session, goal=goal, status=status, status_on=status_on, today=today()
+                        )
+                except RecordInvalid as invalid:
+                    st.error(" ".join(invalid.problems.values()))
+                else:
+                    data_changed()
+                    st.rerun()
+
+with notes_tab:
+    timeline_rows = [
+        (row.written_on, row.author or "", row.text) for row in family_notes.itertuples(index=False)
+    ]
+    for key in used:
+        frame = scores_by_instrument[key]
+        labels = {d.key: d.label for d in available[key].domains}
+        for row in frame.dropna(subset=["note"]).itertuples(index=False):
+            timeline_rows.append(
+                (row.assessed_on, "score note", f"{labels.get(row.domain, row.domain)}: {row.note}")
+            )
+    timeline_rows.sort(key=lambda item: item[0], reverse=True)
+    with st.form("add-note", clear_on_submit=True):
+        note_text = st.text_area("New note", max_chars=4000)
+        written_on = st.date_input("Date", value=today(), max_value=today(), format="DD/MM/YYYY")
+        if st.form_submit_button("Add note"):
+            require("edit_family", family=family)
+            try:
+                with write_session(engine()) as session:
+                    add_note(
+                        session,
+                        family_id=family.id,
+                        written_on=written_on,
+                        text=note_text,
+                        author=viewer.name,
+                        today=today(),
+                    )
+            except RecordInvalid as invalid:
+                st.error(" ".join(invalid.problems.values()))
+            else:
+                data_changed()
+                st.rerun()
+    if not timeline_rows:
+        st.caption("No notes yet.")
+    for written, author, text in timeline_rows:
+        st.markdown(f"**{written:%d %b %Y}** · {author}  \n{text}")
+
+with summary_tab:
+    if journey is None:
+        st.info("The summary needs at least a baseline.")
+    else:
+        st.write(
+            "A one-page summary in plain words for the family to keep. It shows the "
+            "family reference and, if you type it, a first name: nothing else."
+        )
+        first_name = st.text_input("First name to greet (not saved)", max_chars=40)
+        summary = family_summary_html(
+            family_ref=family.family_ref,
+            first_name=first_name,
+            instrument=instrument,
+            traces=[
+                StarTrace(row.label, values[row.assessment_id])
+                for row in journey.timeline.itertuples(index=False)
+            ],
+            trace_dates=[
+                f"{row.assessed_on:%d %b %Y}" for row in journey.timeline.itertuples(index=False)
+            ],
+            progress=progress(journey, instrument),
+            goals=family_goals,
+            today=today(),
+        )
+        st.download_button(
+            "Download the summary (HTML, prints on A4)",
+            summary,
+            file_name=f"progress-{family.family_ref}.html",
+            mime="text/html",
+            icon=":material/download:",
+        )
+        with st.expander("Preview"):
+            st.html(summary)

@@ -1,0 +1,77 @@
+"""AppTest fixtures: a real SQLite file with the sample cohort, and apps signed in by role.
+
+Who is using the app is seeded through session state, as the sign-in issue
+will do, so each test says exactly whose view it checks.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from streamlit.testing.v1 import AppTest
+
+from tracker.access import MANAGER, PRACTITIONER, Viewer
+from tracker.cli import main
+from tracker.db import make_engine
+from tracker.models import Family, KeyWorker
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "app.py")
+MANAGER_NAME = "Service manager (all families)"
+
+
+@pytest.fixture
+def sample_engine(database_url, capsys):
+    assert main(["init", "--sample"]) == 0
+    capsys.readouterr()
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+def first_worker(engine) -> tuple[int, str]:
+    """The key worker with the most open families, for a realistic caseload."""
+    with engine.connect() as connection:
+        return connection.execute(
+            sa.select(KeyWorker.id, KeyWorker.name)
+            .join(Family, Family.key_worker_id == KeyWorker.id)
+            .where(Family.closed_on.is_(None))
+            .group_by(KeyWorker.id, KeyWorker.name)
+            .order_by(sa.func.count(Family.id).desc(), KeyWorker.name)
+        ).first()
+
+
+def open_app(viewer: Viewer, page: str | None = None, **query) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.session_state["viewer"] = viewer
+    app.query_params.update(query)
+    app.run()
+    if page:
+        app.switch_page(page)
+        app.run()
+    return app
+
+
+@pytest.fixture
+def practitioner(sample_engine) -> Viewer:
+    worker_id, name = first_worker(sample_engine)
+    return Viewer(name=name, role=PRACTITIONER, key_worker_id=worker_id)
+
+
+@pytest.fixture
+def manager(sample_engine) -> Viewer:
+    return Viewer(name=MANAGER_NAME, role=MANAGER)
+
+
+def yesterday() -> date:
+    return date.today() - timedelta(days=1)
+
+
+def by_label(elements, label: str):
+    """The first element with this label; fails clearly when there is none."""
+    found = next((element for element in elements if element.label == label), None)
+    assert found is not None, f"nothing labelled {label!r}"
+    return found

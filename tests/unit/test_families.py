@@ -1,0 +1,188 @@
+"""Adding and closing families, goals and notes: plain-words validation."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tracker.db import read_session, write_session
+from tracker.errors import RecordInvalid
+from tracker.families import (
+    add_family,
+    add_goal,
+    add_note,
+    build_family,
+    close_family,
+    family_by_ref,
+    goals,
+    notes,
+    update_goal,
+)
+from tracker.models import PlanGoal
+
+TODAY = date(2025, 6, 1)
+
+
+@pytest.fixture
+def family(engine):
+    data = build_family(
+        family_ref="F1",
+        area="Northfield",
+        tier_of_need="tier 2",
+        referral_source="School",
+        referral_date=date(2025, 1, 6),
+    )
+    with write_session(engine) as session:
+        return add_family(session, data=data, key_worker_id=None)
+
+
+def test_family_form_problems_are_named_per_field():
+    with pytest.raises(RecordInvalid) as refused:
+        build_family(
+            family_ref=" ",
+            area="",
+            tier_of_need="tier 4",
+            referral_source="GP",
+            referral_date=date(2999, 1, 1),
+            age_group="adult",
+        )
+    assert set(refused.value.problems) == {
+        "family_ref",
+        "area",
+        "tier_of_need",
+        "referral_date",
+        "age_group",
+    }
+
+
+def test_a_reference_cannot_be_used_twice(engine, family):
+    data = build_family(
+        family_ref="F1",
+        area="A",
+        tier_of_need="tier 3",
+        referral_source="GP",
+        referral_date=date(2025, 1, 1),
+    )
+    with pytest.raises(RecordInvalid, match="already used"), write_session(engine) as session:
+        add_family(session, data=data, key_worker_id=None)
+
+
+def test_closing_needs_a_note_unless_wholly_achieved(engine, family):
+    with pytest.raises(RecordInvalid) as refused, write_session(engine) as session:
+        close_family(
+            session,
+            family_id=family.id,
+            closed_on=date(2025, 5, 1),
+            closure_reason="partially_achieved",
+            closure_note="  ",
+            today=TODAY,
+        )
+    assert "say briefly why" in refused.value.problems["closure_note"]
+    with write_session(engine) as session:
+        close_family(
+            session,
+            family_id=family.id,
+            closed_on=date(2025, 5, 1),
+            closure_reason="wholly_achieved",
+            closure_note="",
+            today=TODAY,
+        )
+    with read_session(engine) as session:
+        closed = family_by_ref(session.connection(), "F1")
+    assert (closed.closed_on, closed.closure_reason, closed.closure_note) == (
+        date(2025, 5, 1),
+        "wholly_achieved",
+        None,
+    )
+    with pytest.raises(RecordInvalid, match="already closed"), write_session(engine) as session:
+        close_family(
+            session,
+            family_id=family.id,
+            closed_on=date(2025, 5, 2),
+            closure_reason="wholly_achieved",
+            closure_note="",
+            today=TODAY,
+        )
+
+
+@pytest.mark.parametrize(
+    ("closed_on", "reason", "field"),
+    [
+        (date(2025, 7, 1), "wholly_achieved", "closed_on"),
+        (date(2024, 12, 1), "wholly_achieved", "closed_on"),
+        (date(2025, 5, 1), "bored", "closure_reason"),
+    ],
+)
+def test_closing_checks_dates_and_reason(engine, family, closed_on, reason, field):
+    with pytest.raises(RecordInvalid) as refused, write_session(engine) as session:
+        close_family(
+            session,
+            family_id=family.id,
+            closed_on=closed_on,
+            closure_reason=reason,
+            closure_note="x",
+            today=TODAY,
+        )
+    assert field in refused.value.problems
+
+
+def test_goals_are_added_and_updated(engine, family):
+    with write_session(engine) as session:
+        goal = add_goal(
+            session,
+            family_id=family.id,
+            text=" Get to school on time ",
+            domain="participation_learning_education_work",
+            set_on=date(2025, 2, 1),
+            today=TODAY,
+        )
+    with write_session(engine) as session:
+        update_goal(
+            session,
+            goal=session.get(PlanGoal, goal.id),
+            status="wholly_achieved",
+            status_on=date(2025, 5, 1),
+            today=TODAY,
+        )
+    with read_session(engine) as session:
+        stored = goals(session.connection(), family.id)
+    assert stored[["text", "status", "status_on"]].values.tolist() == [
+        ["Get to school on time", "wholly_achieved", date(2025, 5, 1)]
+    ]
+    with pytest.raises(RecordInvalid) as refused, write_session(engine) as session:
+        update_goal(
+            session,
+            goal=session.get(PlanGoal, goal.id),
+            status="open",
+            status_on=date(2025, 1, 1),
+            today=TODAY,
+        )
+    assert "before the goal was set" in refused.value.problems["status_on"]
+    with pytest.raises(RecordInvalid), write_session(engine) as session:
+        add_goal(session, family_id=family.id, text="  ", domain=None, set_on=TODAY, today=TODAY)
+
+
+def test_notes_are_kept_newest_first(engine, family):
+    with write_session(engine) as session:
+        add_note(
+            session,
+            family_id=family.id,
+            written_on=date(2025, 2, 1),
+            text="First visit",
+            author="Ann",
+            today=TODAY,
+        )
+        add_note(
+            session,
+            family_id=family.id,
+            written_on=date(2025, 3, 1),
+            text="School call",
+            author="Ann",
+            today=TODAY,
+        )
+    with read_session(engine) as session:
+        stored = notes(session.connection(), family.id)
+    assert stored["text"].tolist() == ["School call", "First visit"]
+    with pytest.raises(RecordInvalid), write_session(engine) as session:
+        add_note(session, family_id=family.id, written_on=TODAY, text="", author="Ann", today=TODAY)

@@ -1,0 +1,229 @@
+"""The one-page family summary: a self-contained A4 HTML page with an inline SVG star."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date
+
+import pandas as pd
+
+from tracker.charts import StarTrace
+from tracker.instrument import get_instrument
+from tracker.journey import Progress
+from tracker.summary import family_summary_html, star_svg
+
+TAF = get_instrument("taf-dtt")  # need scale 1-5, lower is better
+STAR = get_instrument("family-outcomes-10")  # star 1-10, higher is better
+CENTRE = (210.0, 210.0)  # the SVG is 420 x 420
+
+GOAL_COLUMNS = ["id", "text", "domain", "status", "set_on", "status_on"]
+
+
+def goals_frame(rows: list[tuple[str, str]]) -> pd.DataFrame:
+    """A goals()-shaped frame from ``(text, status)`` pairs."""
+    return pd.DataFrame(
+        [
+            (number, text, None, status, date(2025, 2, 1), None)
+            for number, (text, status) in enumerate(rows, start=1)
+        ],
+        columns=GOAL_COLUMNS,
+    )
+
+
+def summary(**overrides) -> str:
+    arguments = {
+        "family_ref": "NF-0042",
+        "first_name": "Ann",
+        "instrument": TAF,
+        "traces": [
+            StarTrace("Baseline", {"housing": 4.0, "general_health": 3.0, "aspirations": 3.0}),
+            StarTrace("Review 1", {"housing": 2.0, "general_health": 3.0, "aspirations": 2.0}),
+        ],
+        "trace_dates": ["01 Feb 2025", "01 May 2025"],
+        "progress": Progress(
+            better=["Housing", "Aspirations"], harder=[], still_working_on=["General health"]
+        ),
+        "goals": goals_frame([("Keep the rent paid", "open")]),
+        "today": date(2025, 5, 2),
+    }
+    arguments.update(overrides)
+    return family_summary_html(**arguments)
+
+
+def heading(html: str) -> str:
+    match = re.search(r"<h1>(.*?)</h1>", html, re.S)
+    assert match, "the page has no <h1>"
+    return match.group(1)
+
+
+def section_after(html: str, title: str) -> str:
+    """The markup between an <h2> with this title and the next heading."""
+    match = re.search(rf"<h2>{re.escape(title)}</h2>(.*?)(?:<h2>|$)", html, re.S)
+    assert match, f"no <h2>{title}</h2> on the page"
+    return match.group(1)
+
+
+def polygons(svg: str) -> list[list[tuple[float, float]]]:
+    shapes = []
+    for points in re.findall(r'<polygon points="([^"]*)"', svg):
+        pairs = (pair.split(",") for pair in points.split())
+        shapes.append([(float(x), float(y)) for x, y in pairs])
+    return shapes
+
+
+def distance(point: tuple[float, float]) -> float:
+    return math.dist(point, CENTRE)
+
+
+# --------------------------------------------------------------------------------------
+# The page
+# --------------------------------------------------------------------------------------
+
+
+def test_summary_is_a_complete_html_document_sized_for_a4():
+    html = summary()
+    assert html.lstrip().lower().startswith("<!doctype html>")
+    assert "<html" in html
+    assert "<body>" in html
+    assert html.rstrip().endswith("</html>")
+    assert "@page { size: A4" in html
+
+
+def test_summary_shows_the_family_reference_and_first_name():
+    html = summary(family_ref="NF-0042", first_name="Ann")
+    assert "NF-0042" in html
+    assert "Ann" in heading(html)
+
+
+def test_first_name_is_html_escaped():
+    html = summary(first_name="<b>Ann</b>")
+    assert "<b>Ann</b>" not in html
+    assert "&lt;b&gt;Ann&lt;/b&gt;" in html
+
+
+def test_a_blank_first_name_leaves_no_name_in_the_greeting():
+    named = heading(summary(first_name="Ann"))
+    blank = heading(summary(first_name="   "))
+    assert blank.startswith("Here")
+    assert "," not in blank  # no "<name>, here"
+    assert "Ann" not in blank
+    assert named != blank
+
+
+def test_summary_has_the_plain_language_headings():
+    html = summary()
+    assert "<h2>What has got better</h2>" in html
+    assert "<h2>What we are still working on</h2>" in html
+
+
+def test_progress_lists_appear_under_their_headings():
+    html = summary(
+        progress=Progress(
+            better=["Housing", "Aspirations"], harder=[], still_working_on=["General health"]
+        )
+    )
+    better = section_after(html, "What has got better")
+    working = section_after(html, "What we are still working on")
+    assert re.findall(r"<li>(.*?)</li>", better) == ["Housing", "Aspirations"]
+    assert re.findall(r"<li>(.*?)</li>", working) == ["General health"]
+
+
+def test_empty_lists_get_friendly_text_instead_of_an_empty_list():
+    html = summary(progress=Progress(better=[], harder=[], still_working_on=[]))
+    for title in ("What has got better", "What we are still working on"):
+        section = section_after(html, title)
+        assert "<li>" not in section, title
+        text = re.sub(r"<[^>]+>", " ", section).split()
+        assert len(text) >= 3, f"{title}: no explanation shown"
+
+
+def test_each_goal_is_shown_escaped_with_its_status_label():
+    goals = goals_frame(
+        [
+            ("Get to school on time <every day>", "partially_achieved"),
+            ("Fix the boiler & the damp", "open"),
+            ("Join a parents' group", "wholly_achieved"),
+        ]
+    )
+    html = summary(goals=goals)
+    rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td></tr>", html)
+    assert rows == [
+        ("Get to school on time &lt;every day&gt;", "Partially achieved"),
+        ("Fix the boiler &amp; the damp", "Open"),
+        ("Join a parents&#x27; group", "Wholly achieved"),
+    ]
+    assert "<every day>" not in html
+
+
+def test_no_goals_gets_friendly_text():
+    html = summary(goals=goals_frame([]))
+    table = re.search(r"<table>(.*?)</table>", html, re.S)
+    assert table, "the goals table is missing"
+    words = re.sub(r"<[^>]+>", " ", table.group(1)).split()
+    assert len(words) >= 3
+
+
+# --------------------------------------------------------------------------------------
+# The inline star
+# --------------------------------------------------------------------------------------
+
+
+def test_summary_embeds_one_svg_with_a_polygon_per_drawable_trace():
+    traces = [
+        StarTrace("Baseline", {"housing": 4.0, "general_health": 3.0, "aspirations": 3.0}),
+        StarTrace("Review 1", {"housing": 2.0, "aspirations": 2.0}),
+        # One scored point cannot make a shape; none at all neither.
+        StarTrace("Review 2", {"housing": 2.0, "general_health": None}),
+        StarTrace("Closure", {}),
+    ]
+    html = summary(traces=traces, trace_dates=["1 Feb", "1 May", "1 Aug", "1 Nov"])
+    assert html.count("<svg") == 1
+    assert "</svg>" in html
+    shapes = polygons(html)
+    assert len(shapes) == 2
+    assert [len(shape) for shape in shapes] == [3, 2]
+
+
+def test_need_scale_draws_the_best_score_further_out_than_the_worst():
+    # housing 1 (no need, best), income 5 (critical, worst), family history 3.
+    svg = star_svg(
+        [
+            StarTrace(
+                "Baseline",
+                {
+                    "housing": 1.0,
+                    "income_employment_finance": 5.0,
+                    "family_history_relationships_wellbeing": 3.0,
+                },
+            )
+        ],
+        TAF,
+    )
+    (shape,) = polygons(svg)
+    best, worst, middle = (distance(point) for point in shape)
+    assert best > middle > worst
+
+
+def test_need_scale_score_of_one_sits_on_the_outer_ring():
+    svg = star_svg([StarTrace("All fine", dict.fromkeys(TAF.domain_keys, 1.0))], TAF)
+    rings = [float(r) for r in re.findall(r'<circle [^>]*r="([\d.]+)"', svg)]
+    (shape,) = polygons(svg)
+    assert len(shape) == 22
+    for point in shape:
+        assert math.isclose(distance(point), max(rings), abs_tol=0.2)
+
+
+def test_need_scale_whole_shape_moves_outward_as_need_falls():
+    high_need = StarTrace("Baseline", dict.fromkeys(TAF.domain_keys, 5.0))
+    low_need = StarTrace("Review 1", dict.fromkeys(TAF.domain_keys, 2.0))
+    first, second = polygons(star_svg([high_need, low_need], TAF))
+    for before, after in zip(first, second, strict=True):
+        assert distance(after) > distance(before)
+
+
+def test_star_scale_draws_a_higher_score_further_out():
+    svg = star_svg([StarTrace("Baseline", {"physical_health": 10.0, "wellbeing": 1.0})], STAR)
+    (shape,) = polygons(svg)
+    high, low = (distance(point) for point in shape)
+    assert high > low
