@@ -42,8 +42,23 @@ def current_viewer() -> Viewer | None:
     return st.session_state.get("viewer")
 
 
+def _through_entry_point() -> None:
+    """Make sure app.py ran first, whatever URL the browser opened.
+
+    Streamlit treats a folder called ``pages/`` as an old-style multipage app
+    until the entry script has called ``st.navigation`` once in the process.
+    A first visit straight to a page's URL after a restart would run the page
+    without app.py (no navigation, no sign-in gate), so send it to app.py.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if getattr(PagesManager, "uses_pages_directory", False):
+        st.switch_page("app.py")
+
+
 def require(action: str, *, family: Family | None = None) -> Viewer:
     """Stop the page with a plain refusal unless the viewer may do ``action``."""
+    _through_entry_point()
     viewer = current_viewer()
     try:
         authorise(viewer, action, family=family)

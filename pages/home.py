@@ -33,12 +33,15 @@ if viewer is not None:
     due_soon = int((mine["status"] == STATUS_DUE_SOON).sum())
     st.subheader(f"Hello, {viewer.name.split(' ')[0]}" if viewer.key_worker_id else "Your service")
     st.write(f"{len(mine)} open families on {'your' if viewer.key_worker_id else 'the'} caseload.")
+    badges = st.container(horizontal=True)
     if overdue:
-        st.badge(
+        badges.badge(
             f"{overdue} review{'s' if overdue != 1 else ''} overdue",
             color="red",
             icon=":material/warning:",
         )
     if due_soon:
-        st.badge(f"{due_soon} due in the next 14 days", color="orange", icon=":material/schedule:")
+        badges.badge(
+            f"{due_soon} due in the next 14 days", color="orange", icon=":material/schedule:"
+        )
     st.page_link("pages/caseload.py", label="Open the caseload", icon=":material/groups:")
