@@ -7,7 +7,7 @@ access itself; the navigation only decides what is offered.
 
 import streamlit as st
 
-from pages.common import engine
+from pages.common import engine, entry_point_running
 from tracker import migrate
 from tracker.access import MANAGER, PRACTITIONER, Viewer
 from tracker.db import read_session
@@ -49,4 +49,5 @@ pages = [
     st.Page("pages/record_scores.py", title="Record scores", icon=":material/edit_note:"),
     st.Page("pages/family_journey.py", title="Family journey", icon=":material/star:"),
 ]
-st.navigation(pages).run()
+with entry_point_running():
+    st.navigation(pages).run()

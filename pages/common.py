@@ -6,7 +6,11 @@ that can be tested without Streamlit lives in ``tracker`` instead.
 
 from __future__ import annotations
 
+import runpy
+import threading
+from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -42,23 +46,38 @@ def current_viewer() -> Viewer | None:
     return st.session_state.get("viewer")
 
 
-def _through_entry_point() -> None:
-    """Make sure app.py ran first, whatever URL the browser opened.
+_entry_point = threading.local()
+ENTRY_POINT = Path(__file__).resolve().parent.parent / "app.py"
+
+
+@contextmanager
+def entry_point_running():
+    """Mark that app.py is running the current page (see ``through_entry_point``)."""
+    _entry_point.active = True
+    try:
+        yield
+    finally:
+        _entry_point.active = False
+
+
+def through_entry_point() -> None:
+    """Make sure app.py runs every page, whatever URL the browser opened.
 
     Streamlit treats a folder called ``pages/`` as an old-style multipage app
-    until the entry script has called ``st.navigation`` once in the process.
-    A first visit straight to a page's URL after a restart would run the page
-    without app.py (no navigation, no sign-in gate), so send it to app.py.
+    until the entry script has called ``st.navigation`` once in the process,
+    so a first visit straight to a page's URL after a restart would run the
+    page alone: no navigation, no check of who is using the app. In that case
+    run app.py here; it builds the navigation and runs this page properly.
     """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if getattr(PagesManager, "uses_pages_directory", False):
-        st.switch_page("app.py")
+    if getattr(_entry_point, "active", False):
+        return
+    runpy.run_path(str(ENTRY_POINT), run_name="__main__")
+    st.stop()
 
 
 def require(action: str, *, family: Family | None = None) -> Viewer:
     """Stop the page with a plain refusal unless the viewer may do ``action``."""
-    _through_entry_point()
+    through_entry_point()
     viewer = current_viewer()
     try:
         authorise(viewer, action, family=family)

@@ -2,7 +2,13 @@
 
 import streamlit as st
 
-from pages.common import CACHE_TTL_SECONDS, current_viewer, engine, viewer_caseload
+from pages.common import (
+    CACHE_TTL_SECONDS,
+    current_viewer,
+    engine,
+    through_entry_point,
+    viewer_caseload,
+)
 from tracker.caseload import STATUS_DUE_SOON, STATUS_OVERDUE
 from tracker.overview import service_overview
 from tracker.settings import get_settings
@@ -15,6 +21,7 @@ def overview(database_url: str) -> dict[str, int]:
         return service_overview(connection)
 
 
+through_entry_point()
 st.title("Distance Travelled")
 st.caption("How far families have come with early help, in their own and their key worker's view.")
 counts = overview(get_settings().database_url)

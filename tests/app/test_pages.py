@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app.conftest import APP, open_app
+from tests.app.conftest import APP, by_label, open_app
 from tracker.access import MANAGER, Viewer
 
 PAGES = {
@@ -41,3 +41,11 @@ def test_a_database_that_is_not_migrated_says_what_to_do(database_url):
     app.run()
     assert not app.exception
     assert "tracker init" in app.error[0].value
+
+
+def test_every_page_runs_through_the_entry_point(practitioner):
+    """A page never runs alone: app.py's navigation and user selector come with it."""
+    app = open_app(practitioner)
+    for page in PAGES:
+        app.switch_page(page).run()
+        assert by_label(app.sidebar.selectbox, "Who is using the app?").value == (practitioner.name)
