@@ -9,7 +9,7 @@ import streamlit as st
 
 from pages.common import engine, entry_point_running
 from tracker import migrate
-from tracker.access import MANAGER, PRACTITIONER, Viewer
+from tracker.access import MANAGER, PRACTITIONER, Viewer, allowed
 from tracker.db import read_session
 from tracker.families import key_workers
 
@@ -49,5 +49,7 @@ pages = [
     st.Page("pages/record_scores.py", title="Record scores", icon=":material/edit_note:"),
     st.Page("pages/family_journey.py", title="Family journey", icon=":material/star:"),
 ]
+if allowed(viewer, "view_cohort"):
+    pages.append(st.Page("pages/cohort.py", title="Cohort", icon=":material/monitoring:"))
 with entry_point_running():
     st.navigation(pages).run()

@@ -29,13 +29,13 @@ CACHE_TTL_SECONDS = 30
 
 
 @st.cache_resource
-def _engine_for(database_url: str):
+def engine_for(database_url: str):
     return make_engine(database_url)
 
 
 def engine():
     """One engine per process and database URL, created on first use."""
-    return _engine_for(get_settings().database_url)
+    return engine_for(get_settings().database_url)
 
 
 def today() -> date:
@@ -92,7 +92,7 @@ def cached_caseload(
     database_url: str, role: str, key_worker_id: int | None, day: date, include_closed: bool
 ) -> pd.DataFrame:
     viewer = Viewer(name="", role=role, key_worker_id=key_worker_id)
-    with _engine_for(database_url).connect() as connection:
+    with engine_for(database_url).connect() as connection:
         return caseload(connection, viewer, today=day, include_closed=include_closed)
 
 
@@ -150,3 +150,65 @@ def show_problems(problems: dict[str, str], fields: tuple[str, ...] = ()) -> Non
     shown = {key: text for key, text in problems.items() if not fields or key in fields}
     if shown:
         st.error("Please check:\n\n" + "\n".join(f"- {text}" for text in shown.values()))
+
+
+def table_downloads(frame: pd.DataFrame, name: str, min_group: int) -> None:
+    """CSV and Excel buttons for a table exactly as shown, ``*`` included."""
+    from tracker.downloads import table_csv, table_xlsx
+
+    left, right = st.columns(2)
+    left.download_button(
+        "CSV",
+        table_csv(frame, min_group),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        key=f"{name}-csv",
+    )
+    right.download_button(
+        "Excel",
+        table_xlsx(frame, min_group),
+        file_name=f"{name}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/download:",
+        key=f"{name}-xlsx",
+    )
+
+
+def chart_download(figure, name: str) -> None:
+    """A PNG when a Chromium can render one, otherwise a self-contained HTML chart."""
+    from tracker.downloads import browser_available, figure_html, figure_png
+
+    if browser_available():
+        st.download_button(
+            "Chart as PNG",
+            lambda: figure_png(figure),
+            file_name=f"{name}.png",
+            mime="image/png",
+            icon=":material/image:",
+            key=f"{name}-png",
+        )
+    else:
+        st.download_button(
+            "Chart as HTML",
+            lambda: figure_html(figure),
+            file_name=f"{name}.html",
+            mime="text/html",
+            icon=":material/image:",
+            key=f"{name}-html",
+            help="No browser is installed for PNG export; this HTML file opens in any browser.",
+        )
+
+
+def show_table(frame: pd.DataFrame) -> None:
+    """Show a table whose columns may mix numbers with ``*``, as text, blanks for missing."""
+
+    def text(value) -> str:
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return ""
+        return f"{value:g}" if isinstance(value, float) else str(value)
+
+    mixed = [column for column in frame.columns if frame[column].dtype == object]
+    st.dataframe(
+        frame.assign(**{c: frame[c].map(text) for c in mixed}), hide_index=True, width="stretch"
+    )

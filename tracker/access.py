@@ -18,11 +18,19 @@ MANAGER = "manager"
 
 # Actions on one family need the family; the rest are about the service.
 FAMILY_ACTIONS = frozenset({"view_family", "edit_family", "close_family"})
-SERVICE_ACTIONS = frozenset({"view_caseload", "add_family"})
+SERVICE_ACTIONS = frozenset({"view_caseload", "add_family", "view_cohort", "view_scatter"})
 
 PERMISSIONS = {
     PRACTITIONER: {"view_caseload", "add_family", "view_family", "edit_family", "close_family"},
-    MANAGER: {"view_caseload", "add_family", "view_family", "edit_family", "close_family"},
+    MANAGER: {
+        "view_caseload",
+        "add_family",
+        "view_family",
+        "edit_family",
+        "close_family",
+        "view_cohort",
+        "view_scatter",
+    },
 }
 
 
@@ -53,6 +61,11 @@ def authorise(viewer: Viewer | None, action: str, *, family: Family | None = Non
         if not viewer.sees_whole_service and family.key_worker_id != viewer.key_worker_id:
             # Say nothing about the family: not even that it exists.
             raise AccessDenied("That family is not on your caseload.")
+
+
+def allowed(viewer: Viewer | None, action: str) -> bool:
+    """Whether the viewer's role includes ``action``: for deciding what to offer."""
+    return viewer is not None and action in PERMISSIONS.get(viewer.role, set())
 
 
 def visible_families(viewer: Viewer):

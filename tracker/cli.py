@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 from datetime import date
@@ -19,8 +20,9 @@ from tracker.importing import ImportReport, import_files
 from tracker.instrument import InstrumentError, get_instrument
 from tracker.models import Family
 from tracker.sample import SampleSpec, generate, sample_end_date
+from tracker.scoring import BASELINE_RULES, FIRST_BASELINE
 from tracker.settings import get_settings
-from tracker.vocabulary import DEFAULT_RATERS, RATERS
+from tracker.vocabulary import AGE_GROUPS, DEFAULT_RATERS, KEY_WORKER_BACKGROUNDS, RATERS
 
 RATER_VIEWS = {
     "worker+joint": DEFAULT_RATERS,
@@ -72,6 +74,22 @@ def build_parser() -> argparse.ArgumentParser:
     cohort.add_argument("--area")
     cohort.add_argument("--tier", help='tier of need, e.g. "tier 2-3"')
     cohort.add_argument("--key-worker")
+    cohort.add_argument(
+        "--key-worker-type",
+        choices=list(KEY_WORKER_BACKGROUNDS),
+        help="the key worker's professional background",
+    )
+    cohort.add_argument(
+        "--age-group", choices=list(AGE_GROUPS), help="age group of the youngest child"
+    )
+    cohort.add_argument("--referral-source")
+    cohort.add_argument("--status", choices=["open", "closed"], help="open or closed cases only")
+    cohort.add_argument(
+        "--baseline",
+        choices=list(BASELINE_RULES),
+        default=FIRST_BASELINE,
+        help="which assessment counts as the baseline (default: first)",
+    )
     cohort.add_argument(
         "--rater",
         choices=list(RATER_VIEWS),
@@ -181,6 +199,10 @@ def command_cohort(args) -> int:
         area=args.area,
         tier_of_need=args.tier,
         key_worker=args.key_worker,
+        key_worker_type=args.key_worker_type,
+        age_group=args.age_group,
+        referral_source=args.referral_source,
+        status=args.status,
         raters=RATER_VIEWS[args.rater],
         baseline_from=args.baseline_from,
         baseline_to=args.baseline_to,
@@ -188,7 +210,9 @@ def command_cohort(args) -> int:
     min_group = get_settings().min_group if args.min_group is None else args.min_group
     engine = make_engine()
     with engine.connect() as connection:
-        figures = cohort_figures(connection, cohort_filter, instrument, min_group=min_group)
+        figures = cohort_figures(
+            connection, cohort_filter, instrument, min_group=min_group, baseline_rule=args.baseline
+        )
     if args.json:
         print(json.dumps(figures))
         return EXIT_OK
@@ -263,3 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     except sa.exc.OperationalError as error:
         print(f"tracker: the database cannot be used: {error.orig}", file=sys.stderr)
         return EXIT_INVALID
+    except BrokenPipeError:
+        # The reader (``head``, say) stopped early; that is not an error of ours.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the interpreter's flush
+        return EXIT_OK

@@ -18,18 +18,68 @@ from tracker.instrument import Instrument
 from tracker.vocabulary import RATER_PRECEDENCE
 
 PAIR_COLUMNS = ["family_id", "baseline_id", "baseline_on", "latest_id", "latest_on"]
+FIRST_BASELINE = "first"
+WORSE_OF_FIRST_TWO = "worse_of_first_two"
+BASELINE_RULES = {
+    FIRST_BASELINE: "the first baseline",
+    WORSE_OF_FIRST_TWO: "the worse of the first two assessments",
+}
 CHANGE_COLUMNS = ["family_id", "domain", "baseline", "latest", "change"]
 OVERALL_COLUMNS = ["family_id", "domains", "baseline", "latest", "change"]
 
 
-def select_baseline_and_latest(assessments: pd.DataFrame) -> pd.DataFrame:
+def _after(frame: pd.DataFrame, baselines: pd.DataFrame, newest_first: bool) -> pd.DataFrame:
+    """Per family, the newest (or oldest) assessment dated after its baseline."""
+    later = frame.merge(baselines[["family_id", "baseline_on"]], on="family_id")
+    return (
+        later[later["assessed_on"] > later["baseline_on"]]
+        .sort_values(
+            ["family_id", "assessed_on", "precedence"], ascending=[True, not newest_first, True]
+        )
+        .drop_duplicates("family_id", keep="first")
+    )
+
+
+def _worse_of_first_two(
+    frame: pd.DataFrame, baselines: pd.DataFrame, scores: pd.DataFrame, instrument: Instrument
+) -> pd.DataFrame:
+    """Move the baseline to the next assessment where that one scored worse overall.
+
+    Need is often disclosed only once trust is built, so the first scores can
+    flatter the family. Each assessment's overall is the mean of its scored
+    domains; "worse" follows the instrument's direction.
+    """
+    second = _after(frame, baselines, newest_first=False)
+    means = scores.dropna(subset=["value"]).groupby("assessment_id")["value"].mean()
+    both = baselines.merge(
+        second[["family_id", "assessment_id", "assessed_on"]], on="family_id", how="left"
+    )
+    first_mean = both["baseline_id"].map(means)
+    second_mean = both["assessment_id"].map(means)
+    worse = (second_mean - first_mean) * instrument.direction < 0
+    both.loc[worse, "baseline_id"] = both.loc[worse, "assessment_id"]
+    both.loc[worse, "baseline_on"] = both.loc[worse, "assessed_on"]
+    return both[["family_id", "baseline_id", "baseline_on"]].astype({"baseline_id": "int64"})
+
+
+def select_baseline_and_latest(
+    assessments: pd.DataFrame,
+    *,
+    rule: str = FIRST_BASELINE,
+    scores: pd.DataFrame | None = None,
+    instrument: Instrument | None = None,
+) -> pd.DataFrame:
     """One row per family that has a baseline: its baseline and its latest assessment.
 
-    The baseline is the earliest assessment whose occasion is ``baseline``. The
-    latest is the most recent assessment of any occasion dated after it; a
-    family without one is awaiting review and has a null ``latest_id``. When
-    two chosen raters scored on the same day, the joint rating is taken.
+    The baseline is the earliest assessment whose occasion is ``baseline``
+    (with ``rule="worse_of_first_two"``, the worse of it and the next
+    assessment, which needs ``scores`` and ``instrument``). The latest is the
+    most recent assessment of any occasion dated after the baseline; a family
+    without one is awaiting review and has a null ``latest_id``. When two
+    chosen raters scored on the same day, the joint rating is taken.
     """
+    if rule not in BASELINE_RULES:
+        raise ValueError(f"unknown baseline rule {rule!r}")
     if assessments.empty:
         return pd.DataFrame(columns=PAIR_COLUMNS)
     frame = assessments.assign(
@@ -44,11 +94,12 @@ def select_baseline_and_latest(assessments: pd.DataFrame) -> pd.DataFrame:
         .loc[:, ["family_id", "assessment_id", "assessed_on"]]
         .rename(columns={"assessment_id": "baseline_id", "assessed_on": "baseline_on"})
     )
-    later = frame.merge(baselines[["family_id", "baseline_on"]], on="family_id")
+    if rule == WORSE_OF_FIRST_TWO:
+        if scores is None or instrument is None:
+            raise ValueError("the worse-of-first-two rule needs the scores and the instrument")
+        baselines = _worse_of_first_two(frame, baselines, scores, instrument)
     latest = (
-        later[later["assessed_on"] > later["baseline_on"]]
-        .sort_values(["family_id", "assessed_on", "precedence"], ascending=[True, False, True])
-        .drop_duplicates("family_id", keep="first")
+        _after(frame, baselines, newest_first=True)
         .loc[:, ["family_id", "assessment_id", "assessed_on"]]
         .rename(columns={"assessment_id": "latest_id", "assessed_on": "latest_on"})
     )

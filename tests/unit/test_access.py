@@ -51,3 +51,10 @@ def test_nobody_and_unknown_roles_are_refused():
 def test_a_family_action_without_a_family_is_refused():
     with pytest.raises(AccessDenied, match="not found"):
         authorise(BOSS, "view_family", family=None)
+
+
+def test_only_managers_see_the_cohort_and_the_scatter():
+    for action in ("view_cohort", "view_scatter"):
+        authorise(BOSS, action)
+        with pytest.raises(AccessDenied, match="does not allow"):
+            authorise(ANN, action)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ from tests.unit.helpers import SCORE_HEADER, families_file, scores_file, snapsho
 from tracker import migrate
 from tracker.cli import main
 from tracker.db import make_engine
+from tracker.exporting import write_canonical_csvs
+from tracker.sample import SampleSpec, generate
 
 ROOT = Path(__file__).resolve().parents[2]
 COHORT_KEYS = {"instrument", "families", "with_review", "awaiting_review", "overall", "domains"}
@@ -206,3 +209,75 @@ def test_module_and_console_script_both_run(command, database_url):
     )
     assert result.returncode == 0, result.stderr
     assert "--instrument" in result.stdout
+
+
+def _expected_families(sample: dict, instrument: str, **attributes) -> int:
+    """Families with a worker or joint baseline on the instrument, worked out in pandas."""
+    scores = sample["scores"]
+    baselines = scores[
+        (scores["instrument"] == instrument)
+        & (scores["occasion"] == "baseline")
+        & scores["rater"].isin(["worker", "joint"])
+    ]
+    families = sample["families"].merge(
+        sample["key_workers"].rename(
+            columns={"name": "key_worker", "background": "key_worker_type"}
+        ),
+        on="key_worker",
+    )
+    for column, value in attributes.items():
+        if column == "status":
+            closed = families["closed_on"] != ""
+            families = families[closed if value == "closed" else ~closed]
+        else:
+            families = families[families[column] == value]
+    return int(
+        baselines["family_ref"]
+        .isin(families["family_ref"])
+        .groupby(baselines["family_ref"])
+        .any()
+        .sum()
+    )
+
+
+def test_every_cohort_filter_selects_the_right_families(database_url, tmp_path, capsys):
+    spec = SampleSpec(families=120, seed=3, as_of=date.today() - timedelta(days=1))
+    sample = generate(spec)
+    paths = write_canonical_csvs(sample, tmp_path)
+    assert main(["init"]) == 0
+    assert main(["import", *map(str, paths)]) == 0
+    capsys.readouterr()
+    cases = [
+        {"area": "Northfield"},
+        {"tier_of_need": "tier 3"},
+        {"key_worker_type": "health"},
+        {"age_group": "0-4"},
+        {"referral_source": "School"},
+        {"status": "closed"},
+        {"status": "open"},
+    ]
+    option = {
+        "area": "--area",
+        "tier_of_need": "--tier",
+        "key_worker_type": "--key-worker-type",
+        "age_group": "--age-group",
+        "referral_source": "--referral-source",
+        "status": "--status",
+    }
+    for case in cases:
+        ((column, value),) = case.items()
+        figures = run_json(
+            capsys,
+            [
+                "cohort",
+                "--instrument",
+                "taf-dtt",
+                "--json",
+                "--min-group",
+                "0",
+                option[column],
+                value,
+            ],
+        )
+        assert figures["families"] == _expected_families(sample, "taf-dtt", **case), case
+        assert figures["filters"][column] == value

@@ -10,13 +10,31 @@ import math
 import warnings
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
-from tracker.cohort import reliable_change, summarise
+from tracker.cohort import (
+    breakdown,
+    build_cohort,
+    caveats,
+    figures,
+    mean_interval,
+    overall_by_month,
+    reliable_change_sd,
+    scatter_points,
+    summarise,
+    transitions,
+    wilcoxon_p,
+)
 from tracker.instrument import get_instrument
-from tracker.scoring import domain_changes, family_overall, select_baseline_and_latest
+from tracker.scoring import (
+    WORSE_OF_FIRST_TWO,
+    domain_changes,
+    family_overall,
+    select_baseline_and_latest,
+)
 
 TAF = get_instrument("taf-dtt")  # need scale 1-5, lower is better, r = 0.80
 STAR = get_instrument("family-outcomes-10")  # star 1-10, higher is better, r = 0.80
@@ -181,7 +199,9 @@ def test_hand_worked_reliable_change_index_per_family(cohort):
     # RCI per family = change / S_diff with S_diff = sqrt(0.32) = 0.565685 (see table above).
     assessments, scores = cohort
     overall = family_overall(domain_changes(select_baseline_and_latest(assessments), scores, TAF))
-    rci = dict(zip(overall["family_id"], reliable_change(overall, TAF.reliability), strict=True))
+    assert reliable_change_sd(overall, TAF.reliability) == pytest.approx(S_DIFF)
+    built = build_cohort(assessments, scores, TAF).overall
+    rci = dict(zip(built["family_id"], built["rci"], strict=True))
     assert rci == pytest.approx(
         {
             1: 1.5 / S_DIFF,
@@ -461,3 +481,203 @@ def test_star_cohort_positive_change_is_improvement():
     assert wellbeing["mean_change"] == pytest.approx(1.4)
     assert wellbeing["wilcoxon_p"] == pytest.approx(scipy_p([3, 0, 2, -1, 3]))
     assert domain(figures, "home_money")["n"] is None  # n=0 < 5: suppressed
+
+
+# --------------------------------------------------------------------------- dashboard views
+
+
+def test_mean_interval_matches_a_worked_example_and_scipy():
+    # [1, 2, 3, 4, 5]: mean 3, SD 1.58114, SE 0.707107, t(0.975, 4) = 2.776445
+    # half-width 2.776445 * 0.707107 = 1.963243, so 1.036757 to 4.963243.
+    low, high = mean_interval(pd.Series([1.0, 2.0, 3.0, 4.0, 5.0]))
+    assert (low, high) == pytest.approx((1.036757, 4.963243), abs=1e-6)
+    values = pd.Series([0.5, -1.0, 2.0, 1.5, 0.0, 0.25])
+    expected = stats.t.interval(0.95, len(values) - 1, loc=values.mean(), scale=stats.sem(values))
+    assert mean_interval(values) == pytest.approx(expected)
+    assert mean_interval(pd.Series([1.0])) == (None, None)
+
+
+def ten_families() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Ten taf-dtt families, housing only: baseline 4, latest 4 - k for family k in 0..4,
+    and families 5..9 mirror them (baseline 2, latest 2 + k - ... ) as listed below."""
+    rows, families = [], []
+    plan = {
+        # family: (baseline, latest, area)
+        1: (5, 1, "North"),
+        2: (5, 2, "North"),
+        3: (4, 3, "North"),
+        4: (4, 4, "North"),
+        5: (3, 5, "North"),
+        6: (4, 2, "South"),
+        7: (3, 3, "South"),
+        8: (5, 4, "South"),
+        9: (2, 1, "East"),
+    }
+    for family, (start, end, area) in plan.items():
+        rows.append((family * 10, family, "baseline", "2025-01-10", "worker", {H: start}))
+        rows.append((family * 10 + 1, family, "review", "2025-02-20", "worker", {H: end}))
+        families.append((family, area, "tier 2", "Health", None, "GP", False))
+    assessments, scores = frames(rows)
+    family_frame = pd.DataFrame(
+        families,
+        columns=[
+            "family_id",
+            "area",
+            "tier_of_need",
+            "key_worker_type",
+            "age_group",
+            "referral_source",
+            "closed",
+        ],
+    )
+    return assessments, scores, family_frame
+
+
+def test_breakdown_by_area_with_suppression():
+    assessments, scores, families = ten_families()
+    cohort = build_cohort(assessments, scores, TAF, families=families)
+    # Changes (baseline - latest): 1:4, 2:3, 3:1, 4:0, 5:-2 (North); 6:2, 7:0, 8:1 (South); 9:1.
+    groups = breakdown(cohort, "area", min_group=3).set_index("group")
+    assert list(groups.index) == ["East", "North", "South"]
+    north = groups.loc["North"]
+    assert north["n"] == 5 and north["mean_change"] == pytest.approx(6 / 5)
+    low, high = mean_interval(pd.Series([4.0, 3.0, 1.0, 0.0, -2.0]))
+    assert (north["ci_low"], north["ci_high"]) == pytest.approx((low, high))
+    assert north["pct_improved"] == pytest.approx(60)
+    # S_diff over all nine baselines [5,5,4,4,3,4,3,5,2]: mean 35/9, sum of squares 80/9,
+    # variance 10/9, so S_diff = sqrt(10/9 * 0.4) = 2/3 and reliable needs |change| > 1.3067:
+    # in North families 1 and 2 improve reliably and 5 gets reliably worse.
+    assert north["pct_reliable_improvement"] == pytest.approx(40)
+    south = groups.loc["South"]
+    assert south["n"] == 3 and south["mean_change"] == pytest.approx(1.0)
+    assert south["pct_reliable_improvement"] == pytest.approx(100 / 3)
+    east = groups.loc["East"]
+    assert bool(east["suppressed"]) and pd.isna(east["n"]) and pd.isna(east["mean_change"])
+
+
+def test_transitions_between_bands_with_cell_suppression():
+    assessments, scores, families = ten_families()
+    cohort = build_cohort(assessments, scores, TAF, families=families)
+    cells = transitions(cohort, H, min_group=1).set_index(["baseline_band", "latest_band"])
+    # From Critical / complex (5): to None (1), Minor (2), Significant (4).
+    assert cells.loc[("Critical / complex", "None"), "families"] == 1
+    assert cells.loc[("Critical / complex", "Significant"), "families"] == 1
+    assert cells.loc[("Significant", "Significant"), "families"] == 1
+    assert cells.loc[("Significant", "Minor"), "families"] == 1
+    assert cells["families"].sum() == 9 and len(cells) == 25
+    hidden = transitions(cohort, H, min_group=2).set_index(["baseline_band", "latest_band"])
+    # Every non-zero cell holds one family, so each is suppressed; zeros stay zero.
+    assert pd.isna(hidden.loc[("Critical / complex", "None"), "families"])
+    assert hidden.loc[("None", "None"), "families"] == 0
+    whole = transitions(cohort, H, min_group=10)
+    assert whole["families"].isna().all()
+
+
+def test_worse_of_first_two_moves_the_baseline_only_when_the_second_is_worse():
+    rows = [
+        # Family 1: need rises from 2 to 4 at the first review, then falls to 3.
+        (10, 1, "baseline", "2025-01-10", "worker", {H: 2}),
+        (11, 1, "review", "2025-02-10", "worker", {H: 4}),
+        (12, 1, "review", "2025-05-10", "worker", {H: 3}),
+        # Family 2: improves from the start; its baseline stays.
+        (20, 2, "baseline", "2025-01-10", "worker", {H: 4}),
+        (21, 2, "review", "2025-02-10", "worker", {H: 3}),
+        (22, 2, "review", "2025-05-10", "worker", {H: 2}),
+        # Family 3: worse at its only review, so it has nothing after the new baseline.
+        (30, 3, "baseline", "2025-01-10", "worker", {H: 2}),
+        (31, 3, "review", "2025-02-10", "worker", {H: 5}),
+    ]
+    assessments, scores = frames(rows)
+    first = build_cohort(assessments, scores, TAF).overall.set_index("family_id")["change"]
+    assert first.to_dict() == {1: -1.0, 2: 2.0, 3: -3.0}
+    worse = build_cohort(assessments, scores, TAF, baseline_rule=WORSE_OF_FIRST_TWO)
+    assert worse.overall.set_index("family_id")["change"].to_dict() == {1: 1.0, 2: 2.0}
+    pairs = worse.pairs.set_index("family_id")
+    assert pairs.loc[1, "baseline_id"] == 11 and pairs.loc[2, "baseline_id"] == 20
+    assert pd.isna(pairs.loc[3, "latest_id"])
+    result = figures(worse, min_group=1)
+    assert (result["with_review"], result["awaiting_review"]) == (2, 1)
+    assert result["baseline_rule"] == WORSE_OF_FIRST_TWO
+    # On a star scale "worse" means lower.
+    star_rows = [
+        (10, 1, "baseline", "2025-01-10", "worker", {"wellbeing": 6}),
+        (11, 1, "review", "2025-02-10", "worker", {"wellbeing": 3}),
+        (12, 1, "review", "2025-05-10", "worker", {"wellbeing": 5}),
+    ]
+    assessments, scores = frames(star_rows)
+    star = build_cohort(assessments, scores, STAR, baseline_rule=WORSE_OF_FIRST_TWO)
+    assert star.overall["change"].tolist() == [2.0]
+
+
+def test_overall_by_month_counts_families_per_point():
+    assessments, scores, families = ten_families()
+    cohort = build_cohort(assessments, scores, TAF, families=families)
+    points = overall_by_month(cohort, min_group=1).set_index("month")
+    # Baselines on 10 Jan (month 0); reviews on 20 Feb are 41 days later: month 1.
+    assert points.loc[0, "n"] == 9
+    assert points.loc[0, "mean_overall"] == pytest.approx((5 + 5 + 4 + 4 + 3 + 4 + 3 + 5 + 2) / 9)
+    assert points.loc[1, "mean_overall"] == pytest.approx((1 + 2 + 3 + 4 + 5 + 2 + 3 + 4 + 1) / 9)
+    by_area = overall_by_month(cohort, min_group=2, dimension="area")
+    east = by_area[by_area["group"] == "East"]
+    assert east["suppressed"].all() and east["mean_overall"].isna().all()
+
+
+def test_scatter_is_anonymous_and_hidden_for_small_cohorts():
+    assessments, scores, families = ten_families()
+    cohort = build_cohort(assessments, scores, TAF, families=families)
+    dots = scatter_points(cohort, min_group=5)
+    assert set(dots.columns) == {"baseline", "latest", "classification"}
+    overall = figures(cohort, min_group=5)["overall"]
+    counts = dots["classification"].value_counts()
+    assert counts["Reliably better"] == overall["reliable_improvement"]
+    assert counts["Reliably worse"] == overall["reliable_deterioration"]
+    assert scatter_points(cohort, min_group=10).empty
+
+
+def test_overall_reports_percentages_and_the_interval():
+    assessments, scores, families = ten_families()
+    result = figures(build_cohort(assessments, scores, TAF, families=families), min_group=5)
+    overall = result["overall"]
+    # Reliable: improved 1, 2, 6 (changes 4, 3, 2 > 1.3067); worse 5 (-2); no change 5 others.
+    assert (
+        overall["reliable_improvement"],
+        overall["reliable_deterioration"],
+        overall["no_reliable_change"],
+    ) == (3, 1, 5)
+    assert overall["pct_reliable_improvement"] == pytest.approx(100 * 3 / 9)
+    changes = pd.Series([4.0, 3.0, 1.0, 0.0, -2.0, 2.0, 0.0, 1.0, 1.0])
+    assert (overall["mean_change_ci_low"], overall["mean_change_ci_high"]) == pytest.approx(
+        mean_interval(changes)
+    )
+    assert overall["reliable_change_sd"] == pytest.approx(2 / 3)
+
+
+def test_caveats_speak_up_when_they_apply():
+    assessments, scores, families = ten_families()
+    cohort = build_cohort(assessments, scores, TAF, families=families)
+    notes = " ".join(caveats(cohort, figures(cohort, min_group=5)))
+    assert "Fewer than 20 families have had a review" in notes
+    assert "regression to the mean" in notes
+    assert "awaiting their first review" not in notes
+    waiting = assessments[assessments["occasion"] == "baseline"]
+    cohort = build_cohort(waiting, scores, TAF, families=families)
+    notes = " ".join(caveats(cohort, figures(cohort, min_group=5)))
+    assert "100% of families with a baseline are still awaiting their first review" in notes
+
+
+def test_small_sample_wilcoxon_equals_scipys_default():
+    """Below 14 pairs the p-value is counted directly; it must equal scipy's exactly.
+
+    Sizes up to 11 are cheap for scipy; a few of 13 (its largest exact case) and of 14-30
+    (where scipy itself is called) cover the edges. Halves give tied and non-integer ranks.
+    """
+    rng = np.random.default_rng(7)
+    sizes = [*rng.integers(1, 12, size=60), 13, 13, 13, 14, 20, 30]
+    for n in sizes:
+        changes = rng.integers(-3, 4, size=int(n)) / rng.choice([1, 2])
+        if not (changes != 0).any():
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            expected = stats.wilcoxon(changes).pvalue
+        assert wilcoxon_p(pd.Series(changes)) == pytest.approx(expected, rel=1e-9, abs=1e-12)

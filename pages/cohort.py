@@ -1,0 +1,266 @@
+"""Cohort: how far families have travelled, for whom and where, with small groups hidden."""
+
+from datetime import date
+
+import streamlit as st
+
+from pages.common import (
+    CACHE_TTL_SECONDS,
+    chart_download,
+    engine_for,
+    instruments,
+    require,
+    show_table,
+    table_downloads,
+)
+from tracker.access import allowed
+from tracker.cohort import (
+    DIMENSIONS,
+    CohortFilter,
+    breakdown,
+    caveats,
+    figures,
+    filter_choices,
+    load_cohort,
+    overall_by_month,
+    scatter_points,
+    transitions,
+)
+from tracker.cohort_charts import (
+    breakdown_chart,
+    change_by_domain,
+    cohort_star,
+    over_time_chart,
+    reliable_change_scatter,
+    transition_heatmap,
+)
+from tracker.cohort_tables import (
+    breakdown_table,
+    domain_table,
+    over_time_table,
+    transition_table,
+)
+from tracker.downloads import footnote
+from tracker.scoring import BASELINE_RULES, FIRST_BASELINE, WORSE_OF_FIRST_TWO
+from tracker.settings import get_settings
+from tracker.vocabulary import DEFAULT_RATERS, KEY_WORKER_BACKGROUNDS
+
+ANY = "All"
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def cached_choices(database_url: str) -> dict[str, list[str]]:
+    with engine_for(database_url).connect() as connection:
+        return filter_choices(connection)
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner="Working out the cohort…")
+def cached_cohort(database_url: str, cohort_filter: CohortFilter, baseline_rule: str):
+    instrument = instruments()[cohort_filter.instrument]
+    with engine_for(database_url).connect() as connection:
+        return load_cohort(connection, cohort_filter, instrument, baseline_rule=baseline_rule)
+
+
+def pick(column, label: str, options: list[str], labels: dict[str, str] | None = None):
+    """A filter selectbox offering "All" first; shows ``labels`` and returns the stored key."""
+    shown = {labels.get(option, option) if labels else option: option for option in options}
+    choice = column.selectbox(label, [ANY, *shown])
+    return None if choice == ANY else shown[choice]
+
+
+viewer = require("view_cohort")
+settings = get_settings()
+min_group = settings.min_group
+database_url = settings.database_url
+choices = cached_choices(database_url)
+available = instruments()
+
+with st.sidebar:
+    st.header("Filters")
+    instrument_key = st.selectbox(
+        "Instrument", list(available), format_func=lambda key: available[key].name
+    )
+    window = st.date_input(
+        "Baselines between",
+        value=(),
+        max_value=date.today(),
+        format="DD/MM/YYYY",
+        help="Leave empty for every baseline.",
+    )
+    area = pick(st, "Area", choices["area"])
+    tier = pick(st, "Tier of need", choices["tier_of_need"])
+    worker = pick(st, "Key worker", choices["key_worker"])
+    worker_type = pick(st, "Key worker type", choices["key_worker_type"], KEY_WORKER_BACKGROUNDS)
+    age = pick(st, "Age of youngest child", choices["age_group"])
+    source = pick(st, "Referral source", choices["referral_source"])
+    status = st.radio("Cases", ["All", "Open", "Closed"], horizontal=True)
+    view = st.radio(
+        "Whose ratings",
+        ["Worker and joint", "The family's own"],
+        help="The family's own ratings are shown separately, never mixed in.",
+    )
+    rule = st.toggle(
+        "Use the worse of the first two assessments as the baseline",
+        help="Guards against baselines scored before needs were disclosed.",
+    )
+
+baseline_rule = WORSE_OF_FIRST_TWO if rule else FIRST_BASELINE
+window = tuple(window) if isinstance(window, tuple | list) else (window,)
+cohort_filter = CohortFilter(
+    instrument=instrument_key,
+    area=area,
+    tier_of_need=tier,
+    key_worker=worker,
+    key_worker_type=worker_type,
+    age_group=age,
+    referral_source=source,
+    status=None if status == "All" else status.lower(),
+    raters=DEFAULT_RATERS if view == "Worker and joint" else ("family",),
+    baseline_from=window[0] if len(window) >= 1 else None,
+    baseline_to=window[1] if len(window) == 2 else None,
+)
+instrument = available[instrument_key]
+cohort = cached_cohort(database_url, cohort_filter, baseline_rule)
+result = figures(cohort, min_group=min_group)
+overall = result["overall"]
+
+st.title("Cohort: distance travelled")
+st.caption(
+    f"{instrument.name} · {view.lower()} ratings · baseline: {BASELINE_RULES[baseline_rule]} · "
+    "change compares each family's baseline with its latest review; positive means better."
+)
+for note in caveats(cohort, result, tier_filter=tier):
+    st.warning(note, icon=":material/info:")
+
+
+def shown(value, suffix: str = "", digits: int = 0) -> str:
+    if value is None:
+        return "*"
+    return f"{value:.{digits}f}{suffix}" if isinstance(value, float) else f"{value}{suffix}"
+
+
+def with_pct(count, pct) -> str:
+    return "*" if count is None else f"{count} ({shown(pct, '%')})"
+
+
+tiles = st.columns(5)
+tiles[0].metric("Families in cohort", shown(result["families"]))
+tiles[1].metric("With a review", shown(result["with_review"]))
+tiles[2].metric(
+    "Awaiting review",
+    shown(result["awaiting_review"]),
+    help="They have a baseline but no review yet, so they are not in the change figures.",
+)
+tiles[3].metric(
+    "Better off overall",
+    shown(overall["pct_improved"], "%"),
+    help="Families whose overall score improved from baseline to latest.",
+)
+interval = (
+    f"{shown(overall['mean_change_ci_low'], digits=2)} to "
+    f"{shown(overall['mean_change_ci_high'], digits=2)}"
+)
+tiles[4].metric(
+    "Mean distance travelled",
+    shown(overall["mean_change"], digits=2),
+    help=f"95% confidence interval {interval}; on the "
+    f"{instrument.scale_min:g}-{instrument.scale_max:g} scale, + is better.",
+)
+st.caption(f"Mean distance travelled 95% interval: {interval}.")
+tiles = st.columns(4)
+tiles[0].metric(
+    "Reliably improved",
+    with_pct(overall["reliable_improvement"], overall["pct_reliable_improvement"]),
+)
+tiles[1].metric(
+    "No reliable change", with_pct(overall["no_reliable_change"], overall["pct_no_reliable_change"])
+)
+tiles[2].metric(
+    "Reliably worse",
+    with_pct(overall["reliable_deterioration"], overall["pct_reliable_deterioration"]),
+)
+tiles[3].metric(
+    "Effect size d_z",
+    shown(overall["effect_size_dz"], digits=2),
+    help="Mean change divided by the spread of change; about 0.2 is small, 0.5 "
+    "medium and 0.8 large.",
+)
+st.caption(footnote(min_group).replace("*", "\\*", 1))
+
+tab_names = ["Cohort star", "Change by area", "Movement", "Breakdowns", "Over time"]
+if allowed(viewer, "view_scatter"):
+    tab_names.append("Reliable change")
+tabs = st.tabs(tab_names)
+domains_table = domain_table(result, instrument)
+
+with tabs[0]:
+    figure = cohort_star(result["domains"], instrument)
+    st.plotly_chart(figure, width="stretch")
+    chart_download(figure, "cohort-star")
+    show_table(domains_table)
+    table_downloads(domains_table, "cohort-by-area", min_group)
+
+with tabs[1]:
+    figure = change_by_domain(result["domains"], instrument)
+    st.plotly_chart(figure, width="stretch")
+    st.caption(
+        "◆ the change is unlikely to be chance (Wilcoxon signed-rank p < 0.05). "
+        "n is the number of families scored at both baseline and latest."
+    )
+    chart_download(figure, "change-by-area")
+
+with tabs[2]:
+    labels = {d.key: d.label for d in instrument.domains}
+    domain = st.selectbox("Area", list(labels), format_func=labels.get)
+    cells = transitions(cohort, domain, min_group=min_group)
+    figure = transition_heatmap(cells, instrument, domain)
+    st.plotly_chart(figure, width="stretch")
+    chart_download(figure, f"movement-{domain}")
+    movement = transition_table(cells, instrument)
+    show_table(movement)
+    table_downloads(movement, f"movement-{domain}", min_group)
+
+with tabs[3]:
+    dimension = st.selectbox(
+        "Break down by",
+        [d for d in DIMENSIONS if d != "referral_source"],
+        format_func=DIMENSIONS.get,
+    )
+    groups = breakdown(cohort, dimension, min_group=min_group)
+    if groups.empty:
+        st.info("No families with a review match these filters.")
+    else:
+        figure = breakdown_chart(groups, DIMENSIONS[dimension])
+        st.plotly_chart(figure, width="stretch")
+        chart_download(figure, f"breakdown-{dimension}")
+        table = breakdown_table(groups, DIMENSIONS[dimension])
+        show_table(table)
+        table_downloads(table, f"breakdown-{dimension}", min_group)
+
+with tabs[4]:
+    grouping = st.selectbox(
+        "Lines for",
+        [None, *[d for d in DIMENSIONS if d != "referral_source"]],
+        format_func=lambda d: "The whole cohort" if d is None else DIMENSIONS[d],
+    )
+    points = overall_by_month(cohort, min_group=min_group, dimension=grouping)
+    figure = over_time_chart(points, instrument)
+    st.plotly_chart(figure, width="stretch")
+    chart_download(figure, "over-time")
+    table = over_time_table(points)
+    show_table(table)
+    table_downloads(table, "over-time", min_group)
+
+if allowed(viewer, "view_scatter"):
+    with tabs[5]:
+        dots = scatter_points(cohort, min_group=min_group)
+        if dots.empty:
+            st.info(f"Hidden: fewer than {min_group} families have a review in this cohort.")
+        else:
+            figure = reliable_change_scatter(dots, cohort.s_diff, instrument)
+            st.plotly_chart(figure, width="stretch")
+            st.caption(
+                "For managers only. Dots carry no names or references, and their order "
+                "is shuffled. The shaded band is change too small to be reliable."
+            )
+            chart_download(figure, "reliable-change")

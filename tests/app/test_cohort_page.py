@@ -1,0 +1,116 @@
+"""Cohort page: every filter and rating view renders, numbers match the CLI, small groups hide."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.app.conftest import by_label, open_app
+from tracker.cli import main
+
+PAGE = "pages/cohort.py"
+SELECTS = [
+    "Area",
+    "Tier of need",
+    "Key worker",
+    "Key worker type",
+    "Age of youngest child",
+    "Referral source",
+]
+
+
+def metric(app, label: str) -> str:
+    return by_label(app.metric, label).value
+
+
+@pytest.mark.parametrize("label", SELECTS)
+def test_each_filter_renders(manager, label):
+    app = open_app(manager, PAGE)
+    box = by_label(app.sidebar.selectbox, label)
+    box.select_index(1).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.metric
+
+
+@pytest.mark.parametrize(
+    ("label", "value"),
+    [("Cases", "Open"), ("Cases", "Closed"), ("Whose ratings", "The family's own")],
+)
+def test_each_case_status_and_rating_view_renders(manager, label, value):
+    app = open_app(manager, PAGE)
+    by_label(app.sidebar.radio, label).set_value(value).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert "family's own" in app.caption[0].value or value != "The family's own"
+
+
+def test_baseline_rule_is_said(manager):
+    app = open_app(manager, PAGE)
+    assert "baseline: the first baseline" in app.caption[0].value
+    app.sidebar.toggle[0].set_value(True).run()
+    assert "the worse of the first two assessments" in app.caption[0].value
+
+
+@pytest.mark.parametrize(
+    ("sidebar", "cli"),
+    [
+        ({}, []),
+        ({"Area": "Northfield"}, ["--area", "Northfield"]),
+        ({"Whose ratings": "The family's own"}, ["--rater", "family"]),
+        ({"Tier of need": "tier 3"}, ["--tier", "tier 3"]),
+    ],
+)
+def test_tiles_match_tracker_cohort_json(manager, capsys, sidebar, cli):
+    app = open_app(manager, PAGE)
+    by_label(app.sidebar.selectbox, "Instrument").set_value("taf-dtt").run()
+    for label, value in sidebar.items():
+        widgets = app.sidebar.radio if label == "Whose ratings" else app.sidebar.selectbox
+        by_label(widgets, label).set_value(value).run()
+    assert main(["cohort", "--instrument", "taf-dtt", "--json", *cli]) == 0
+    expected = json.loads(capsys.readouterr().out)
+    overall = expected["overall"]
+
+    def shown(value, suffix="", digits=0):
+        if value is None:
+            return "*"
+        return f"{value:.{digits}f}{suffix}" if isinstance(value, float) else f"{value}"
+
+    assert metric(app, "Families in cohort") == shown(expected["families"])
+    assert metric(app, "With a review") == shown(expected["with_review"])
+    assert metric(app, "Awaiting review") == shown(expected["awaiting_review"])
+    assert metric(app, "Better off overall") == shown(overall["pct_improved"], "%")
+    assert metric(app, "Mean distance travelled") == shown(overall["mean_change"], digits=2)
+    assert metric(app, "Effect size d_z") == shown(overall["effect_size_dz"], digits=2)
+    if overall["reliable_improvement"] is not None:
+        assert metric(app, "Reliably improved").startswith(f"{overall['reliable_improvement']} (")
+        assert metric(app, "Reliably worse").startswith(f"{overall['reliable_deterioration']} (")
+
+
+def test_a_small_group_is_suppressed_everywhere(manager, monkeypatch):
+    monkeypatch.setenv("TRACKER_MIN_GROUP", "1000")
+    app = open_app(manager, PAGE)
+    assert not app.exception
+    for tile in app.metric:
+        assert tile.value in {"*", "0"}, (tile.label, tile.value)
+    charts = [json.loads(node.proto.spec) for node in app.get("plotly_chart")]
+    star = charts[0]
+    assert all(r is None for trace in star["data"] for r in trace["r"])
+    for chart in charts[1:]:
+        for trace in chart["data"]:
+            for axis in ("x", "y", "z"):
+                values = trace.get(axis)
+                if trace.get("type") == "bar" and axis == "x" and values is not None:
+                    assert all(v is None or v != v for v in values), trace["name"]
+    for frame in app.dataframe:
+        table = frame.value
+        figures = [c for c in table.columns[1:] if c != "Months since baseline"]
+        for column in figures:
+            assert set(table[column].astype(str)) <= {"*", "", "0"}, column
+    assert any("Hidden: fewer than 1000 families" in info.value for info in app.info)
+
+
+def test_practitioners_cannot_open_the_cohort(practitioner):
+    app = open_app(practitioner)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        app.switch_page(PAGE)
+    assert not any(m.label == "Families in cohort" for m in app.metric)
