@@ -18,6 +18,7 @@ from tracker.caseload import (
     STATUS_DUE_SOON,
     STATUS_OVERDUE,
 )
+from tracker.cohort import filter_choices
 from tracker.db import read_session, write_session
 from tracker.errors import RecordInvalid
 from tracker.families import add_family, build_family, close_family, family_by_ref, key_workers
@@ -145,7 +146,7 @@ add_column, close_column = st.columns(2)
 with add_column, st.expander("Add a new family", icon=":material/person_add:"):
     with read_session(engine()) as session:
         workers = key_workers(session.connection())
-    known_areas = sorted(families["area"].unique()) if not families.empty else []
+        known_areas = filter_choices(session.connection())["area"]
     with st.form("add-family", clear_on_submit=False):
         family_ref = st.text_input(
             "Family reference", max_chars=64, help="A pseudonymous reference, never a name."

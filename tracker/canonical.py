@@ -46,6 +46,7 @@ FILE_KINDS = (
             "age_group",
             "child_disability",
             "presenting_issues",
+            "re_referred_on",
         ),
         frozenset(
             {
@@ -55,6 +56,7 @@ FILE_KINDS = (
                 "age_group",
                 "child_disability",
                 "presenting_issues",
+                "re_referred_on",
             }
         ),
     ),

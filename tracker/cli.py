@@ -19,6 +19,9 @@ from tracker.exporting import export_canonical, write_canonical_csvs
 from tracker.importing import ImportReport, import_files
 from tracker.instrument import InstrumentError, get_instrument
 from tracker.models import Family
+from tracker.periods import Period, custom, financial_quarter, financial_year
+from tracker.reportcard import Scope, card_as_dict, report_card
+from tracker.reportcard_export import card_html, card_pdf, card_xlsx
 from tracker.sample import SampleSpec, generate, sample_end_date
 from tracker.scoring import BASELINE_RULES, FIRST_BASELINE
 from tracker.settings import get_settings
@@ -121,6 +124,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", help="write the canonical CSV files")
     export.add_argument("--out", required=True, type=Path, metavar="DIR")
+
+    card = commands.add_parser("report-card", help="the RBA report card for a period")
+    card.add_argument("--from", dest="period_from", type=_iso_date, required=True, metavar="DATE")
+    card.add_argument("--to", dest="period_to", type=_iso_date, required=True, metavar="DATE")
+    card.add_argument("--area")
+    card.add_argument("--tier", help='tier of need, e.g. "tier 3"')
+    card.add_argument("--key-worker-type", choices=list(KEY_WORKER_BACKGROUNDS))
+    card.add_argument(
+        "--instrument",
+        default="taf-dtt",
+        metavar="KEY",
+        help="the tool distance travelled is measured on (default: taf-dtt)",
+    )
+    card.add_argument("--min-group", type=_positive_int, default=None, metavar="N")
+    card.add_argument("--format", choices=["json", "html", "pdf", "xlsx"], required=True)
+    card.add_argument("--out", type=Path, required=True, metavar="FILE")
 
     gen = commands.add_parser("generate", help="write a synthetic cohort as canonical CSVs")
     gen.add_argument("--families", type=_positive_int, default=120, metavar="N")
@@ -249,6 +268,53 @@ def command_cohort(args) -> int:
     return EXIT_OK
 
 
+def _report_period(start: date, end: date) -> Period:
+    """A financial quarter or year when the dates match one exactly, else custom dates."""
+    for candidate in (financial_quarter(start), financial_year(start)):
+        if (candidate.start, candidate.end) == (start, end):
+            return candidate
+    return custom(start, end)
+
+
+def command_report_card(args) -> int:
+    if args.period_to < args.period_from:
+        print("tracker: --to is before --from", file=sys.stderr)
+        return EXIT_USAGE
+    chosen = [
+        (kind, value)
+        for kind, value in (
+            ("area", args.area),
+            ("tier_of_need", args.tier),
+            ("key_worker_type", args.key_worker_type),
+        )
+        if value
+    ]
+    if len(chosen) > 1:
+        print("tracker: choose one scope: --area, --tier or --key-worker-type", file=sys.stderr)
+        return EXIT_USAGE
+    scope = Scope(*chosen[0]) if chosen else Scope()
+    instrument = get_instrument(args.instrument)
+    min_group = get_settings().min_group if args.min_group is None else args.min_group
+    with make_engine().connect() as connection:
+        card = report_card(
+            connection,
+            _report_period(args.period_from, args.period_to),
+            scope,
+            instrument,
+            min_group=min_group,
+        )
+    writers = {
+        "json": lambda: json.dumps(card_as_dict(card), indent=2).encode("utf-8"),
+        "html": lambda: card_html(card).encode("utf-8"),
+        "pdf": lambda: card_pdf(card),
+        "xlsx": lambda: card_xlsx(card),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(writers[args.format]())
+    print(f"Wrote the {card.period.label} report card for {scope.label} to {args.out}")
+    return EXIT_OK
+
+
 def command_export(args) -> int:
     with make_engine().connect() as connection:
         written = export_canonical(connection, args.out)
@@ -273,6 +339,7 @@ COMMANDS = {
     "import": command_import,
     "cohort": command_cohort,
     "export": command_export,
+    "report-card": command_report_card,
     "generate": command_generate,
 }
 

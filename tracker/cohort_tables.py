@@ -9,10 +9,17 @@ from tracker.instrument import Instrument
 
 
 def _round(frame: pd.DataFrame, digits: dict[str, int]) -> pd.DataFrame:
+    """Round each column; whole numbers (and counts, with 0 digits) become ints, not 6.0."""
+
+    def rounded(value, places: int):
+        if value is None or pd.isna(value):
+            return None
+        return round(float(value)) if places == 0 else round(float(value), places)
+
     return frame.assign(
         **{
-            column: frame[column].map(
-                lambda v, d=d: None if v is None or pd.isna(v) else round(v, d)
+            column: pd.Series(
+                [rounded(v, d) for v in frame[column]], index=frame.index, dtype=object
             )
             for column, d in digits.items()
         }
@@ -39,6 +46,7 @@ def domain_table(result: dict, instrument: Instrument) -> pd.DataFrame:
     table = _round(
         table,
         {
+            "Families": 0,
             "Mean at baseline": 2,
             "Mean at latest": 2,
             "Mean change (+ is better)": 2,
@@ -68,6 +76,7 @@ def breakdown_table(groups: pd.DataFrame, dimension_label: str) -> pd.DataFrame:
     table = _round(
         table,
         {
+            "Families": 0,
             "Mean change (+ is better)": 2,
             "95% interval from": 2,
             "95% interval to": 2,
@@ -97,5 +106,5 @@ def over_time_table(points: pd.DataFrame) -> pd.DataFrame:
             "Mean overall score": points["mean_overall"],
         }
     )
-    table = _round(table, {"Mean overall score": 2})
+    table = _round(table, {"Families": 0, "Mean overall score": 2})
     return mark_suppressed(table, points["suppressed"], ["Families", "Mean overall score"])

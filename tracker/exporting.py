@@ -70,6 +70,7 @@ def canonical_frames(connection: Connection) -> dict[str, pd.DataFrame]:
                 "closed_on": Family.closed_on,
                 "closure_reason": Family.closure_reason,
                 "closure_note": Family.closure_note,
+                "re_referred_on": Family.re_referred_on,
                 "age_group": Family.age_group,
                 "child_disability": Family.child_disability,
                 "presenting_issues": Family.presenting_issues,

@@ -164,7 +164,14 @@ def _parse_families(check: FrameChecker) -> pd.DataFrame:
             ),
             "child_disability": check.boolean("child_disability"),
             "presenting_issues": check.text("presenting_issues", required=False, max_length=500),
+            "re_referred_on": check.date("re_referred_on", required=False),
         }
+    )
+    check.flag(
+        rows["re_referred_on"].notna()
+        & (rows["closed_on"].isna() | (rows["re_referred_on"] < rows["closed_on"])),
+        "re_referred_on",
+        "a family can only be re-referred after its case closed",
     )
     check.flag(
         rows["closed_on"].notna() & rows["closure_reason"].isna(),
@@ -181,7 +188,7 @@ def _parse_families(check: FrameChecker) -> pd.DataFrame:
         "closed_on",
         lambda value: f"{value} is before the referral date",
     )
-    for column in ("referral_date", "closed_on"):
+    for column in ("referral_date", "closed_on", "re_referred_on"):
         rows[column] = _dates(rows[column])
     return rows
 
@@ -477,6 +484,7 @@ FAMILY_VALUES = [
     "age_group",
     "child_disability",
     "presenting_issues",
+    "re_referred_on",
 ]
 
 
@@ -495,6 +503,7 @@ def _stored_families(connection: Connection) -> pd.DataFrame:
         Family.age_group,
         Family.child_disability,
         Family.presenting_issues,
+        Family.re_referred_on,
     ).outerjoin(KeyWorker, KeyWorker.id == Family.key_worker_id)
     return _frame(connection, query, ["id", "family_ref", *FAMILY_VALUES])
 

@@ -55,6 +55,7 @@ class FamilyBase(SQLModel):
     closed_on: date | None = None
     closure_reason: str | None = Field(default=None, max_length=40)
     closure_note: str | None = Field(default=None, max_length=1000)
+    re_referred_on: date | None = None
     age_group: str | None = Field(default=None, max_length=20)
     child_disability: bool | None = None
     presenting_issues: str | None = Field(default=None, max_length=500)
@@ -176,5 +177,76 @@ class FamilyNote(SQLModel, table=True):
     author: str | None = Field(default=None, max_length=120)
     text: str = Field(max_length=4000)
     created_at: datetime = Field(
+        default_factory=utc_now, sa_type=sa.DateTime(timezone=True), nullable=False
+    )
+
+
+SCOPE_KINDS = ("service", "area", "tier_of_need", "key_worker_type")
+
+
+class ProgrammeCost(SQLModel, table=True):
+    """What the programme cost in a period, for the whole service or one part of it."""
+
+    __tablename__ = "programme_cost"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "period_start",
+            "period_end",
+            "scope_kind",
+            "scope_value",
+            name="uq_programme_cost_period_scope",
+        ),
+        sa.CheckConstraint("amount >= 0", name="amount"),
+        sa.CheckConstraint("period_end >= period_start", name="period"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    period_start: date
+    period_end: date
+    scope_kind: str = Field(default="service", max_length=20)
+    scope_value: str = Field(default="", max_length=120)
+    amount: float
+    note: str | None = Field(default=None, max_length=500)
+
+
+class MeasureTarget(SQLModel, table=True):
+    """A target for one report-card measure and scope."""
+
+    __tablename__ = "measure_target"
+    __table_args__ = (
+        sa.UniqueConstraint("measure", "scope_kind", "scope_value", name="uq_measure_target_scope"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    measure: str = Field(max_length=60)
+    scope_kind: str = Field(default="service", max_length=20)
+    scope_value: str = Field(default="", max_length=120)
+    target: float
+
+
+class ReportStory(SQLModel, table=True):
+    """One "story behind the curve" text of a period's report card."""
+
+    __tablename__ = "report_story"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "period_start",
+            "period_end",
+            "scope_kind",
+            "scope_value",
+            "field",
+            name="uq_report_story_field",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    period_start: date
+    period_end: date
+    scope_kind: str = Field(default="service", max_length=20)
+    scope_value: str = Field(default="", max_length=120)
+    field: str = Field(max_length=40)
+    text: str = Field(default="", max_length=8000)
+    updated_by: str | None = Field(default=None, max_length=120)
+    updated_at: datetime = Field(
         default_factory=utc_now, sa_type=sa.DateTime(timezone=True), nullable=False
     )

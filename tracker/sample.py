@@ -337,6 +337,10 @@ def generate(spec: SampleSpec) -> dict[str, pd.DataFrame]:
 
         for when in sorted({baseline, *review_dates})[: int(rng.integers(0, 3))]:
             notes.append((ref, when.date().isoformat(), worker, rng.choice(CASE_NOTES)))
+        re_referred = ""
+        if closed_on is not None and closure_reason != "wholly_achieved" and rng.random() < 0.25:
+            again = closed_on + pd.Timedelta(days=int(rng.integers(20, 500)))
+            re_referred = again.date().isoformat() if again <= as_of else ""
         issues = rng.choice(PRESENTING_ISSUES, size=int(rng.integers(1, 4)), replace=False)
         disability = rng.random()
         families.append(
@@ -353,6 +357,7 @@ def generate(spec: SampleSpec) -> dict[str, pd.DataFrame]:
                 rng.choice(AGE_GROUPS),
                 "yes" if disability < 0.15 else ("no" if disability < 0.85 else ""),
                 "; ".join(sorted(issues)),
+                re_referred,
             )
         )
 
