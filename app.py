@@ -51,5 +51,7 @@ pages = [
 ]
 if allowed(viewer, "view_cohort"):
     pages.append(st.Page("pages/cohort.py", title="Cohort", icon=":material/monitoring:"))
+if allowed(viewer, "view_report_card"):
+    pages.append(st.Page("pages/report_card.py", title="Report card", icon=":material/summarize:"))
 with entry_point_running():
     st.navigation(pages).run()

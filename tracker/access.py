@@ -18,7 +18,16 @@ MANAGER = "manager"
 
 # Actions on one family need the family; the rest are about the service.
 FAMILY_ACTIONS = frozenset({"view_family", "edit_family", "close_family"})
-SERVICE_ACTIONS = frozenset({"view_caseload", "add_family", "view_cohort", "view_scatter"})
+SERVICE_ACTIONS = frozenset(
+    {
+        "view_caseload",
+        "add_family",
+        "view_cohort",
+        "view_scatter",
+        "view_report_card",
+        "edit_report_card",
+    }
+)
 
 PERMISSIONS = {
     PRACTITIONER: {"view_caseload", "add_family", "view_family", "edit_family", "close_family"},
@@ -30,6 +39,8 @@ PERMISSIONS = {
         "close_family",
         "view_cohort",
         "view_scatter",
+        "view_report_card",
+        "edit_report_card",
     },
 }
 

@@ -116,7 +116,7 @@ class ReportData:
 def _frame(connection: Connection, statement, columns: list[str]) -> pd.DataFrame:
     frame = pd.DataFrame(connection.execute(statement).all(), columns=columns)
     for column in columns:
-        if column.endswith(("_on", "_date")):
+        if column.endswith(("_on", "_date", "_start", "_end")):
             frame[column] = pd.to_datetime(frame[column])
     return frame
 
@@ -251,6 +251,12 @@ def _worked_with(data: ReportData, period: Period) -> pd.DataFrame:
     return families[started & still_open]
 
 
+def _baselined_by(data: ReportData, period: Period) -> pd.Series:
+    """First baselines on or before the period end: later ones did not exist yet then."""
+    first = _first_baselines(data)
+    return first[first <= pd.Timestamp(period.end)]
+
+
 def _first_baselines(data: ReportData) -> pd.Series:
     """Each family's first baseline of any instrument, by family id."""
 
@@ -316,7 +322,7 @@ def _cost_per(
         return Value(None, families, note="No programme cost entered for this period.")
     if not denominator:
         return Value(None, families, note=f"No {what} in this period.")
-    return Value(cost / denominator, families, number=cost)
+    return Value(cost / denominator, families)
 
 
 # --------------------------------------------------------------------------- measures
@@ -394,7 +400,11 @@ def time_with_key_worker(data: ReportData, period: Period) -> Value:
     """Families worked with, by time since their first baseline (or referral) to the period end
     or their closure: under 1 month, 1-3, 3-6, and 6 months or more."""
     families = _worked_with(data, period)
-    start = families["family_id"].map(_first_baselines(data)).fillna(families["referral_date"])
+    # reindex rather than map: pandas cannot map through an empty series of dates.
+    baselined = _baselined_by(data, period).reindex(families["family_id"])
+    start = pd.Series(baselined.to_numpy(), index=families.index).combine_first(
+        pd.to_datetime(families["referral_date"])
+    )
     end = families["closed_on"].where(
         families["closed_on"].notna() & (families["closed_on"] < pd.Timestamp(period.end)),
         pd.Timestamp(period.end),
@@ -493,7 +503,7 @@ def reviews_on_time(data: ReportData, period: Period) -> Value:
 def engaged(data: ReportData, period: Period) -> Value:
     """Share of families worked with that had a baseline and had not dropped out by period end."""
     families = _worked_with(data, period)
-    started = families[families["family_id"].isin(_first_baselines(data).index)]
+    started = families[families["family_id"].isin(_baselined_by(data, period).index)]
     dropped = (started["closure_reason"] == "dropped_out") & (
         started["closed_on"] <= pd.Timestamp(period.end)
     )
@@ -559,13 +569,22 @@ def reliable_improvement(data: ReportData, period: Period) -> Value:
     """Families reviewed in the period whose improvement is reliable (RCI above 1.96)."""
     reviewed = _reviewed(data, period)
     reliable = int((reviewed["rci"] > RELIABLE_CHANGE_Z).sum())
-    return Value(_pct(reliable, len(reviewed)), len(reviewed), number=reliable)
+    return Value(
+        _pct(reliable, len(reviewed)),
+        len(reviewed),
+        number=reliable,
+        note="" if len(reviewed) else "No families were reviewed in this period.",
+    )
 
 
 def mean_distance_travelled(data: ReportData, period: Period) -> Value:
     """Mean overall distance travelled of the families reviewed in the period (+ is better)."""
     reviewed = _reviewed(data, period)
-    return Value(float(reviewed["change"].mean()) if len(reviewed) else None, len(reviewed))
+    return Value(
+        float(reviewed["change"].mean()) if len(reviewed) else None,
+        len(reviewed),
+        note="" if len(reviewed) else "No families were reviewed in this period.",
+    )
 
 
 def plan_outcomes(data: ReportData, period: Period) -> Value:
@@ -784,19 +803,24 @@ MEASURES_BY_KEY = {spec.key: spec for spec in MEASURES}
 
 
 def suppress(value: Value, min_group: int) -> Value:
-    """Hide a value resting on 1 to min_group-1 families, and small counts in its parts."""
-    if 0 < value.families < min_group:
-        return Value(
-            None,
-            value.families,
-            None,
-            dict.fromkeys(value.parts),
-            note=f"Fewer than {min_group} families: not shown.",
-        )
+    """Hide what could identify families, as on the cohort page.
+
+    A value resting on 1 to min_group-1 families is hidden with its parts; so is a
+    percentage whose count is that small (the count and the base would give it away);
+    and so are small counts in the parts, with their percentages.
+    """
+    hidden = f"Fewer than {min_group} families: not shown."
+    if 0 < value.families < min_group or (
+        value.number is not None and 0 < value.number < min_group
+    ):
+        return Value(None, value.families, None, dict.fromkeys(value.parts), note=hidden)
     parts = {
         key: (suppress_count(part, min_group) if isinstance(part, int) else part)
         for key, part in value.parts.items()
     }
+    for key in list(parts):
+        if key.endswith(" (%)") and parts.get(key.removesuffix(" (%)"), 0) is None:
+            parts[key] = None
     return Value(value.value, value.families, value.number, parts, value.note)
 
 

@@ -49,7 +49,11 @@ def format_value(unit: str, value: float | None) -> str:
 def headline(result: MeasureResult) -> str:
     """The value as the card shows it; better-off measures as a number and a percentage."""
     text = format_value(result.spec.unit, result.current.value)
-    if result.spec.quadrant == "better_off" and result.current.number is not None:
+    if (
+        result.spec.quadrant == "better_off"
+        and result.spec.unit == "pct"
+        and result.current.number is not None
+    ):
         text = f"{result.current.number:,.0f} ({text})"
     return text
 

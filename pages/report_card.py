@@ -1,0 +1,280 @@
+"""Report card: the three RBA questions and cost, with trends, the story, and board exports."""
+
+from datetime import date
+
+import streamlit as st
+
+from pages.common import (
+    CACHE_TTL_SECONDS,
+    data_changed,
+    engine,
+    engine_for,
+    instruments,
+    require,
+    show_problems,
+    today,
+)
+from tracker.access import allowed
+from tracker.db import write_session
+from tracker.errors import RecordInvalid
+from tracker.periods import Period, custom, financial_year, last_full_quarter, quarters_up_to
+from tracker.reportcard import (
+    MEASURES,
+    QUADRANTS,
+    SCOPE_KINDS,
+    STORY_FIELDS,
+    Scope,
+    report_card,
+    scope_choices,
+)
+from tracker.reportcard_charts import forecast_note, turn_the_curve
+from tracker.reportcard_export import card_html, card_pdf, card_xlsx, format_value, headline
+from tracker.reportcard_settings import save_cost, save_story, save_target
+from tracker.settings import get_settings
+from tracker.vocabulary import KEY_WORKER_BACKGROUNDS
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def cached_scopes(database_url: str) -> dict[str, list[str]]:
+    with engine_for(database_url).connect() as connection:
+        return scope_choices(connection)
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner="Working out the report card…")
+def cached_card(
+    database_url: str,
+    start: date,
+    end: date,
+    label: str,
+    scope: Scope,
+    instrument_key: str,
+    min_group: int,
+):
+    with engine_for(database_url).connect() as connection:
+        return report_card(
+            connection,
+            Period(start, end, label),
+            scope,
+            instruments()[instrument_key],
+            min_group=min_group,
+        )
+
+
+viewer = require("view_report_card")
+settings = get_settings()
+st.title("Report card")
+
+with st.sidebar:
+    st.header("Period and scope")
+    kind = st.radio("Period", ["Quarter", "Financial year", "Custom dates"], horizontal=True)
+    if kind == "Quarter":
+        quarters = list(reversed(quarters_up_to(today(), 9)))
+        default = quarters.index(last_full_quarter(today()))
+        period = st.selectbox(
+            "Quarter",
+            quarters,
+            index=default,
+            format_func=lambda p: f"{p.label} ({p.start:%b}-{p.end:%b %Y})",
+        )
+    elif kind == "Financial year":
+        years = [financial_year(date(today().year - back, 6, 1)) for back in range(0, 4)]
+        period = st.selectbox("Financial year", years, format_func=lambda p: p.label)
+    else:
+        chosen = st.date_input(
+            "From and to",
+            value=(last_full_quarter(today()).start, last_full_quarter(today()).end),
+            max_value=today(),
+            format="DD/MM/YYYY",
+        )
+        if not isinstance(chosen, tuple | list) or len(chosen) != 2:
+            st.info("Pick both a start and an end date.")
+            st.stop()
+        period = custom(*chosen)
+    scope_kind = st.selectbox("Scope", list(SCOPE_KINDS), format_func=SCOPE_KINDS.get)
+    scope_value = ""
+    if scope_kind != "service":
+        options = cached_scopes(settings.database_url)[scope_kind]
+        scope_value = (
+            st.selectbox(
+                SCOPE_KINDS[scope_kind],
+                options,
+                format_func=lambda v: KEY_WORKER_BACKGROUNDS.get(v, v),
+            )
+            or ""
+        )
+        if not scope_value:
+            st.info("There is nothing to choose for this scope yet.")
+            st.stop()
+    available = instruments()
+    instrument_key = st.selectbox(
+        "Distance travelled on",
+        list(available),
+        index=list(available).index("taf-dtt") if "taf-dtt" in available else 0,
+        format_func=lambda key: available[key].name,
+    )
+
+scope = Scope(scope_kind, scope_value)
+card = cached_card(
+    settings.database_url,
+    period.start,
+    period.end,
+    period.label,
+    scope,
+    instrument_key,
+    settings.min_group,
+)
+st.caption(
+    f"{scope.label} · {period.label}: {period.start:%d %b %Y} to {period.end:%d %b %Y} "
+    f"· compared with {card.previous_period.label} · distance travelled on "
+    f"{card.instrument.name}"
+)
+show_charts = st.toggle("Show the turn-the-curve chart for every measure", value=False)
+
+TREND_WORDS = {
+    "better": "better",
+    "worse": "worse",
+    "up": "up",
+    "down": "down",
+    "same": "no change",
+}
+DELTA_COLOURS = {True: "normal", False: "inverse", None: "off"}
+
+
+def draw_measure(result) -> None:
+    current, earlier = result.current.value, result.previous.value
+    delta = None
+    if current is not None and earlier is not None:
+        size = (
+            f"{current - earlier:+,.2f}"
+            if result.spec.unit == "score"
+            else (f"{current - earlier:+,.1f}")
+        )
+        delta = f"{size} ({TREND_WORDS[result.trend]})"
+    st.metric(
+        result.spec.label,
+        headline(result),
+        delta=delta,
+        delta_color=DELTA_COLOURS[result.spec.higher_is_better],
+        help=result.spec.definition,
+    )
+    notes = [f"{card.previous_period.label}: {format_value(result.spec.unit, earlier)}"]
+    if result.target is not None:
+        notes.append(f"target {format_value(result.spec.unit, result.target)}")
+    if result.current.note:
+        notes.append(result.current.note)
+    st.caption(" · ".join(notes).replace("*", "\\*"))
+    if result.current.parts:
+        with st.expander("Breakdown"):
+            st.markdown(
+                "\n".join(
+                    f"- {key}: " + ("\\*" if value is None else format(value, ",.0f"))
+                    for key, value in result.current.parts.items()
+                )
+            )
+    if show_charts:
+        st.plotly_chart(
+            turn_the_curve(result, card), width="stretch", key=f"curve-{result.spec.key}"
+        )
+        st.caption(forecast_note(result))
+
+
+def quadrant(key: str, columns: int = 2, highlight: bool = False) -> None:
+    with st.container(border=True):
+        st.subheader((":material/star: " if highlight else "") + QUADRANTS[key])
+        results = card.quadrant(key)
+        for start in range(0, len(results), columns):
+            row = st.columns(columns)
+            for column, result in zip(row, results[start : start + columns], strict=False):
+                with column:
+                    draw_measure(result)
+
+
+quadrant("better_off", columns=3, highlight=True)
+left, right = st.columns(2)
+with left:
+    quadrant("how_much", columns=1)
+with right:
+    quadrant("how_well", columns=1)
+quadrant("cost", columns=4)
+st.caption(
+    f"\\* not shown: fewer than {card.min_group} families, to protect their privacy. "
+    "Hover over a measure's name for its definition."
+)
+
+st.subheader("Download for the board")
+downloads = st.columns(3)
+name = f"report-card-{period.label.replace(' ', '-')}-{scope.label.replace(': ', '-')}"
+downloads[0].download_button(
+    "HTML (interactive, prints on A4)",
+    lambda: card_html(card),
+    file_name=f"{name}.html",
+    mime="text/html",
+    icon=":material/download:",
+)
+downloads[1].download_button(
+    "PDF",
+    lambda: card_pdf(card),
+    file_name=f"{name}.pdf",
+    mime="application/pdf",
+    icon=":material/picture_as_pdf:",
+)
+downloads[2].download_button(
+    "Excel (every measure)",
+    lambda: card_xlsx(card),
+    file_name=f"{name}.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    icon=":material/table:",
+)
+
+st.subheader("The story behind the curve")
+with st.form("story"):
+    texts = {
+        key: st.text_area(
+            label,
+            value=card.story.get(key, ""),
+            max_chars=8000,
+            key=f"story-{key}-{period.label}-{scope.label}",
+        )
+        for key, label in STORY_FIELDS.items()
+    }
+    if st.form_submit_button("Save the story", type="primary"):
+        require("edit_report_card")
+        try:
+            with write_session(engine()) as session:
+                save_story(session, period=period, scope=scope, story=texts, author=viewer.name)
+        except RecordInvalid as invalid:
+            show_problems(invalid.problems)
+        else:
+            data_changed()
+            st.success("Saved. It will appear in the downloads.")
+
+if allowed(viewer, "edit_report_card"):
+    with st.expander("Programme cost and targets", icon=":material/payments:"):
+        with st.form("cost"):
+            amount = st.number_input(
+                f"Programme cost for {period.label}, {scope.label} (£, fully inclusive)",
+                min_value=0.0,
+                step=1000.0,
+                value=None,
+            )
+            cost_note = st.text_input("Note (optional)", max_chars=500)
+            if st.form_submit_button("Save cost"):
+                try:
+                    with write_session(engine()) as session:
+                        save_cost(
+                            session, period=period, scope=scope, amount=amount, note=cost_note
+                        )
+                except RecordInvalid as invalid:
+                    show_problems(invalid.problems)
+                else:
+                    data_changed()
+                    st.success("Cost saved.")
+        with st.form("target"):
+            labels = {spec.key: spec.label for spec in MEASURES}
+            measure = st.selectbox("Measure", list(labels), format_func=labels.get)
+            target = st.number_input("Target (leave empty to clear)", value=None)
+            if st.form_submit_button("Save target"):
+                with write_session(engine()) as session:
+                    save_target(session, measure=measure, scope=scope, target=target)
+                data_changed()
+                st.success("Target saved." if target is not None else "Target cleared.")

@@ -1,0 +1,88 @@
+"""Report card page: periods and scopes render, the story and costs are saved, exports offered."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from tests.app.conftest import by_label, open_app
+from tracker.models import ProgrammeCost, ReportStory
+from tracker.periods import last_full_quarter
+
+PAGE = "pages/report_card.py"
+
+
+def test_last_quarter_renders_all_four_questions(manager):
+    app = open_app(manager, PAGE)
+    assert not app.exception, [e.value for e in app.exception]
+    headings = " ".join(h.value for h in app.subheader)
+    for question in (
+        "Is anyone better off?",
+        "How much did we do?",
+        "How well did we do it?",
+        "Is it cost effective?",
+    ):
+        assert question in headings
+    quarter = last_full_quarter(date.today())
+    assert quarter.label in app.caption[0].value
+    labels = [m.label for m in app.metric]
+    assert "Families better off" in labels and "Unit cost per hour of service" in labels
+    assert [b.label for b in app.get("download_button")] == [
+        "HTML (interactive, prints on A4)",
+        "PDF",
+        "Excel (every measure)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("period", "scope"),
+    [
+        ("Financial year", "service"),
+        ("Quarter", "area"),
+        ("Quarter", "tier_of_need"),
+        ("Quarter", "key_worker_type"),
+    ],
+)
+def test_periods_and_scopes_render(manager, period, scope):
+    app = open_app(manager, PAGE)
+    by_label(app.sidebar.radio, "Period").set_value(period).run()
+    by_label(app.sidebar.selectbox, "Scope").set_value(scope).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.metric
+    if scope != "service":
+        assert "Whole service" not in app.caption[0].value
+
+
+def test_trend_charts_can_be_shown(manager):
+    app = open_app(manager, PAGE)
+    app.toggle[0].set_value(True).run()
+    assert len(app.get("plotly_chart")) == len(app.metric)
+
+
+def test_the_story_and_the_cost_are_saved(manager, sample_engine):
+    app = open_app(manager, PAGE)
+    by_label(app.text_area, "What is working").set_value("Evening visits help working parents.")
+    next(b for b in app.button if b.label == "Save the story").click().run()
+    assert "Saved" in app.success[0].value
+    by_label(
+        app.number_input,
+        next(n.label for n in app.number_input if n.label.startswith("Programme cost")),
+    ).set_value(120000.0)
+    next(b for b in app.button if b.label == "Save cost").click().run()
+    with sample_engine.connect() as connection:
+        story = connection.execute(
+            sa.select(ReportStory.text).where(ReportStory.field == "working")
+        ).scalar_one()
+        cost = connection.execute(sa.select(ProgrammeCost.amount)).scalar_one()
+    assert story == "Evening visits help working parents."
+    assert cost == 120000
+    app.run()
+    assert by_label(app.metric, "Cost per family worked with").value.startswith("£")
+
+
+def test_practitioners_do_not_get_the_report_card(practitioner):
+    app = open_app(practitioner)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        app.switch_page(PAGE)
