@@ -25,6 +25,7 @@ from tracker.reportcard_export import card_html, card_pdf, card_xlsx
 from tracker.sample import SampleSpec, generate, sample_end_date
 from tracker.scoring import BASELINE_RULES, FIRST_BASELINE
 from tracker.settings import get_settings
+from tracker.template import offline_form
 from tracker.vocabulary import AGE_GROUPS, DEFAULT_RATERS, KEY_WORKER_BACKGROUNDS, RATERS
 
 RATER_VIEWS = {
@@ -140,6 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
     card.add_argument("--min-group", type=_positive_int, default=None, metavar="N")
     card.add_argument("--format", choices=["json", "html", "pdf", "xlsx"], required=True)
     card.add_argument("--out", type=Path, required=True, metavar="FILE")
+
+    form = commands.add_parser("template", help="a blank offline Excel form for an instrument")
+    form.add_argument("--instrument", required=True, metavar="KEY")
+    form.add_argument("--out", required=True, type=Path, metavar="FILE.xlsx")
 
     gen = commands.add_parser("generate", help="write a synthetic cohort as canonical CSVs")
     gen.add_argument("--families", type=_positive_int, default=120, metavar="N")
@@ -315,6 +320,14 @@ def command_report_card(args) -> int:
     return EXIT_OK
 
 
+def command_template(args) -> int:
+    instrument = get_instrument(args.instrument)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(offline_form(instrument))
+    print(f"Wrote a blank {instrument.name} form to {args.out}")
+    return EXIT_OK
+
+
 def command_export(args) -> int:
     with make_engine().connect() as connection:
         written = export_canonical(connection, args.out)
@@ -340,6 +353,7 @@ COMMANDS = {
     "cohort": command_cohort,
     "export": command_export,
     "report-card": command_report_card,
+    "template": command_template,
     "generate": command_generate,
 }
 

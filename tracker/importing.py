@@ -9,6 +9,7 @@ written and every problem is reported as ``file:line: column: message``.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,7 +33,7 @@ from tracker.models import (
     Score,
     ServiceActivity,
 )
-from tracker.tabular import FileRejected, Problem, read_csv
+from tracker.tabular import FileRejected, Problem, Sheet, normalise_header, read_tables
 from tracker.validation import EMPTY_MARKERS, FrameChecker, as_choices, on_step
 from tracker.vocabulary import (
     ACTIVITY_KINDS,
@@ -330,25 +331,102 @@ def _parse_notes(check: FrameChecker) -> pd.DataFrame:
     )
 
 
-def parse_file(
-    path: Path, instruments: dict[str, Instrument], today: date, report: ImportReport
+WIDE_ID_COLUMNS = ("family_ref", "instrument", "occasion", "assessed_on", "rater")
+
+
+def is_wide(columns: Sequence[str]) -> bool:
+    """One row per assessment with a column per domain, as local spreadsheets are laid out."""
+    present = set(columns)
+    return {"family_ref", "occasion", "assessed_on", "rater"} <= present and not (
+        {"score", "domain"} & present
+    )
+
+
+def _domain_headers(instrument: Instrument) -> dict[str, str]:
+    """Header spellings (key or label, normalised) that name each domain."""
+    names = {key: key for key in instrument.domain_keys}
+    names.update({normalise_header(d.label): d.key for d in instrument.domains})
+    return names
+
+
+def unpivot_wide(
+    sheet: Sheet, instruments: dict[str, Instrument]
+) -> tuple[Sheet, dict[str, pd.Series], list[Problem]]:
+    """Turn a wide sheet into canonical score rows, keeping each score's line and header.
+
+    The instrument is the one whose domains the headers name; a header that names no domain
+    of it is reported with the closest domain names as suggestions.
+    """
+    frame = sheet.frame
+    headers = [c for c in frame.columns if c not in WIDE_ID_COLUMNS and c != "note"]
+    matches = {
+        key: {h for h in headers if h in _domain_headers(spec)} for key, spec in instruments.items()
+    }
+    best = max(matches, key=lambda key: len(matches[key])) if matches else None
+    if best is None or not matches[best]:
+        raise FileRejected(
+            Problem(
+                sheet.name,
+                1,
+                "-",
+                "the columns name no domain of any "
+                "instrument; use domain keys or labels as headings",
+            )
+        )
+    spec = instruments[best]
+    names = _domain_headers(spec)
+    problems = []
+    for header in headers:
+        if header not in names:
+            close = difflib.get_close_matches(header, list(names), n=3, cutoff=0.5)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            problems.append(
+                Problem(sheet.name, 1, header, f"this heading is not a domain of {best}{hint}")
+            )
+    known = [h for h in headers if h in names]
+    id_columns = [c for c in (*WIDE_ID_COLUMNS, "note") if c in frame.columns]
+    long = frame.melt(
+        id_vars=id_columns,
+        value_vars=known,
+        var_name="header",
+        value_name="score",
+        ignore_index=False,
+    )
+    lines = sheet.lines.loc[long.index].to_numpy()
+    long = long.reset_index(drop=True)
+    long["domain"] = long["header"].map(names)
+    if "instrument" not in long.columns:
+        long["instrument"] = best
+    long["instrument"] = long["instrument"].where(long["instrument"] != "", best)
+    headers_by_row = {"score": long["header"], "domain": long["header"]}
+    unpivoted = Sheet(
+        sheet.name, long.drop(columns="header"), pd.Series(lines, index=long.index, dtype="int64")
+    )
+    return unpivoted, headers_by_row, problems
+
+
+def parse_sheet(
+    sheet: Sheet, instruments: dict[str, Instrument], today: date, report: ImportReport
 ) -> ParsedFile | None:
-    """Read, recognise and check one file; problems go into the report."""
+    """Recognise and check one table; problems go into the report."""
+    headers: dict[str, pd.Series] = {}
     try:
-        frame, warnings = read_csv(path)
-        kind = recognise(list(frame.columns), path.name)
+        if is_wide(list(sheet.frame.columns)):
+            sheet, headers, problems = unpivot_wide(sheet, instruments)
+            report.problems.extend(problems)
+        kind = recognise(list(sheet.frame.columns), sheet.name)
     except FileRejected as rejected:
         report.problems.append(rejected.problem)
         return None
-    report.problems.extend(warnings)
+    frame = sheet.frame
     for column in frame.columns:
         if column not in kind.columns:
             report.problems.append(
-                Problem(path.name, 1, column, "this column is not used and was ignored", "warning")
+                Problem(sheet.name, 1, column, "this column is not used and was ignored", "warning")
             )
     if frame.empty:
-        report.problems.append(Problem(path.name, 1, "-", "the file has no data rows", "warning"))
-    check = FrameChecker(path.name, frame, today)
+        report.problems.append(Problem(sheet.name, 1, "-", "there are no data rows", "warning"))
+    check = FrameChecker(sheet.name, frame, today, lines=sheet.lines, headers=headers)
     domain_keys = {key for spec in instruments.values() for key in spec.domain_keys}
     parsers = {
         "key_workers": lambda: _parse_key_workers(check),
@@ -363,7 +441,21 @@ def parse_file(
     rows = parsers[kind.name]()
     rows["line"] = [check.line(index) for index in rows.index]
     report.problems.extend(check.problems)
-    return ParsedFile(kind, path.name, rows.reset_index(drop=True))
+    return ParsedFile(kind, sheet.name, rows.reset_index(drop=True))
+
+
+def parse_path(
+    path: Path, instruments: dict[str, Instrument], today: date, report: ImportReport
+) -> list[ParsedFile]:
+    """Every table in a CSV or Excel file, checked."""
+    try:
+        sheets, warnings = read_tables(path, {kind.name for kind in FILE_KINDS})
+    except FileRejected as rejected:
+        report.problems.append(rejected.problem)
+        return []
+    report.problems.extend(warnings)
+    parsed = [parse_sheet(sheet, instruments, today, report) for sheet in sheets]
+    return [item for item in parsed if item is not None]
 
 
 # --------------------------------------------------------------------------- comparing
@@ -410,9 +502,10 @@ def reconcile(
     Duplicates within the file must agree; a stored value may only change
     with ``replace``.
     """
-    first_line = rows.groupby(identity, dropna=False, sort=False)["line"].transform("first")
-    firsts = rows[rows["line"] == first_line]
-    later = rows[rows["line"] != first_line].merge(
+    # By position, not line: one line of a wide sheet holds many rows.
+    order = rows.groupby(identity, dropna=False, sort=False).cumcount()
+    firsts = rows[order == 0]
+    later = rows[order > 0].merge(
         firsts[[*identity, *values, "line"]], on=identity, suffixes=("", "_first")
     )
     for column in values:
@@ -912,10 +1005,11 @@ def import_files(
     report = ImportReport(dry_run=dry_run)
     instruments = load_instruments()
     today = today or date.today()
-    parsed = [parse_file(Path(path), instruments, today, report) for path in paths]
+    parsed_files = [
+        item for path in paths for item in parse_path(Path(path), instruments, today, report)
+    ]
     if report.errors:
         return report
-    parsed_files = [p for p in parsed if p is not None]
     parsed_files.sort(key=lambda p: FILE_KINDS.index(p.kind))
     try:
         with begin_write(engine) as connection:

@@ -11,8 +11,10 @@ import codecs
 import csv
 import io
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 
 
@@ -25,6 +27,7 @@ class Problem:
     column: str
     message: str
     severity: str = "error"
+    value: str = ""
 
     def __str__(self) -> str:
         prefix = "" if self.severity == "error" else f"{self.severity}: "
@@ -122,3 +125,93 @@ def read_csv(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
         ) from error
     text, warnings = decode(raw, name)
     return read_csv_text(text, name), warnings
+
+
+@dataclass
+class Sheet:
+    """One table to import: a CSV file, or one sheet of a workbook."""
+
+    name: str  # as messages name it: "scores.csv" or "book.xlsx[Scores]"
+    frame: pd.DataFrame  # every cell as stripped text, "" when blank
+    lines: pd.Series  # the line (row number) each frame row came from
+
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def _cell_text(value) -> str:
+    """A spreadsheet cell as the text a person would have typed."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime | date):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else f"{value:g}"
+    return str(value).strip()
+
+
+def _sheet_frame(rows: list[tuple], name: str) -> Sheet:
+    header_row = next((i for i, row in enumerate(rows) if any(_cell_text(v) for v in row)), None)
+    if header_row is None:
+        raise FileRejected(Problem(name, 1, "-", "the sheet is empty"))
+    header = [normalise_header(_cell_text(v)) for v in rows[header_row]]
+    while header and not header[-1]:
+        header.pop()
+    if "" in header:
+        raise FileRejected(Problem(name, header_row + 1, "-", "a column has no heading"))
+    duplicated = sorted({h for h in header if header.count(h) > 1})
+    if duplicated:
+        raise FileRejected(
+            Problem(name, header_row + 1, duplicated[0], "this column appears twice")
+        )
+    records, lines = [], []
+    for number, row in enumerate(rows[header_row + 1 :], start=header_row + 2):
+        cells = [_cell_text(v) for v in row[: len(header)]]
+        cells += [""] * (len(header) - len(cells))
+        if any(cells):
+            records.append(cells)
+            lines.append(number)
+        extra = [v for v in row[len(header) :] if _cell_text(v)]
+        if extra:
+            raise FileRejected(
+                Problem(name, number, "-", "a value sits in a column with no heading")
+            )
+    frame = pd.DataFrame(records, columns=header, dtype=object)
+    return Sheet(name, frame, pd.Series(lines, index=frame.index, dtype="int64"))
+
+
+def read_workbook(path: Path, sheet_names: set[str]) -> list[Sheet]:
+    """The sheets to import from a workbook.
+
+    A workbook whose sheets are named after canonical files (a full export) gives each of
+    them; otherwise the sheet called "Scores" (the offline form) or else the first sheet.
+    Formulas are read as their last calculated value.
+    """
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a broken file
+        raise FileRejected(
+            Problem(path.name, 0, "-", "the file cannot be opened as an Excel workbook (.xlsx)")
+        ) from error
+    try:
+        titles = {normalise_header(title): title for title in book.sheetnames}
+        chosen = [titles[name] for name in titles if name in sheet_names]
+        if not chosen:
+            chosen = [titles.get("scores", book.sheetnames[0])]
+        return [
+            _sheet_frame(list(book[title].iter_rows(values_only=True)), f"{path.name}[{title}]")
+            for title in chosen
+        ]
+    finally:
+        book.close()
+
+
+def read_tables(path: Path, sheet_names: set[str]) -> tuple[list[Sheet], list[Problem]]:
+    """Every table in a CSV or Excel file, with warnings about how it was read."""
+    if path.suffix.lower() in WORKBOOK_SUFFIXES:
+        return read_workbook(path, sheet_names), []
+    frame, warnings = read_csv(path)
+    lines = pd.Series(frame.index + 2, index=frame.index, dtype="int64")
+    return [Sheet(path.name, frame, lines)], warnings

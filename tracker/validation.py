@@ -24,15 +24,30 @@ FALSE_WORDS = frozenset({"no", "n", "false", "0"})
 class FrameChecker:
     """Validates the columns of one file's frame and collects what is wrong."""
 
-    def __init__(self, file: str, frame: pd.DataFrame, today: date):
+    def __init__(
+        self,
+        file: str,
+        frame: pd.DataFrame,
+        today: date,
+        *,
+        lines: pd.Series | None = None,
+        headers: dict[str, pd.Series] | None = None,
+    ):
         self.file = file
         self.frame = frame
         self.today = pd.Timestamp(today)
         self.problems: list[Problem] = []
         self.bad = pd.Series(False, index=frame.index)
+        # Where each row came from, when it is not simply "index + 2" (spreadsheets with
+        # blank rows, or wide sheets unpivoted to one row per score).
+        self.lines = lines
+        # Per-row header names to report instead of a column's own name (wide sheets).
+        self.headers = headers or {}
 
     def line(self, index) -> int:
         """The line in the file: the header is line 1."""
+        if self.lines is not None:
+            return int(self.lines.at[index])
         return int(index) + 2
 
     def flag(self, mask: pd.Series, column: str, message) -> None:
@@ -45,9 +60,12 @@ class FrameChecker:
             return
         self.bad |= mask
         raw = self.frame[column] if column in self.frame else pd.Series("", index=mask.index)
+        names = self.headers.get(column)
         for index in mask[mask].index:
-            text = message(raw.at[index]) if callable(message) else message
-            self.problems.append(Problem(self.file, self.line(index), column, text))
+            value = raw.at[index]
+            text = message(value) if callable(message) else message
+            name = names.at[index] if names is not None else column
+            self.problems.append(Problem(self.file, self.line(index), name, text, value=str(value)))
 
     def raw(self, column: str) -> pd.Series:
         if column in self.frame:
