@@ -47,6 +47,8 @@ FILE_KINDS = (
             "child_disability",
             "presenting_issues",
             "re_referred_on",
+            "consent_to_share",
+            "consent_on",
         ),
         frozenset(
             {
@@ -57,6 +59,8 @@ FILE_KINDS = (
                 "child_disability",
                 "presenting_issues",
                 "re_referred_on",
+                "consent_to_share",
+                "consent_on",
             }
         ),
     ),

@@ -13,15 +13,22 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from tracker import migrate
+from tracker.backup import BackupError, backup, restore
 from tracker.cohort import CohortFilter, cohort_figures
 from tracker.db import make_engine, read_session
-from tracker.exporting import export_canonical, write_canonical_csvs
+from tracker.exporting import (
+    canonical_frames,
+    canonical_workbook,
+    canonical_zip,
+    write_canonical_csvs,
+)
 from tracker.importing import ImportReport, import_files
 from tracker.instrument import InstrumentError, get_instrument
 from tracker.models import Family
 from tracker.periods import Period, custom, financial_quarter, financial_year
 from tracker.reportcard import Scope, card_as_dict, report_card
 from tracker.reportcard_export import card_html, card_pdf, card_xlsx
+from tracker.research import ResearchExportError, research_zip
 from tracker.sample import SampleSpec, generate, sample_end_date
 from tracker.scoring import BASELINE_RULES, FIRST_BASELINE
 from tracker.settings import get_settings
@@ -123,8 +130,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cohort.add_argument("--json", action="store_true", help="print one JSON object")
 
-    export = commands.add_parser("export", help="write the canonical CSV files")
-    export.add_argument("--out", required=True, type=Path, metavar="DIR")
+    export = commands.add_parser("export", help="write the canonical files (full export)")
+    export.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        metavar="DIR|FILE",
+        help="a folder for csv; a file for zip or xlsx",
+    )
+    export.add_argument("--format", choices=["csv", "zip", "xlsx"], default="csv")
+
+    research = commands.add_parser(
+        "research-export", help="a pseudonymised extract of consenting families (zip)"
+    )
+    research.add_argument("--out", required=True, type=Path, metavar="FILE.zip")
+
+    save = commands.add_parser("backup", help="a consistent copy of the database")
+    save.add_argument("--out", required=True, type=Path, metavar="FILE")
+
+    load_backup = commands.add_parser("restore", help="restore a backup into an empty database")
+    load_backup.add_argument("file", type=Path, metavar="FILE")
 
     card = commands.add_parser("report-card", help="the RBA report card for a period")
     card.add_argument("--from", dest="period_from", type=_iso_date, required=True, metavar="DATE")
@@ -330,9 +355,49 @@ def command_template(args) -> int:
 
 def command_export(args) -> int:
     with make_engine().connect() as connection:
-        written = export_canonical(connection, args.out)
-    for path in written:
-        print(path)
+        frames = canonical_frames(connection)
+    if args.format == "csv":
+        for path in write_canonical_csvs(frames, args.out):
+            print(path)
+        return EXIT_OK
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(
+        canonical_zip(frames) if args.format == "zip" else canonical_workbook(frames)
+    )
+    print(args.out)
+    return EXIT_OK
+
+
+def command_research_export(args) -> int:
+    with make_engine().connect() as connection:
+        frames = canonical_frames(connection)
+    try:
+        data = research_zip(frames, get_settings().pseudonym_key)
+    except ResearchExportError as error:
+        print(f"tracker: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(data)
+    print(args.out)
+    return EXIT_OK
+
+
+def command_backup(args) -> int:
+    try:
+        print(backup(make_engine(), args.out))
+    except BackupError as error:
+        print(f"tracker: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    return EXIT_OK
+
+
+def command_restore(args) -> int:
+    try:
+        restore(make_engine(), args.file)
+    except BackupError as error:
+        print(f"tracker: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"Restored {args.file}.")
     return EXIT_OK
 
 
@@ -354,6 +419,9 @@ COMMANDS = {
     "export": command_export,
     "report-card": command_report_card,
     "template": command_template,
+    "research-export": command_research_export,
+    "backup": command_backup,
+    "restore": command_restore,
     "generate": command_generate,
 }
 

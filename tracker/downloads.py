@@ -16,6 +16,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from tracker.exporting import neutralised
+
 SUPPRESSED = "*"
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "chrome")
 
@@ -34,14 +36,14 @@ def footnote(min_group: int) -> str:
 
 def table_csv(frame: pd.DataFrame, min_group: int) -> bytes:
     """CSV with a BOM so Excel reads accents correctly, and the suppression footnote."""
-    text = frame.to_csv(index=False, lineterminator="\n")
+    text = neutralised(frame).to_csv(index=False, lineterminator="\n")
     return ("\ufeff" + text + f"\n{footnote(min_group)}\n").encode("utf-8")
 
 
 def table_xlsx(frame: pd.DataFrame, min_group: int, sheet: str = "Figures") -> bytes:
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        frame.to_excel(writer, sheet_name=sheet[:31], index=False)
+        neutralised(frame).to_excel(writer, sheet_name=sheet[:31], index=False)
         pd.DataFrame({"Note": [footnote(min_group)]}).to_excel(
             writer, sheet_name=sheet[:31], index=False, startrow=len(frame) + 2
         )

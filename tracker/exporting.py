@@ -6,6 +6,8 @@ a database rebuilt from an export is byte-for-byte identical.
 
 from __future__ import annotations
 
+import io
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -71,6 +73,8 @@ def canonical_frames(connection: Connection) -> dict[str, pd.DataFrame]:
                 "closure_reason": Family.closure_reason,
                 "closure_note": Family.closure_note,
                 "re_referred_on": Family.re_referred_on,
+                "consent_to_share": Family.consent_to_share,
+                "consent_on": Family.consent_on,
                 "age_group": Family.age_group,
                 "child_disability": Family.child_disability,
                 "presenting_issues": Family.presenting_issues,
@@ -160,7 +164,8 @@ def canonical_frames(connection: Connection) -> dict[str, pd.DataFrame]:
         ),
     }
     frames["key_workers"]["dedicated"] = frames["key_workers"]["dedicated"].map(_yes_no)
-    frames["families"]["child_disability"] = frames["families"]["child_disability"].map(_yes_no)
+    for column in ("child_disability", "consent_to_share"):
+        frames["families"][column] = frames["families"][column].map(_yes_no)
     frames["scores"]["score"] = frames["scores"]["score"].map(_number)
     frames["activities"]["hours"] = frames["activities"]["hours"].map(_number)
     return frames
@@ -172,12 +177,42 @@ def write_canonical_csvs(frames: dict[str, pd.DataFrame], directory: Path) -> li
     written = []
     for kind in FILE_KINDS:
         path = directory / kind.filename
-        frame = frames[kind.name][list(kind.columns)]
+        frame = neutralised(frames[kind.name][list(kind.columns)])
         frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
         written.append(path)
     return written
 
 
-def export_canonical(connection: Connection, directory: Path) -> list[Path]:
-    """Write every canonical CSV file of the store into ``directory``."""
-    return write_canonical_csvs(canonical_frames(connection), directory)
+# Cells that a spreadsheet would run as a formula (OWASP's list for CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """Prefix a text cell that Excel would treat as a formula with an apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.map(neutralise)
+
+
+def canonical_zip(frames: dict[str, pd.DataFrame]) -> bytes:
+    """Every canonical CSV in one zip, formula-safe; the importer reads it back unchanged."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for kind in FILE_KINDS:
+            frame = neutralised(frames[kind.name][list(kind.columns)])
+            archive.writestr(kind.filename, frame.to_csv(index=False, lineterminator="\n"))
+    return buffer.getvalue()
+
+
+def canonical_workbook(frames: dict[str, pd.DataFrame]) -> bytes:
+    """Every canonical file as a sheet of one workbook, formula-safe."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for kind in FILE_KINDS:
+            frame = neutralised(frames[kind.name][list(kind.columns)])
+            frame.to_excel(writer, sheet_name=kind.name, index=False)
+    return buffer.getvalue()

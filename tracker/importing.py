@@ -166,7 +166,14 @@ def _parse_families(check: FrameChecker) -> pd.DataFrame:
             "child_disability": check.boolean("child_disability"),
             "presenting_issues": check.text("presenting_issues", required=False, max_length=500),
             "re_referred_on": check.date("re_referred_on", required=False),
+            "consent_to_share": check.boolean("consent_to_share"),
+            "consent_on": check.date("consent_on", required=False),
         }
+    )
+    check.flag(
+        rows["consent_on"].notna() & (rows["consent_to_share"].isna()),
+        "consent_to_share",
+        "a consent date is given but not whether consent was given (yes or no)",
     )
     check.flag(
         rows["re_referred_on"].notna()
@@ -189,7 +196,7 @@ def _parse_families(check: FrameChecker) -> pd.DataFrame:
         "closed_on",
         lambda value: f"{value} is before the referral date",
     )
-    for column in ("referral_date", "closed_on", "re_referred_on"):
+    for column in ("referral_date", "closed_on", "re_referred_on", "consent_on"):
         rows[column] = _dates(rows[column])
     return rows
 
@@ -578,6 +585,8 @@ FAMILY_VALUES = [
     "child_disability",
     "presenting_issues",
     "re_referred_on",
+    "consent_to_share",
+    "consent_on",
 ]
 
 
@@ -597,6 +606,8 @@ def _stored_families(connection: Connection) -> pd.DataFrame:
         Family.child_disability,
         Family.presenting_issues,
         Family.re_referred_on,
+        Family.consent_to_share,
+        Family.consent_on,
     ).outerjoin(KeyWorker, KeyWorker.id == Family.key_worker_id)
     return _frame(connection, query, ["id", "family_ref", *FAMILY_VALUES])
 

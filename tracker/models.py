@@ -56,6 +56,8 @@ class FamilyBase(SQLModel):
     closure_reason: str | None = Field(default=None, max_length=40)
     closure_note: str | None = Field(default=None, max_length=1000)
     re_referred_on: date | None = None
+    consent_to_share: bool | None = None
+    consent_on: date | None = None
     age_group: str | None = Field(default=None, max_length=20)
     child_disability: bool | None = None
     presenting_issues: str | None = Field(default=None, max_length=500)

@@ -13,6 +13,7 @@ import pandas as pd
 from fpdf import FPDF
 
 from tracker.downloads import browser_available, figures_png
+from tracker.exporting import neutralised
 from tracker.reportcard import QUADRANTS, STORY_FIELDS, MeasureResult, ReportCard, card_as_dict
 from tracker.reportcard_charts import forecast_note, turn_the_curve
 
@@ -314,13 +315,14 @@ def card_xlsx(card: ReportCard) -> bytes:
             ]
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        # Story text is typed by people, so it is made formula-safe like every export.
         pd.DataFrame(rows).to_excel(writer, sheet_name="Report card", index=False)
         pd.DataFrame(history).to_excel(writer, sheet_name="History", index=False)
         pd.DataFrame(parts, columns=["Measure", "Part", "Value"]).to_excel(
             writer, sheet_name="Breakdowns", index=False
         )
-        pd.DataFrame(
-            {"Heading": list(data["story"]), "Text": list(data["story"].values())}
+        neutralised(
+            pd.DataFrame({"Heading": list(data["story"]), "Text": list(data["story"].values())})
         ).to_excel(writer, sheet_name="Story", index=False)
         pd.DataFrame(
             {

@@ -341,6 +341,7 @@ def generate(spec: SampleSpec) -> dict[str, pd.DataFrame]:
         if closed_on is not None and closure_reason != "wholly_achieved" and rng.random() < 0.25:
             again = closed_on + pd.Timedelta(days=int(rng.integers(20, 500)))
             re_referred = again.date().isoformat() if again <= as_of else ""
+        consent = str(rng.choice(["yes", "no", ""], p=[0.85, 0.1, 0.05]))
         issues = rng.choice(PRESENTING_ISSUES, size=int(rng.integers(1, 4)), replace=False)
         disability = rng.random()
         families.append(
@@ -358,6 +359,8 @@ def generate(spec: SampleSpec) -> dict[str, pd.DataFrame]:
                 "yes" if disability < 0.15 else ("no" if disability < 0.85 else ""),
                 "; ".join(sorted(issues)),
                 re_referred,
+                consent,
+                baseline.date().isoformat() if consent else "",
             )
         )
 

@@ -20,6 +20,7 @@ class Settings:
     instruments_dir: Path
     min_group: int
     sqlite_busy_timeout_ms: int
+    pseudonym_key: str | None
 
 
 def default_database_url() -> str:
@@ -35,4 +36,6 @@ def get_settings() -> Settings:
         ),
         min_group=int(os.environ.get("TRACKER_MIN_GROUP", "5")),
         sqlite_busy_timeout_ms=int(os.environ.get("TRACKER_SQLITE_BUSY_TIMEOUT_MS", "30000")),
+        # The secret behind pseudonymised references; it is never exported.
+        pseudonym_key=os.environ.get("TRACKER_PSEUDONYM_KEY") or None,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -40,6 +41,14 @@ class FileRejected(Exception):
     def __init__(self, problem: Problem):
         super().__init__(str(problem))
         self.problem = problem
+
+
+GUARDED_STARTS = ("'=", "'+", "'-", "'@", "'\t", "'\r")
+
+
+def unguard(text: str) -> str:
+    """Undo the apostrophe our exports put before formula-like text, so exports round-trip."""
+    return text[1:] if text.startswith(GUARDED_STARTS) else text
 
 
 def normalise_header(name: str) -> str:
@@ -112,7 +121,7 @@ def read_csv_text(text: str, file: str) -> pd.DataFrame:
     duplicated = frame.columns[frame.columns.duplicated()].tolist()
     if duplicated:
         raise FileRejected(Problem(file, 1, duplicated[0], "this column appears twice"))
-    return frame.apply(lambda column: column.str.strip()).fillna("")
+    return frame.apply(lambda column: column.str.strip().map(unguard)).fillna("")
 
 
 def read_csv(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
@@ -137,6 +146,8 @@ class Sheet:
 
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+# A zip bomb guard: no real export member comes near this.
+MAX_ARCHIVE_MEMBER_BYTES = 2_000_000_000
 
 
 def _cell_text(value) -> str:
@@ -149,7 +160,7 @@ def _cell_text(value) -> str:
         return value.strftime("%Y-%m-%d")
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else f"{value:g}"
-    return str(value).strip()
+    return unguard(str(value).strip())
 
 
 def _sheet_frame(rows: list[tuple], name: str) -> Sheet:
@@ -208,10 +219,38 @@ def read_workbook(path: Path, sheet_names: set[str]) -> list[Sheet]:
         book.close()
 
 
+def read_archive(path: Path) -> tuple[list[Sheet], list[Problem]]:
+    """Every CSV in a zip (a full export), each read like a CSV file of its own."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as error:
+        raise FileRejected(Problem(path.name, 0, "-", "the file is not a readable zip")) from error
+    sheets, warnings = [], []
+    with archive:
+        members = [
+            m for m in archive.infolist() if m.filename.lower().endswith(".csv") and not m.is_dir()
+        ]
+        if not members:
+            raise FileRejected(Problem(path.name, 0, "-", "the zip holds no CSV files"))
+        for member in members:
+            if member.file_size > MAX_ARCHIVE_MEMBER_BYTES:
+                raise FileRejected(Problem(path.name, 0, member.filename, "this file is too big"))
+            name = f"{path.name}[{member.filename}]"
+            text, found = decode(archive.read(member), name)
+            frame = read_csv_text(text, name)
+            warnings += found
+            sheets.append(
+                Sheet(name, frame, pd.Series(frame.index + 2, index=frame.index, dtype="int64"))
+            )
+    return sheets, warnings
+
+
 def read_tables(path: Path, sheet_names: set[str]) -> tuple[list[Sheet], list[Problem]]:
-    """Every table in a CSV or Excel file, with warnings about how it was read."""
+    """Every table in a CSV file, an Excel workbook or a zip of CSVs, with warnings."""
     if path.suffix.lower() in WORKBOOK_SUFFIXES:
         return read_workbook(path, sheet_names), []
+    if path.suffix.lower() == ".zip":
+        return read_archive(path)
     frame, warnings = read_csv(path)
     lines = pd.Series(frame.index + 2, index=frame.index, dtype="int64")
     return [Sheet(path.name, frame, lines)], warnings
