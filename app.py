@@ -51,6 +51,8 @@ pages = [
 ]
 if allowed(viewer, "view_cohort"):
     pages.append(st.Page("pages/cohort.py", title="Cohort", icon=":material/monitoring:"))
+if allowed(viewer, "import_data"):
+    pages.append(st.Page("pages/data.py", title="Import and export", icon=":material/swap_vert:"))
 if allowed(viewer, "view_report_card"):
     pages.append(st.Page("pages/report_card.py", title="Report card", icon=":material/summarize:"))
 with entry_point_running():

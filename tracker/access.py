@@ -16,18 +16,8 @@ from tracker.models import Family
 PRACTITIONER = "practitioner"
 MANAGER = "manager"
 
-# Actions on one family need the family; the rest are about the service.
+# Actions on one family need the family; the rest are about the whole service.
 FAMILY_ACTIONS = frozenset({"view_family", "edit_family", "close_family"})
-SERVICE_ACTIONS = frozenset(
-    {
-        "view_caseload",
-        "add_family",
-        "view_cohort",
-        "view_scatter",
-        "view_report_card",
-        "edit_report_card",
-    }
-)
 
 PERMISSIONS = {
     PRACTITIONER: {"view_caseload", "add_family", "view_family", "edit_family", "close_family"},
@@ -41,6 +31,8 @@ PERMISSIONS = {
         "view_scatter",
         "view_report_card",
         "edit_report_card",
+        "import_data",
+        "export_data",
     },
 }
 

@@ -10,7 +10,7 @@ written and every problem is reported as ``file:line: column: message``.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -45,6 +45,8 @@ from tracker.vocabulary import (
     RATERS,
     TIERS_OF_NEED,
 )
+
+Progress = Callable[[float, str], None]
 
 
 class ImportFailed(Exception):
@@ -753,7 +755,7 @@ class _Importer:
     def rows(self, kind: str) -> list[ParsedFile]:
         return self.files.get(kind, [])
 
-    def run(self, *, dry_run: bool) -> None:
+    def run(self, *, dry_run: bool, progress: Progress) -> None:
         families = self._key_workers_and_families()
         self._check_family_refs(families)
         self._scores()
@@ -761,7 +763,8 @@ class _Importer:
             self._children(kind)
         if self.report.errors or dry_run:
             return
-        for step in self.plan:
+        for number, step in enumerate(self.plan, start=1):
+            progress(0.5 + 0.5 * number / len(self.plan), "Writing")
             step()
 
     # -- key workers and families
@@ -1011,22 +1014,67 @@ def import_files(
     replace: bool = False,
     dry_run: bool = False,
     today: date | None = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
-    """Validate every file, then write them all in one transaction, or nothing."""
+    """Validate every file, then write them all in one transaction, or nothing.
+
+    ``progress(share, stage)`` is called as the work goes on, for a progress bar.
+    """
+    progress = progress or (lambda share, stage: None)
     report = ImportReport(dry_run=dry_run)
     instruments = load_instruments()
     today = today or date.today()
-    parsed_files = [
-        item for path in paths for item in parse_path(Path(path), instruments, today, report)
-    ]
+    parsed_files = []
+    for number, path in enumerate(paths, start=1):
+        progress(0.3 * number / len(paths), "Reading and checking")
+        parsed_files += parse_path(Path(path), instruments, today, report)
     if report.errors:
         return report
     parsed_files.sort(key=lambda p: FILE_KINDS.index(p.kind))
+    progress(0.4, "Comparing with what is stored")
     try:
         with begin_write(engine) as connection:
-            _Importer(connection, parsed_files, report, replace=replace).run(dry_run=dry_run)
+            _Importer(connection, parsed_files, report, replace=replace).run(
+                dry_run=dry_run, progress=progress
+            )
             if report.errors:
                 raise ImportFailed
     except ImportFailed:
         report.counts.clear()
+    progress(1.0, "Done")
     return report
+
+
+def problem_table(report: ImportReport) -> pd.DataFrame:
+    """Every problem as a row: file, row, column, value and what is wrong."""
+    return pd.DataFrame(
+        [
+            {
+                "File": p.file,
+                "Row": p.line,
+                "Column": p.column,
+                "Value": p.value,
+                "Problem": p.message,
+                "Severity": p.severity,
+            }
+            for p in report.problems
+        ],
+        columns=["File", "Row", "Column", "Value", "Problem", "Severity"],
+    )
+
+
+def summary_lines(report: ImportReport) -> list[str]:
+    """What an import did (or would do), in plain words."""
+    counts = report.counts
+    new_families = counts.get("families", {}).get("new", 0)
+    new_assessments = counts.get("assessments", {}).get("new", 0)
+    unchanged = sum(c.get("unchanged", 0) for key, c in counts.items() if key != "assessments")
+    replaced = sum(c.get("replaced", 0) for key, c in counts.items() if key != "assessments")
+    added = sum(c.get("new", 0) for key, c in counts.items() if key != "assessments")
+    return [
+        f"{new_families} new families",
+        f"{new_assessments} new assessments",
+        f"{added} new rows in all",
+        f"{unchanged} rows already stored and unchanged",
+        f"{replaced} stored values replaced",
+    ]

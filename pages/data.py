@@ -1,0 +1,189 @@
+"""Import and export: bring spreadsheets in safely, and take data out for boards and analysts."""
+
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from pages.common import data_changed, engine, instruments, require, show_table
+from tracker.access import allowed
+from tracker.backup import BackupError, backup
+from tracker.canonical import FILE_KINDS
+from tracker.exporting import canonical_frames, canonical_workbook, canonical_zip
+from tracker.importing import import_files, problem_table, summary_lines
+from tracker.research import ResearchExportError, research_zip
+from tracker.settings import get_settings
+from tracker.tabular import FileRejected, read_tables
+from tracker.template import offline_form
+
+BIG_IMPORT_ROWS = 3000
+
+viewer = require("import_data")
+st.title("Import and export")
+flash = st.session_state.pop("import-flash", None)
+if flash:
+    st.success(flash, icon=":material/check_circle:")
+
+st.header("Bring data in")
+st.write(
+    "Upload CSV or Excel files: the canonical files from an export, or a spreadsheet with one "
+    "row per assessment and a column per domain (headed by the domain's key or label). "
+    "Nothing is written until you confirm, and then everything is written together or not at "
+    "all."
+)
+uploads = st.file_uploader(
+    "Files to import", type=["csv", "xlsx", "zip"], accept_multiple_files=True
+)
+replace = st.checkbox(
+    "Replace stored values that differ",
+    help="Without this, a row that would change a stored score or family detail is reported "
+    "as a problem and nothing is imported.",
+)
+
+if uploads:
+    folder = Path(st.session_state.setdefault("import-folder", tempfile.mkdtemp()))
+    paths = []
+    for upload in uploads:
+        path = folder / Path(upload.name).name
+        path.write_bytes(upload.getvalue())
+        paths.append(path)
+    rows = 0
+    with st.expander("Preview", expanded=False):
+        for path in paths:
+            try:
+                sheets, _warnings = read_tables(path, {kind.name for kind in FILE_KINDS})
+            except FileRejected as rejected:
+                st.error(str(rejected.problem))
+                continue
+            for sheet in sheets:
+                rows += len(sheet.frame)
+                st.markdown(f"**{sheet.name}**: {len(sheet.frame):,} rows")
+                show_table(sheet.frame.head(10))
+    check = import_files(engine(), paths, replace=replace, dry_run=True)
+    problems = problem_table(check)
+    if not check.ok:
+        st.error(
+            f"{len(check.errors)} problem(s) to fix. Nothing will be written until the "
+            "files are corrected and uploaded again.",
+            icon=":material/error:",
+        )
+    elif check.warnings:
+        st.warning("Some things to check; they do not stop the import.")
+    if not problems.empty:
+        show_table(problems)
+        st.download_button(
+            "Download the validation report (CSV)",
+            problems.to_csv(index=False).encode("utf-8-sig"),
+            file_name="validation-report.csv",
+            mime="text/csv",
+            icon=":material/download:",
+        )
+    if check.ok:
+        if not check.changed_anything:
+            st.info("Every row is already stored: importing again would change nothing.")
+        else:
+            st.write("This import will add: " + "; ".join(summary_lines(check)) + ".")
+            if st.button("Import now", type="primary", icon=":material/upload:"):
+                require("import_data")
+                bar = st.progress(0.0, text="Starting") if rows > BIG_IMPORT_ROWS else None
+
+                def show_progress(share: float, stage: str) -> None:
+                    if bar is not None:
+                        bar.progress(min(share, 1.0), text=stage)
+
+                done = import_files(engine(), paths, replace=replace, progress=show_progress)
+                if done.ok:
+                    data_changed()
+                    st.session_state["import-flash"] = (
+                        "Imported: " + "; ".join(summary_lines(done)) + "."
+                    )
+                    st.rerun()
+                st.error("The import was refused; nothing was written.")
+                show_table(problem_table(done))
+
+st.header("Offline forms")
+st.write(
+    "A blank Excel form for working without a connection: fill it in with the family, "
+    "then import it here."
+)
+available = instruments()
+columns = st.columns(len(available))
+for column, (key, instrument) in zip(columns, available.items(), strict=True):
+    column.download_button(
+        f"{instrument.name} form",
+        lambda instrument=instrument: offline_form(instrument),
+        file_name=f"{key}-form.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/download:",
+        key=f"form-{key}",
+    )
+
+if allowed(viewer, "export_data"):
+    st.header("Take data out")
+
+    def frames():
+        with engine().connect() as connection:
+            return canonical_frames(connection)
+
+    left, right = st.columns(2)
+    left.download_button(
+        "Full export (zip of CSV files)",
+        lambda: canonical_zip(frames()),
+        file_name="distance-travelled-export.zip",
+        mime="application/zip",
+        icon=":material/folder_zip:",
+    )
+    right.download_button(
+        "Full export (Excel workbook)",
+        lambda: canonical_workbook(frames()),
+        file_name="distance-travelled-export.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/table:",
+    )
+    st.caption(
+        "Full exports hold every family's details: keep them as safe as the app. They "
+        "import back exactly."
+    )
+    key = get_settings().pseudonym_key
+    if key:
+        try:
+            extract = research_zip(frames(), key)
+        except ResearchExportError as error:
+            st.error(str(error))
+        else:
+            st.download_button(
+                "Pseudonymised research extract (zip)",
+                extract,
+                file_name="research-extract.zip",
+                mime="application/zip",
+                icon=":material/shield:",
+            )
+            st.caption(
+                "Only families who consented to sharing; references replaced by keyed "
+                "hashes, dates reduced to months, notes and names removed."
+            )
+    else:
+        st.info("The research extract needs a secret key: set TRACKER_PSEUDONYM_KEY on the server.")
+
+    st.subheader("Backup")
+    if engine().dialect.name == "sqlite":
+
+        def make_backup() -> bytes:
+            with tempfile.TemporaryDirectory() as temp:
+                target = Path(temp) / "tracker-backup.db"
+                try:
+                    backup(engine(), target)
+                except BackupError as error:
+                    return str(error).encode("utf-8")
+                return target.read_bytes()
+
+        st.download_button(
+            "Download a backup of the database",
+            make_backup,
+            file_name="tracker-backup.db",
+            mime="application/octet-stream",
+            icon=":material/backup:",
+        )
+        st.caption("Restore it with `tracker restore FILE` into an empty database.")
+    else:
+        st.write("On PostgreSQL, take backups with `tracker backup --out FILE` (pg_dump).")

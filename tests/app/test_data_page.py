@@ -1,0 +1,95 @@
+"""Import and export page: validate first, write only on confirmation, then summarise."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+
+from tests.app.conftest import open_app
+from tracker.instrument import get_instrument
+from tracker.models import Family
+
+PAGE = "pages/data.py"
+TAF = get_instrument("taf-dtt")
+
+
+def workbook(rows: list[list]) -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Scores"
+    sheet.append(["family_ref", "instrument", "occasion", "assessed_on", "rater",
+                  *(d.label for d in TAF.domains)])
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def families_csv(refs: list[str]) -> bytes:
+    lines = ["family_ref,area,tier_of_need,key_worker,referral_source,referral_date"]
+    lines += [f"{ref},Northfield,tier 2,Ann New,School,2025-01-06" for ref in refs]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def count_families(engine, ref: str) -> int:
+    with engine.connect() as connection:
+        return connection.execute(
+            sa.select(sa.func.count(Family.id)).where(Family.family_ref == ref)).scalar_one()
+
+
+def test_a_bad_row_is_reported_and_nothing_is_written_until_fixed(manager, sample_engine):
+    good = ["IMP-1", "taf-dtt", "B", "2025-02-01", "worker", *([3] * len(TAF.domains))]
+    bad = ["IMP-1", "taf-dtt", "R1", "2025-03-01", "worker", 7, *([3] * (len(TAF.domains) - 1))]
+    app = open_app(manager, PAGE)
+    uploader = app.get("file_uploader")[0]
+    uploader.set_value([("families.csv", families_csv(["IMP-1"]), "text/csv"),
+                        ("legacy.xlsx", workbook([good, bad]), "application/octet-stream")])
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert "1 problem(s) to fix" in app.error[0].value
+    report = app.dataframe[-1].value
+    assert report.iloc[0][["File", "Row", "Column", "Value"]].tolist() == [
+        "legacy.xlsx[Scores]", 3, "housing", "7"]
+    assert not [b for b in app.button if b.label == "Import now"]
+    assert count_families(sample_engine, "IMP-1") == 0
+
+    fixed = [*bad[:5], 2, *bad[6:]]
+    uploader = app.get("file_uploader")[0]
+    uploader.set_value([("families.csv", families_csv(["IMP-1"]), "text/csv"),
+                        ("legacy.xlsx", workbook([good, fixed]), "application/octet-stream")])
+    app.run()
+    assert not app.error
+    assert "1 new families" in " ".join(m.value for m in app.markdown)
+    next(b for b in app.button if b.label == "Import now").click().run()
+    assert "Imported: 1 new families; 2 new assessments" in app.success[0].value
+    assert count_families(sample_engine, "IMP-1") == 1
+
+
+def test_the_same_file_again_changes_nothing(manager, sample_engine):
+    app = open_app(manager, PAGE)
+    app.get("file_uploader")[0].set_value(
+        [("families.csv", families_csv(["IMP-2"]), "text/csv")])
+    app.run()
+    next(b for b in app.button if b.label == "Import now").click().run()
+    app.get("file_uploader")[0].set_value(
+        [("families.csv", families_csv(["IMP-2"]), "text/csv")])
+    app.run()
+    assert "importing again would change nothing" in app.info[0].value
+
+
+def test_forms_and_exports_are_offered(manager):
+    app = open_app(manager, PAGE)
+    labels = [b.label for b in app.get("download_button")]
+    assert "Team Around the Family distance-travelled tool form" in labels
+    assert "Full export (zip of CSV files)" in labels
+    assert "Download a backup of the database" in labels
+
+
+def test_practitioners_cannot_import(practitioner):
+    app = open_app(practitioner)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        app.switch_page(PAGE)
