@@ -20,8 +20,16 @@ def workbook(rows: list[list]) -> bytes:
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "Scores"
-    sheet.append(["family_ref", "instrument", "occasion", "assessed_on", "rater",
-                  *(d.label for d in TAF.domains)])
+    sheet.append(
+        [
+            "family_ref",
+            "instrument",
+            "occasion",
+            "assessed_on",
+            "rater",
+            *(d.label for d in TAF.domains),
+        ]
+    )
     for row in rows:
         sheet.append(row)
     buffer = io.BytesIO()
@@ -38,7 +46,8 @@ def families_csv(refs: list[str]) -> bytes:
 def count_families(engine, ref: str) -> int:
     with engine.connect() as connection:
         return connection.execute(
-            sa.select(sa.func.count(Family.id)).where(Family.family_ref == ref)).scalar_one()
+            sa.select(sa.func.count(Family.id)).where(Family.family_ref == ref)
+        ).scalar_one()
 
 
 def test_a_bad_row_is_reported_and_nothing_is_written_until_fixed(manager, sample_engine):
@@ -46,21 +55,33 @@ def test_a_bad_row_is_reported_and_nothing_is_written_until_fixed(manager, sampl
     bad = ["IMP-1", "taf-dtt", "R1", "2025-03-01", "worker", 7, *([3] * (len(TAF.domains) - 1))]
     app = open_app(manager, PAGE)
     uploader = app.get("file_uploader")[0]
-    uploader.set_value([("families.csv", families_csv(["IMP-1"]), "text/csv"),
-                        ("legacy.xlsx", workbook([good, bad]), "application/octet-stream")])
+    uploader.set_value(
+        [
+            ("families.csv", families_csv(["IMP-1"]), "text/csv"),
+            ("legacy.xlsx", workbook([good, bad]), "application/octet-stream"),
+        ]
+    )
     app.run()
     assert not app.exception, [e.value for e in app.exception]
     assert "1 problem(s) to fix" in app.error[0].value
     report = app.dataframe[-1].value
     assert report.iloc[0][["File", "Row", "Column", "Value"]].tolist() == [
-        "legacy.xlsx[Scores]", 3, "housing", "7"]
+        "legacy.xlsx[Scores]",
+        3,
+        "housing",
+        "7",
+    ]
     assert not [b for b in app.button if b.label == "Import now"]
     assert count_families(sample_engine, "IMP-1") == 0
 
     fixed = [*bad[:5], 2, *bad[6:]]
     uploader = app.get("file_uploader")[0]
-    uploader.set_value([("families.csv", families_csv(["IMP-1"]), "text/csv"),
-                        ("legacy.xlsx", workbook([good, fixed]), "application/octet-stream")])
+    uploader.set_value(
+        [
+            ("families.csv", families_csv(["IMP-1"]), "text/csv"),
+            ("legacy.xlsx", workbook([good, fixed]), "application/octet-stream"),
+        ]
+    )
     app.run()
     assert not app.error
     assert "1 new families" in " ".join(m.value for m in app.markdown)
@@ -71,12 +92,10 @@ def test_a_bad_row_is_reported_and_nothing_is_written_until_fixed(manager, sampl
 
 def test_the_same_file_again_changes_nothing(manager, sample_engine):
     app = open_app(manager, PAGE)
-    app.get("file_uploader")[0].set_value(
-        [("families.csv", families_csv(["IMP-2"]), "text/csv")])
+    app.get("file_uploader")[0].set_value([("families.csv", families_csv(["IMP-2"]), "text/csv")])
     app.run()
     next(b for b in app.button if b.label == "Import now").click().run()
-    app.get("file_uploader")[0].set_value(
-        [("families.csv", families_csv(["IMP-2"]), "text/csv")])
+    app.get("file_uploader")[0].set_value([("families.csv", families_csv(["IMP-2"]), "text/csv")])
     app.run()
     assert "importing again would change nothing" in app.info[0].value
 
