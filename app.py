@@ -1,17 +1,29 @@
 """Distance Travelled: the Streamlit entry point.
 
-It sets up the page, checks the database is ready, asks who is using the
-app (until sign-in arrives), and builds the navigation. Each page re-checks
-access itself; the navigation only decides what is offered.
+It sets up the page, checks the database is ready, signs people in (local accounts, or
+the organisation's identity provider when OIDC is configured), times out idle sessions,
+and builds the navigation for the person's role. Each page re-checks access itself; the
+navigation only decides what is offered.
 """
+
+import time
 
 import streamlit as st
 
 from pages.common import engine, entry_point_running
 from tracker import migrate
-from tracker.access import MANAGER, PRACTITIONER, Viewer, allowed
-from tracker.db import read_session
-from tracker.families import key_workers
+from tracker.access import allowed
+from tracker.audit import record
+from tracker.auth import (
+    IDLE_TIMEOUT,
+    ProductionWithDemoAccounts,
+    check_production,
+    has_demo_accounts,
+    sign_in,
+    sign_in_by_email,
+)
+from tracker.db import read_session, write_session
+from tracker.settings import get_settings
 
 st.set_page_config(page_title="Distance Travelled", page_icon="⭐", layout="wide")
 
@@ -23,37 +35,114 @@ if migrate.current_revision(engine()) != migrate.head_revision():
     st.stop()
 
 with read_session(engine()) as session:
-    workers = key_workers(session.connection())
+    try:
+        check_production(session, get_settings().environment)
+    except ProductionWithDemoAccounts as refusal:
+        st.error(str(refusal))
+        st.stop()
+    demo = has_demo_accounts(session)
 
-MANAGER_CHOICE = "Service manager (all families)"
-choices = [*workers["name"].tolist(), MANAGER_CHOICE]
-current = st.session_state.get("viewer")
-default = choices.index(current.name) if current and current.name in choices else 0
+
+def oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:  # no secrets file at all means no OIDC
+        return False
+
+
+def sign_out(reason: str = "") -> None:
+    viewer = st.session_state.pop("viewer", None)
+    st.session_state.pop("last_active", None)
+    if viewer is not None:
+        with write_session(engine()) as session:
+            record(
+                session,
+                actor=viewer.actor,
+                action="sign_out",
+                entity="user",
+                entity_id=viewer.user_id,
+                after={"reason": reason or "signed out"},
+            )
+    if reason:
+        st.session_state["sign-in-note"] = reason
+    if oidc_configured() and getattr(st.user, "is_logged_in", False):
+        st.logout()
+
+
+viewer = st.session_state.get("viewer")
+last_active = st.session_state.get("last_active")
+if (
+    viewer is not None
+    and last_active is not None
+    and (time.time() - last_active > IDLE_TIMEOUT.total_seconds())
+):
+    sign_out("You were signed out after 30 minutes without activity. Please sign in again.")
+    viewer = None
+
+if viewer is None:
+    st.title("Distance Travelled")
+    if demo:
+        st.warning(
+            "DEMO: this copy holds synthetic families and demo accounts "
+            "(demo-practitioner, demo-manager, demo-commissioner, demo-admin). The password "
+            "was printed once when the demo was set up.",
+            icon=":material/science:",
+        )
+    note = st.session_state.pop("sign-in-note", None)
+    if note:
+        st.info(note)
+    if oidc_configured():
+        if getattr(st.user, "is_logged_in", False):
+            with write_session(engine()) as session:
+                result = sign_in_by_email(session, st.user.email or "")
+            if result.viewer is None:
+                st.error(result.message)
+                st.button("Sign out", on_click=st.logout)
+                st.stop()
+            st.session_state["viewer"] = result.viewer
+            st.session_state["last_active"] = time.time()
+            st.rerun()
+        st.button("Sign in with your organisation account", on_click=st.login, type="primary")
+        st.stop()
+    with st.form("sign-in"):
+        username = st.text_input("Username", autocomplete="username")
+        password = st.text_input("Password", type="password", autocomplete="current-password")
+        submitted = st.form_submit_button("Sign in", type="primary")
+    if submitted:
+        with write_session(engine()) as session:
+            result = sign_in(session, username, password)
+        if result.viewer is None:
+            st.error(result.message)
+        else:
+            st.session_state["viewer"] = result.viewer
+            st.session_state["last_active"] = time.time()
+            st.rerun()
+    st.stop()
+
+st.session_state["last_active"] = time.time()
 with st.sidebar:
-    who = st.selectbox(
-        "Who is using the app?",
-        choices,
-        index=default,
-        help="Sign-in is coming; for now, pick yourself.",
-    )
-if who == MANAGER_CHOICE:
-    viewer = Viewer(name=who, role=MANAGER)
-else:
-    worker = workers[workers["name"] == who].iloc[0]
-    viewer = Viewer(name=who, role=PRACTITIONER, key_worker_id=int(worker["id"]))
-st.session_state["viewer"] = viewer
+    st.caption(f"Signed in as **{viewer.name}** ({viewer.role})")
+    if demo:
+        st.caption(":orange[DEMO data and accounts]")
+    if st.button("Sign out", icon=":material/logout:"):
+        sign_out("You have signed out.")
+        st.rerun()
 
-pages = [
-    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("pages/caseload.py", title="Caseload", icon=":material/groups:"),
-    st.Page("pages/record_scores.py", title="Record scores", icon=":material/edit_note:"),
-    st.Page("pages/family_journey.py", title="Family journey", icon=":material/star:"),
+pages = [st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)]
+optional = [
+    ("view_caseload", "pages/caseload.py", "Caseload", ":material/groups:"),
+    ("edit_family", "pages/record_scores.py", "Record scores", ":material/edit_note:"),
+    ("view_family", "pages/family_journey.py", "Family journey", ":material/star:"),
+    ("view_cohort", "pages/cohort.py", "Cohort", ":material/monitoring:"),
+    ("view_report_card", "pages/report_card.py", "Report card", ":material/summarize:"),
+    ("import_data", "pages/data.py", "Import and export", ":material/swap_vert:"),
+    ("view_audit", "pages/audit.py", "Audit trail", ":material/history:"),
+    ("manage_users", "pages/admin.py", "Administration", ":material/admin_panel_settings:"),
 ]
-if allowed(viewer, "view_cohort"):
-    pages.append(st.Page("pages/cohort.py", title="Cohort", icon=":material/monitoring:"))
-if allowed(viewer, "import_data"):
-    pages.append(st.Page("pages/data.py", title="Import and export", icon=":material/swap_vert:"))
-if allowed(viewer, "view_report_card"):
-    pages.append(st.Page("pages/report_card.py", title="Report card", icon=":material/summarize:"))
+pages += [
+    st.Page(path, title=title, icon=icon)
+    for action, path, title, icon in optional
+    if allowed(viewer, action)
+]
 with entry_point_running():
     st.navigation(pages).run()

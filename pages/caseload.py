@@ -12,6 +12,7 @@ from pages.common import (
     today,
     viewer_caseload,
 )
+from tracker.access import allowed
 from tracker.caseload import (
     DUE_SOON_DAYS,
     STATUS_BASELINE_NEEDED,
@@ -187,7 +188,10 @@ with add_column, st.expander("Add a new family", icon=":material/person_add:"):
         if viewer.key_worker_id is None:
             worker_name = st.selectbox("Key worker", workers["name"].tolist(), index=None)
         else:
-            worker_name = viewer.name
+            worker_name = None
+        consent = st.radio(
+            "Consent to share data for research", ["Not asked yet", "Yes", "No"], horizontal=True
+        )
         submitted = st.form_submit_button("Add family", type="primary")
     if submitted:
         require("add_family")
@@ -202,48 +206,58 @@ with add_column, st.expander("Add a new family", icon=":material/person_add:"):
                 age_group=age_group,
                 presenting_issues=issues.strip() or None,
                 child_disability={"Yes": True, "No": False}.get(disability),
+                consent_to_share={"Yes": True, "No": False}.get(consent),
+                consent_on=today() if consent != "Not asked yet" else None,
             )
-            if worker_name is None:
+            key_worker_id = viewer.key_worker_id or (
+                int(worker_ids[worker_name]) if worker_name else None
+            )
+            if key_worker_id is None:
                 raise RecordInvalid({"key_worker": "Choose the family's key worker."})
             with write_session(engine()) as session:
-                add_family(session, data=data, key_worker_id=int(worker_ids[worker_name]))
+                add_family(session, data=data, key_worker_id=key_worker_id, actor=viewer.actor)
         except RecordInvalid as invalid:
             show_problems(invalid.problems)
         else:
             data_changed()
             st.success(f"Added {data.family_ref}. Record their baseline next.")
 
-with close_column, st.expander("Close a family's case", icon=":material/task_alt:"):
-    open_refs = families.loc[families["closed_on"].isna(), "family_ref"].tolist()
-    with st.form("close-family"):
-        ref = st.selectbox("Family", open_refs, index=None)
-        closed_on = st.date_input(
-            "Closing date", value=today(), max_value=today(), format="DD/MM/YYYY"
-        )
-        reason = st.selectbox(
-            "How did it end?", list(CLOSURE_REASONS), format_func=CLOSURE_REASONS.get, index=None
-        )
-        note = st.text_area("Why? (needed unless the plan was wholly achieved)", max_chars=1000)
-        closing = st.form_submit_button("Close case")
-    if closing:
-        if ref is None:
-            show_problems({"family": "Choose the family to close."})
-        else:
-            with read_session(engine()) as session:
-                family = family_by_ref(session.connection(), ref)
-            require("close_family", family=family)
-            try:
-                with write_session(engine()) as session:
-                    close_family(
-                        session,
-                        family_id=family.id,
-                        closed_on=closed_on,
-                        closure_reason=reason or "",
-                        closure_note=note,
-                        today=today(),
-                    )
-            except RecordInvalid as invalid:
-                show_problems(invalid.problems)
+if allowed(viewer, "close_family"):
+    with close_column, st.expander("Close a family's case", icon=":material/task_alt:"):
+        open_refs = families.loc[families["closed_on"].isna(), "family_ref"].tolist()
+        with st.form("close-family"):
+            ref = st.selectbox("Family", open_refs, index=None)
+            closed_on = st.date_input(
+                "Closing date", value=today(), max_value=today(), format="DD/MM/YYYY"
+            )
+            reason = st.selectbox(
+                "How did it end?",
+                list(CLOSURE_REASONS),
+                format_func=CLOSURE_REASONS.get,
+                index=None,
+            )
+            note = st.text_area("Why? (needed unless the plan was wholly achieved)", max_chars=1000)
+            closing = st.form_submit_button("Close case")
+        if closing:
+            if ref is None:
+                show_problems({"family": "Choose the family to close."})
             else:
-                data_changed()
-                st.success(f"Closed {ref}: {CLOSURE_REASONS[reason].lower()}.")
+                with read_session(engine()) as session:
+                    family = family_by_ref(session.connection(), ref)
+                require("close_family", family=family)
+                try:
+                    with write_session(engine()) as session:
+                        close_family(
+                            session,
+                            actor=viewer.actor,
+                            family_id=family.id,
+                            closed_on=closed_on,
+                            closure_reason=reason or "",
+                            closure_note=note,
+                            today=today(),
+                        )
+                except RecordInvalid as invalid:
+                    show_problems(invalid.problems)
+                else:
+                    data_changed()
+                    st.success(f"Closed {ref}: {CLOSURE_REASONS[reason].lower()}.")

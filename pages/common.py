@@ -212,3 +212,17 @@ def show_table(frame: pd.DataFrame) -> None:
     st.dataframe(
         frame.assign(**{c: frame[c].map(text) for c in mixed}), hide_index=True, width="stretch"
     )
+
+
+def audited(viewer: Viewer, action: str, what: str, make):
+    """Wrap a download's data function so that taking the file is recorded in the audit."""
+    from tracker.audit import record
+    from tracker.db import write_session
+
+    def produce():
+        data = make()
+        with write_session(engine()) as session:
+            record(session, actor=viewer.actor, action=action, entity="download", entity_id=what)
+        return data
+
+    return produce

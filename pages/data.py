@@ -5,7 +5,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages.common import data_changed, engine, instruments, require, show_table
+from pages.common import audited, data_changed, engine, instruments, require, show_table
 from tracker.access import allowed
 from tracker.backup import BackupError, backup
 from tracker.canonical import FILE_KINDS
@@ -91,7 +91,9 @@ if uploads:
                     if bar is not None:
                         bar.progress(min(share, 1.0), text=stage)
 
-                done = import_files(engine(), paths, replace=replace, progress=show_progress)
+                done = import_files(
+                    engine(), paths, replace=replace, progress=show_progress, actor=viewer.actor
+                )
                 if done.ok:
                     data_changed()
                     st.session_state["import-flash"] = (
@@ -128,14 +130,14 @@ if allowed(viewer, "export_data"):
     left, right = st.columns(2)
     left.download_button(
         "Full export (zip of CSV files)",
-        lambda: canonical_zip(frames()),
+        audited(viewer, "export", "full export (zip)", lambda: canonical_zip(frames())),
         file_name="distance-travelled-export.zip",
         mime="application/zip",
         icon=":material/folder_zip:",
     )
     right.download_button(
         "Full export (Excel workbook)",
-        lambda: canonical_workbook(frames()),
+        audited(viewer, "export", "full export (xlsx)", lambda: canonical_workbook(frames())),
         file_name="distance-travelled-export.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/table:",
@@ -153,7 +155,7 @@ if allowed(viewer, "export_data"):
         else:
             st.download_button(
                 "Pseudonymised research extract (zip)",
-                extract,
+                audited(viewer, "export", "research extract", lambda: extract),
                 file_name="research-extract.zip",
                 mime="application/zip",
                 icon=":material/shield:",
@@ -179,7 +181,7 @@ if allowed(viewer, "export_data"):
 
         st.download_button(
             "Download a backup of the database",
-            make_backup,
+            audited(viewer, "backup", "database backup", make_backup),
             file_name="tracker-backup.db",
             mime="application/octet-stream",
             icon=":material/backup:",

@@ -3,7 +3,16 @@
 import pandas as pd
 import streamlit as st
 
-from pages.common import chosen_family, data_changed, engine, instruments, require, today
+from pages.common import (
+    chosen_family,
+    data_changed,
+    engine,
+    instruments,
+    require,
+    show_table,
+    today,
+)
+from tracker.audit import audit_frame
 from tracker.charts import StarTrace, overall_line, star_chart
 from tracker.db import read_session, write_session
 from tracker.errors import RecordInvalid
@@ -43,8 +52,8 @@ with read_session(engine()) as session:
     family_notes = notes(connection, family.id)
 used = [key for key, frame in scores_by_instrument.items() if not frame.empty]
 
-star_tab, goals_tab, notes_tab, summary_tab = st.tabs(
-    ["Star and changes", "Plan goals", "Notes", "Summary for the family"]
+star_tab, goals_tab, notes_tab, summary_tab, history_tab = st.tabs(
+    ["Star and changes", "Plan goals", "Notes", "Summary for the family", "History of changes"]
 )
 
 journey = None
@@ -159,6 +168,7 @@ with goals_tab:
                         domain=domain,
                         set_on=set_on,
                         today=today(),
+                        actor=viewer.actor,
                     )
             except RecordInvalid as invalid:
                 st.error(" ".join(invalid.problems.values()))
@@ -185,7 +195,12 @@ with goals_tab:
                         if goal is None or goal.family_id != family.id:
                             raise RecordInvalid({"goal": "That goal is not this family's."})
                         update_goal(
-                            session, goal=goal, status=status, status_on=status_on, today=today()
+                            session,
+                            goal=goal,
+                            status=status,
+                            status_on=status_on,
+                            today=today(),
+                            actor=viewer.actor,
                         )
                 except RecordInvalid as invalid:
                     st.error(" ".join(invalid.problems.values()))
@@ -219,6 +234,7 @@ with notes_tab:
                         text=note_text,
                         author=viewer.name,
                         today=today(),
+                        actor=viewer.actor,
                     )
             except RecordInvalid as invalid:
                 st.error(" ".join(invalid.problems.values()))
@@ -263,3 +279,15 @@ with summary_tab:
         )
         with st.expander("Preview"):
             st.html(summary)
+
+with history_tab:
+    with engine().connect() as connection:
+        changes = audit_frame(connection, family_id=family.id)
+    if changes.empty:
+        st.caption("No recorded changes yet.")
+    else:
+        st.caption(
+            "Every change to this family's scores, goals, notes and details: who, when, "
+            "and the values before and after."
+        )
+        show_table(changes.drop(columns=["entity_id"]))

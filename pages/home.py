@@ -9,6 +9,7 @@ from pages.common import (
     through_entry_point,
     viewer_caseload,
 )
+from tracker.access import allowed
 from tracker.caseload import STATUS_DUE_SOON, STATUS_OVERDUE
 from tracker.overview import service_overview
 from tracker.settings import get_settings
@@ -34,7 +35,17 @@ if not counts["families"]:
     st.info("No families yet. Run `tracker init --sample` to load the sample cohort.")
 
 viewer = current_viewer()
-if viewer is not None:
+if viewer is not None and not allowed(viewer, "view_caseload"):
+    st.subheader(f"Hello, {viewer.name.split(' ')[0]}")
+    for action, page, label in (
+        ("view_cohort", "pages/cohort.py", "Cohort: distance travelled"),
+        ("view_report_card", "pages/report_card.py", "Report card"),
+        ("manage_users", "pages/admin.py", "Administration"),
+        ("view_audit", "pages/audit.py", "Audit trail"),
+    ):
+        if allowed(viewer, action):
+            st.page_link(page, label=label)
+elif viewer is not None:
     mine = viewer_caseload(viewer)
     overdue = int((mine["status"] == STATUS_OVERDUE).sum())
     due_soon = int((mine["status"] == STATUS_DUE_SOON).sum())

@@ -296,7 +296,7 @@ if st.button("Save assessment", type="primary", icon=":material/save:"):
                 session,
                 draft,
                 instrument=instrument,
-                entered_by=viewer.name,
+                entered_by=viewer.actor,
                 today=today(),
                 assessment_id=editing_id,
                 expected_version=st.session_state.get(f"{form_id}:version"),

@@ -6,6 +6,7 @@ import streamlit as st
 
 from pages.common import (
     CACHE_TTL_SECONDS,
+    audited,
     data_changed,
     engine,
     engine_for,
@@ -206,21 +207,21 @@ downloads = st.columns(3)
 name = f"report-card-{period.label.replace(' ', '-')}-{scope.label.replace(': ', '-')}"
 downloads[0].download_button(
     "HTML (interactive, prints on A4)",
-    lambda: card_html(card),
+    audited(viewer, "export", f"report card {name} (html)", lambda: card_html(card)),
     file_name=f"{name}.html",
     mime="text/html",
     icon=":material/download:",
 )
 downloads[1].download_button(
     "PDF",
-    lambda: card_pdf(card),
+    audited(viewer, "export", f"report card {name} (pdf)", lambda: card_pdf(card)),
     file_name=f"{name}.pdf",
     mime="application/pdf",
     icon=":material/picture_as_pdf:",
 )
 downloads[2].download_button(
     "Excel (every measure)",
-    lambda: card_xlsx(card),
+    audited(viewer, "export", f"report card {name} (xlsx)", lambda: card_xlsx(card)),
     file_name=f"{name}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     icon=":material/table:",
@@ -241,7 +242,7 @@ with st.form("story"):
         require("edit_report_card")
         try:
             with write_session(engine()) as session:
-                save_story(session, period=period, scope=scope, story=texts, author=viewer.name)
+                save_story(session, period=period, scope=scope, story=texts, author=viewer.actor)
         except RecordInvalid as invalid:
             show_problems(invalid.problems)
         else:
@@ -262,7 +263,12 @@ if allowed(viewer, "edit_report_card"):
                 try:
                     with write_session(engine()) as session:
                         save_cost(
-                            session, period=period, scope=scope, amount=amount, note=cost_note
+                            session,
+                            period=period,
+                            scope=scope,
+                            amount=amount,
+                            note=cost_note,
+                            actor=viewer.actor,
                         )
                 except RecordInvalid as invalid:
                     show_problems(invalid.problems)
@@ -275,6 +281,8 @@ if allowed(viewer, "edit_report_card"):
             target = st.number_input("Target (leave empty to clear)", value=None)
             if st.form_submit_button("Save target"):
                 with write_session(engine()) as session:
-                    save_target(session, measure=measure, scope=scope, target=target)
+                    save_target(
+                        session, measure=measure, scope=scope, target=target, actor=viewer.actor
+                    )
                 data_changed()
                 st.success("Target saved." if target is not None else "Target cleared.")

@@ -15,25 +15,30 @@ from tracker.models import Family
 
 PRACTITIONER = "practitioner"
 MANAGER = "manager"
+COMMISSIONER = "commissioner"
+ADMIN = "admin"
 
 # Actions on one family need the family; the rest are about the whole service.
 FAMILY_ACTIONS = frozenset({"view_family", "edit_family", "close_family"})
 
+_PRACTICE = {"view_caseload", "add_family", "view_family", "edit_family"}
 PERMISSIONS = {
-    PRACTITIONER: {"view_caseload", "add_family", "view_family", "edit_family", "close_family"},
-    MANAGER: {
-        "view_caseload",
-        "add_family",
-        "view_family",
-        "edit_family",
+    PRACTITIONER: _PRACTICE,
+    MANAGER: _PRACTICE
+    | {
         "close_family",
+        "reassign_family",
         "view_cohort",
         "view_scatter",
         "view_report_card",
         "edit_report_card",
         "import_data",
         "export_data",
+        "view_audit",
     },
+    # Commissioners see the service as figures only: no family, no names, no scatter.
+    COMMISSIONER: {"view_cohort", "view_report_card"},
+    ADMIN: {"manage_users", "view_instruments", "view_audit", "import_data", "export_data"},
 }
 
 
@@ -43,9 +48,18 @@ class AccessDenied(PermissionError):
 
 @dataclass(frozen=True)
 class Viewer:
+    """The person using the app, as the policy sees them."""
+
     name: str
     role: str
     key_worker_id: int | None = None
+    user_id: int | None = None
+    username: str = ""
+
+    @property
+    def actor(self) -> str:
+        """How the audit trail names them."""
+        return self.username or self.name
 
     @property
     def sees_whole_service(self) -> bool:

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
+from tracker.audit import record
 from tracker.errors import RecordInvalid
 from tracker.instrument import Instrument
 from tracker.models import Assessment, Family, Score
@@ -283,6 +284,7 @@ def save_assessment(
     transaction as the assessment, so a failure leaves nothing half-written.
     """
     connection = session.connection()
+    before = load_assessment(connection, assessment_id) if assessment_id is not None else None
     problems = check_draft(
         connection, draft, instrument=instrument, today=today, assessment_id=assessment_id
     )
@@ -323,4 +325,29 @@ def save_assessment(
             raise VersionConflict(current)
         connection.execute(sa.delete(Score).where(Score.assessment_id == assessment_id))
     connection.execute(sa.insert(Score), _score_rows(assessment_id, draft))
+    summary = {
+        "instrument": draft.instrument,
+        "occasion": draft.occasion,
+        "assessed_on": draft.assessed_on,
+        "rater": draft.rater,
+        "scores": draft.values,
+    }
+    record(
+        session,
+        actor=entered_by,
+        action="update" if before else "create",
+        entity="assessment",
+        entity_id=assessment_id,
+        family_id=draft.family_id,
+        before=None
+        if before is None
+        else {
+            "instrument": before.instrument,
+            "occasion": before.occasion,
+            "assessed_on": before.assessed_on,
+            "rater": before.rater,
+            "scores": before.values,
+        },
+        after=summary,
+    )
     return assessment_id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
 import sys
@@ -13,9 +14,12 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from tracker import migrate
+from tracker.audit import record
+from tracker.auth import create_demo_accounts, create_user, reset_password, set_active, users_frame
 from tracker.backup import BackupError, backup, restore
 from tracker.cohort import CohortFilter, cohort_figures
-from tracker.db import make_engine, read_session
+from tracker.db import make_engine, read_session, write_session
+from tracker.errors import RecordInvalid
 from tracker.exporting import (
     canonical_frames,
     canonical_workbook,
@@ -24,7 +28,7 @@ from tracker.exporting import (
 )
 from tracker.importing import ImportReport, import_files
 from tracker.instrument import InstrumentError, get_instrument
-from tracker.models import Family
+from tracker.models import ROLES, Family
 from tracker.periods import Period, custom, financial_quarter, financial_year
 from tracker.reportcard import Scope, card_as_dict, report_card
 from tracker.reportcard_export import card_html, card_pdf, card_xlsx
@@ -171,6 +175,30 @@ def build_parser() -> argparse.ArgumentParser:
     form.add_argument("--instrument", required=True, metavar="KEY")
     form.add_argument("--out", required=True, type=Path, metavar="FILE.xlsx")
 
+    users = commands.add_parser("users", help="manage sign-in accounts")
+    user_commands = users.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    add = user_commands.add_parser("add", help="add an account (prompts for the password)")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=list(ROLES))
+    add.add_argument("--display-name", default="")
+    add.add_argument("--key-worker", help="the key worker record a practitioner works as")
+    add.add_argument("--email", help="for sign-in through the organisation (OIDC)")
+    add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input instead of prompting",
+    )
+    user_commands.add_parser("list", help="list the accounts")
+    for name, text in (
+        ("disable", "stop an account signing in"),
+        ("enable", "let a disabled account sign in again"),
+    ):
+        action = user_commands.add_parser(name, help=text)
+        action.add_argument("username")
+    reset = user_commands.add_parser("reset-password", help="set a new password")
+    reset.add_argument("username")
+    reset.add_argument("--password-stdin", action="store_true")
+
     gen = commands.add_parser("generate", help="write a synthetic cohort as canonical CSVs")
     gen.add_argument("--families", type=_positive_int, default=120, metavar="N")
     gen.add_argument("--seed", type=int, default=1)
@@ -220,9 +248,22 @@ def command_init(args) -> int:
     spec = SampleSpec(as_of=sample_end_date(date.today()))
     with tempfile.TemporaryDirectory() as folder:
         paths = write_canonical_csvs(generate(spec), Path(folder))
-        report = import_files(engine, paths)
+        report = import_files(engine, paths, actor="tracker init --sample")
     _print_report(report)
-    return EXIT_OK if report.ok else EXIT_INVALID
+    if not report.ok:
+        return EXIT_INVALID
+    if get_settings().environment == "production":
+        print("No demo accounts: TRACKER_ENV is production.")
+        return EXIT_OK
+    with write_session(engine) as session:
+        password = create_demo_accounts(session)
+    if password:
+        print(
+            "\nDemo accounts, one per role: demo-practitioner, demo-manager, "
+            "demo-commissioner, demo-admin."
+        )
+        print(f"Their password (shown only this once): {password}\n")
+    return EXIT_OK
 
 
 def command_import(args) -> int:
@@ -353,9 +394,77 @@ def command_template(args) -> int:
     return EXIT_OK
 
 
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Same password again: ") != first:
+        raise RecordInvalid({"password": "The two passwords do not match."})
+    return first
+
+
+def _operator() -> str:
+    """Who ran the command, for the audit trail."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except OSError:
+        return "cli"
+
+
+def command_users(args) -> int:
+    engine = make_engine()
+    try:
+        if args.user_command == "list":
+            with read_session(engine) as session:
+                frame = users_frame(session)
+            print(frame.to_string(index=False) if not frame.empty else "No accounts yet.")
+            return EXIT_OK
+        with write_session(engine) as session:
+            if args.user_command == "add":
+                password = _read_password(args.password_stdin)
+                create_user(
+                    session,
+                    username=args.username,
+                    role=args.role,
+                    display_name=args.display_name or args.username,
+                    password=password,
+                    key_worker=args.key_worker,
+                    email=args.email,
+                    actor=_operator(),
+                )
+                print(f"Added {args.username} ({args.role}).")
+            elif args.user_command in ("disable", "enable"):
+                set_active(
+                    session,
+                    username=args.username,
+                    active=args.user_command == "enable",
+                    actor=_operator(),
+                )
+                print(f"{args.username} is now {args.user_command}d.")
+            else:
+                reset_password(
+                    session,
+                    username=args.username,
+                    password=_read_password(args.password_stdin),
+                    actor=_operator(),
+                )
+                print(f"New password set for {args.username}.")
+    except RecordInvalid as invalid:
+        for field_name, message in invalid.problems.items():
+            print(f"tracker: {field_name}: {message}", file=sys.stderr)
+        return EXIT_INVALID
+    return EXIT_OK
+
+
+def _audit(action: str, what: str) -> None:
+    with write_session(make_engine()) as session:
+        record(session, actor=_operator(), action=action, entity="download", entity_id=what)
+
+
 def command_export(args) -> int:
     with make_engine().connect() as connection:
         frames = canonical_frames(connection)
+    _audit("export", f"full export ({args.format}) to {args.out.name}")
     if args.format == "csv":
         for path in write_canonical_csvs(frames, args.out):
             print(path)
@@ -376,6 +485,7 @@ def command_research_export(args) -> int:
     except ResearchExportError as error:
         print(f"tracker: {error}", file=sys.stderr)
         return EXIT_USAGE
+    _audit("export", f"research extract to {args.out.name}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(data)
     print(args.out)
@@ -385,6 +495,7 @@ def command_research_export(args) -> int:
 def command_backup(args) -> int:
     try:
         print(backup(make_engine(), args.out))
+        _audit("backup", f"backup to {args.out.name}")
     except BackupError as error:
         print(f"tracker: {error}", file=sys.stderr)
         return EXIT_INVALID
@@ -419,6 +530,7 @@ COMMANDS = {
     "export": command_export,
     "report-card": command_report_card,
     "template": command_template,
+    "users": command_users,
     "research-export": command_research_export,
     "backup": command_backup,
     "restore": command_restore,

@@ -14,6 +14,7 @@ from pydantic import ValidationError, field_validator
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
+from tracker.audit import record
 from tracker.errors import RecordInvalid
 from tracker.models import Family, FamilyBase, FamilyNote, KeyWorker, PlanGoal
 from tracker.vocabulary import AGE_GROUPS, CLOSURE_REASONS, GOAL_STATUSES, TIERS_OF_NEED
@@ -25,6 +26,7 @@ class FamilyCreate(FamilyBase):
     closed_on: None = None
     closure_reason: None = None
     closure_note: None = None
+    re_referred_on: None = None
 
     @field_validator("family_ref", "area", "referral_source")
     @classmethod
@@ -73,7 +75,9 @@ def build_family(**fields) -> FamilyCreate:
         raise RecordInvalid(field_problems(error)) from error
 
 
-def add_family(session: Session, *, data: FamilyCreate, key_worker_id: int | None) -> Family:
+def add_family(
+    session: Session, *, data: FamilyCreate, key_worker_id: int | None, actor: str
+) -> Family:
     taken = session.execute(
         sa.select(Family.id).where(Family.family_ref == data.family_ref)
     ).first()
@@ -82,6 +86,15 @@ def add_family(session: Session, *, data: FamilyCreate, key_worker_id: int | Non
     family = Family(**data.model_dump(), key_worker_id=key_worker_id)
     session.add(family)
     session.flush()
+    record(
+        session,
+        actor=actor,
+        action="create",
+        entity="family",
+        entity_id=family.id,
+        family_id=family.id,
+        after={**data.model_dump(), "key_worker_id": key_worker_id},
+    )
     return family
 
 
@@ -93,6 +106,7 @@ def close_family(
     closure_reason: str,
     closure_note: str,
     today: date,
+    actor: str,
 ) -> None:
     """Close a case. A plan not wholly achieved needs a recorded reason."""
     family = session.get(Family, family_id)
@@ -120,10 +134,31 @@ def close_family(
     family.closure_reason = closure_reason
     family.closure_note = note or None
     session.add(family)
+    record(
+        session,
+        actor=actor,
+        action="update",
+        entity="family",
+        entity_id=family.id,
+        family_id=family.id,
+        before={"closed_on": None},
+        after={
+            "closed_on": closed_on,
+            "closure_reason": closure_reason,
+            "closure_note": family.closure_note,
+        },
+    )
 
 
 def add_goal(
-    session: Session, *, family_id: int, text: str, domain: str | None, set_on: date, today: date
+    session: Session,
+    *,
+    family_id: int,
+    text: str,
+    domain: str | None,
+    set_on: date,
+    today: date,
+    actor: str,
 ) -> PlanGoal:
     text = (text or "").strip()
     problems = {}
@@ -138,11 +173,20 @@ def add_goal(
     goal = PlanGoal(family_id=family_id, text=text, domain=domain or None, set_on=set_on)
     session.add(goal)
     session.flush()
+    record(
+        session,
+        actor=actor,
+        action="create",
+        entity="goal",
+        entity_id=goal.id,
+        family_id=family_id,
+        after={"text": text, "domain": goal.domain, "set_on": set_on},
+    )
     return goal
 
 
 def update_goal(
-    session: Session, *, goal: PlanGoal, status: str, status_on: date, today: date
+    session: Session, *, goal: PlanGoal, status: str, status_on: date, today: date, actor: str
 ) -> None:
     problems = {}
     if status not in GOAL_STATUSES:
@@ -153,13 +197,31 @@ def update_goal(
         problems["status_on"] = "The date is before the goal was set."
     if problems:
         raise RecordInvalid(problems)
+    before = {"status": goal.status, "status_on": goal.status_on}
     goal.status = status
     goal.status_on = None if status == "open" else status_on
     session.add(goal)
+    record(
+        session,
+        actor=actor,
+        action="update",
+        entity="goal",
+        entity_id=goal.id,
+        family_id=goal.family_id,
+        before=before,
+        after={"status": goal.status, "status_on": goal.status_on},
+    )
 
 
 def add_note(
-    session: Session, *, family_id: int, written_on: date, text: str, author: str, today: date
+    session: Session,
+    *,
+    family_id: int,
+    written_on: date,
+    text: str,
+    author: str,
+    today: date,
+    actor: str,
 ) -> FamilyNote:
     text = (text or "").strip()
     problems = {}
@@ -174,6 +236,15 @@ def add_note(
     note = FamilyNote(family_id=family_id, written_on=written_on, text=text, author=author)
     session.add(note)
     session.flush()
+    record(
+        session,
+        actor=actor,
+        action="create",
+        entity="note",
+        entity_id=note.id,
+        family_id=family_id,
+        after={"written_on": written_on, "text": text},
+    )
     return note
 
 

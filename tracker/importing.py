@@ -19,6 +19,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from tracker.audit import record
 from tracker.canonical import CHILD_KINDS, FILE_KINDS, FileKind
 from tracker.db import begin_write
 from tracker.instrument import Instrument, load_instruments
@@ -1015,6 +1016,7 @@ def import_files(
     dry_run: bool = False,
     today: date | None = None,
     progress: Progress | None = None,
+    actor: str = "tracker import",
 ) -> ImportReport:
     """Validate every file, then write them all in one transaction, or nothing.
 
@@ -1037,6 +1039,15 @@ def import_files(
             _Importer(connection, parsed_files, report, replace=replace).run(
                 dry_run=dry_run, progress=progress
             )
+            if not report.errors and not dry_run and report.changed_anything:
+                record(
+                    connection,
+                    actor=actor,
+                    action="import",
+                    entity="import",
+                    entity_id=", ".join(Path(path).name for path in paths)[:120],
+                    after={"replace": replace, "counts": report.counts},
+                )
             if report.errors:
                 raise ImportFailed
     except ImportFailed:

@@ -252,3 +252,47 @@ class ReportStory(SQLModel, table=True):
     updated_at: datetime = Field(
         default_factory=utc_now, sa_type=sa.DateTime(timezone=True), nullable=False
     )
+
+
+ROLES = ("practitioner", "manager", "commissioner", "admin")
+
+
+class AppUser(SQLModel, table=True):
+    """Someone who signs in. Practitioners are linked to their key worker record."""
+
+    __tablename__ = "app_user"
+    __table_args__ = (sa.CheckConstraint(_one_of("role", ROLES), name="role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=120, sa_column_kwargs={"unique": True}, nullable=False)
+    display_name: str = Field(max_length=120)
+    role: str = Field(max_length=20)
+    key_worker_id: int | None = Field(default=None, foreign_key="key_worker.id")
+    email: str | None = Field(default=None, max_length=254, index=True)
+    password_hash: str | None = Field(default=None, max_length=255)
+    active: bool = Field(default=True)
+    is_demo: bool = Field(default=False)
+    failed_attempts: int = Field(default=0)
+    locked_until: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    created_at: datetime = Field(
+        default_factory=utc_now, sa_type=sa.DateTime(timezone=True), nullable=False
+    )
+
+
+class AuditLog(SQLModel, table=True):
+    """Append-only record of who did what, written in the same transaction as the change."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (sa.Index("ix_audit_log_entity", "entity", "entity_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(
+        default_factory=utc_now, sa_type=sa.DateTime(timezone=True), nullable=False, index=True
+    )
+    actor: str = Field(max_length=120)
+    action: str = Field(max_length=30)
+    entity: str = Field(max_length=40)
+    entity_id: str | None = Field(default=None, max_length=120)
+    family_id: int | None = Field(default=None, index=True)
+    before: str | None = None
+    after: str | None = None

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from tracker.audit import record
 from tracker.errors import RecordInvalid
 from tracker.models import MeasureTarget, ProgrammeCost, ReportStory
 from tracker.periods import Period
@@ -14,7 +15,7 @@ from tracker.reportcard import MEASURES_BY_KEY, STORY_FIELDS, Scope
 
 
 def save_cost(
-    session: Session, *, period: Period, scope: Scope, amount: float, note: str = ""
+    session: Session, *, period: Period, scope: Scope, amount: float, actor: str, note: str = ""
 ) -> None:
     """Set the programme cost of a period and scope, replacing any earlier figure."""
     if amount is None or amount < 0:
@@ -34,12 +35,24 @@ def save_cost(
         scope_value=scope.value,
         amount=0,
     )
+    before = None if existing is None else {"amount": existing.amount}
     row.amount = float(amount)
     row.note = note.strip() or None
     session.add(row)
+    record(
+        session,
+        actor=actor,
+        action="update" if existing else "create",
+        entity="cost",
+        entity_id=f"{period.label} {scope.label}",
+        before=before,
+        after={"amount": row.amount, "note": row.note},
+    )
 
 
-def save_target(session: Session, *, measure: str, scope: Scope, target: float | None) -> None:
+def save_target(
+    session: Session, *, measure: str, scope: Scope, target: float | None, actor: str
+) -> None:
     """Set or clear (with None) the target of a measure for a scope."""
     if measure not in MEASURES_BY_KEY:
         raise RecordInvalid({"measure": "Choose a measure."})
@@ -50,10 +63,28 @@ def save_target(session: Session, *, measure: str, scope: Scope, target: float |
             MeasureTarget.scope_value == scope.value,
         )
     ).scalar_one_or_none()
+    label = f"{measure} {scope.label}"
     if target is None:
         if existing is not None:
+            record(
+                session,
+                actor=actor,
+                action="delete",
+                entity="target",
+                entity_id=label,
+                before={"target": existing.target},
+            )
             session.delete(existing)
         return
+    record(
+        session,
+        actor=actor,
+        action="update" if existing else "create",
+        entity="target",
+        entity_id=label,
+        before=None if existing is None else {"target": existing.target},
+        after={"target": float(target)},
+    )
     row = existing or MeasureTarget(
         measure=measure, scope_kind=scope.kind, scope_value=scope.value, target=0
     )
@@ -90,7 +121,19 @@ def save_story(
             scope_value=scope.value,
             field=key,
         )
+        if key in existing and existing[key].text == text.strip():
+            continue
+        before = existing[key].text if key in existing else None
         row.text = text.strip()
         row.updated_by = author
         row.updated_at = datetime.now(UTC)
         session.add(row)
+        record(
+            session,
+            actor=author,
+            action="update" if before is not None else "create",
+            entity="story",
+            entity_id=f"{period.label} {scope.label} {key}",
+            before=before,
+            after=row.text,
+        )

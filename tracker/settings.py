@@ -21,6 +21,7 @@ class Settings:
     min_group: int
     sqlite_busy_timeout_ms: int
     pseudonym_key: str | None
+    environment: str
 
 
 def default_database_url() -> str:
@@ -38,4 +39,5 @@ def get_settings() -> Settings:
         sqlite_busy_timeout_ms=int(os.environ.get("TRACKER_SQLITE_BUSY_TIMEOUT_MS", "30000")),
         # The secret behind pseudonymised references; it is never exported.
         pseudonym_key=os.environ.get("TRACKER_PSEUDONYM_KEY") or None,
+        environment=os.environ.get("TRACKER_ENV", "development"),
     )

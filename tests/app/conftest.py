@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from tracker.access import MANAGER, PRACTITIONER, Viewer
+from tracker.access import ADMIN, COMMISSIONER, MANAGER, PRACTITIONER, Viewer
 from tracker.cli import main
 from tracker.db import make_engine
 from tracker.models import Family, KeyWorker
@@ -58,12 +58,22 @@ def open_app(viewer: Viewer, page: str | None = None, **query) -> AppTest:
 @pytest.fixture
 def practitioner(sample_engine) -> Viewer:
     worker_id, name = first_worker(sample_engine)
-    return Viewer(name=name, role=PRACTITIONER, key_worker_id=worker_id)
+    return Viewer(name=name, role=PRACTITIONER, key_worker_id=worker_id, username="pat")
 
 
 @pytest.fixture
 def manager(sample_engine) -> Viewer:
-    return Viewer(name=MANAGER_NAME, role=MANAGER)
+    return Viewer(name=MANAGER_NAME, role=MANAGER, username="manny")
+
+
+@pytest.fixture
+def commissioner(sample_engine) -> Viewer:
+    return Viewer(name="Commissioner", role=COMMISSIONER, username="connie")
+
+
+@pytest.fixture
+def admin(sample_engine) -> Viewer:
+    return Viewer(name="Administrator", role=ADMIN, username="addy")
 
 
 def yesterday() -> date:

@@ -69,8 +69,8 @@ def test_duplicate_reference_is_refused(practitioner, sample_engine):
     assert "already used" in " ".join(e.value for e in app.error)
 
 
-def test_closing_without_full_achievement_needs_a_reason(practitioner, sample_engine):
-    app = open_app(practitioner, "pages/caseload.py")
+def test_closing_without_full_achievement_needs_a_reason(manager, sample_engine):
+    app = open_app(manager, "pages/caseload.py")
     ref = app.dataframe[0].value["Family"].iloc[0]
     close = next(s for s in app.selectbox if s.label == "Family" and ref in s.options)
     close.set_value(ref)

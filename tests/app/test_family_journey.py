@@ -27,7 +27,7 @@ def family_with_history(engine, key_worker_id: int) -> int:
         referral_date=date.today() - timedelta(days=200),
     )
     with write_session(engine) as session:
-        family_id = add_family(session, data=data, key_worker_id=key_worker_id).id
+        family_id = add_family(session, actor="tester", data=data, key_worker_id=key_worker_id).id
     history = [
         ("baseline", 150, "worker", 3),
         ("baseline", 150, "family", 6),

@@ -26,7 +26,7 @@ def new_family(engine, key_worker_id: int, ref: str = "NEW-1") -> int:
         referral_date=date.today() - timedelta(days=90),
     )
     with write_session(engine) as session:
-        return add_family(session, data=data, key_worker_id=key_worker_id).id
+        return add_family(session, actor="tester", data=data, key_worker_id=key_worker_id).id
 
 
 def choose(app, label: str, value):

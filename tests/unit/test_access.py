@@ -25,7 +25,7 @@ ANN = Viewer("Ann", PRACTITIONER, key_worker_id=1)
 BOSS = Viewer("Boss", MANAGER)
 
 
-@pytest.mark.parametrize("action", ["view_family", "edit_family", "close_family"])
+@pytest.mark.parametrize("action", ["view_family", "edit_family"])
 def test_practitioners_reach_only_their_own_families(action):
     authorise(ANN, action, family=family_of(1))
     with pytest.raises(AccessDenied, match="not on your caseload"):
@@ -58,3 +58,10 @@ def test_only_managers_see_the_cohort_and_the_scatter():
         authorise(BOSS, action)
         with pytest.raises(AccessDenied, match="does not allow"):
             authorise(ANN, action)
+
+
+def test_closing_and_reassigning_cases_is_for_managers():
+    for action in ("close_family", "reassign_family"):
+        authorise(BOSS, action, family=family_of(2))
+        with pytest.raises(AccessDenied, match="does not allow"):
+            authorise(ANN, action, family=family_of(1))

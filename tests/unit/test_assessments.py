@@ -37,7 +37,7 @@ def family_id(engine) -> int:
         referral_date=date(2025, 1, 6),
     )
     with write_session(engine) as session:
-        return add_family(session, data=data, key_worker_id=None).id
+        return add_family(session, actor="tester", data=data, key_worker_id=None).id
 
 
 def draft(family_id: int, **changes) -> AssessmentDraft:

@@ -34,7 +34,7 @@ def family(engine):
         referral_date=date(2025, 1, 6),
     )
     with write_session(engine) as session:
-        return add_family(session, data=data, key_worker_id=None)
+        return add_family(session, actor="tester", data=data, key_worker_id=None)
 
 
 def test_family_form_problems_are_named_per_field():
@@ -65,13 +65,14 @@ def test_a_reference_cannot_be_used_twice(engine, family):
         referral_date=date(2025, 1, 1),
     )
     with pytest.raises(RecordInvalid, match="already used"), write_session(engine) as session:
-        add_family(session, data=data, key_worker_id=None)
+        add_family(session, actor="tester", data=data, key_worker_id=None)
 
 
 def test_closing_needs_a_note_unless_wholly_achieved(engine, family):
     with pytest.raises(RecordInvalid) as refused, write_session(engine) as session:
         close_family(
             session,
+            actor="tester",
             family_id=family.id,
             closed_on=date(2025, 5, 1),
             closure_reason="partially_achieved",
@@ -82,6 +83,7 @@ def test_closing_needs_a_note_unless_wholly_achieved(engine, family):
     with write_session(engine) as session:
         close_family(
             session,
+            actor="tester",
             family_id=family.id,
             closed_on=date(2025, 5, 1),
             closure_reason="wholly_achieved",
@@ -98,6 +100,7 @@ def test_closing_needs_a_note_unless_wholly_achieved(engine, family):
     with pytest.raises(RecordInvalid, match="already closed"), write_session(engine) as session:
         close_family(
             session,
+            actor="tester",
             family_id=family.id,
             closed_on=date(2025, 5, 2),
             closure_reason="wholly_achieved",
@@ -118,6 +121,7 @@ def test_closing_checks_dates_and_reason(engine, family, closed_on, reason, fiel
     with pytest.raises(RecordInvalid) as refused, write_session(engine) as session:
         close_family(
             session,
+            actor="tester",
             family_id=family.id,
             closed_on=closed_on,
             closure_reason=reason,
@@ -131,6 +135,7 @@ def test_goals_are_added_and_updated(engine, family):
     with write_session(engine) as session:
         goal = add_goal(
             session,
+            actor="tester",
             family_id=family.id,
             text=" Get to school on time ",
             domain="participation_learning_education_work",
@@ -140,6 +145,7 @@ def test_goals_are_added_and_updated(engine, family):
     with write_session(engine) as session:
         update_goal(
             session,
+            actor="tester",
             goal=session.get(PlanGoal, goal.id),
             status="wholly_achieved",
             status_on=date(2025, 5, 1),
@@ -153,6 +159,7 @@ def test_goals_are_added_and_updated(engine, family):
     with pytest.raises(RecordInvalid) as refused, write_session(engine) as session:
         update_goal(
             session,
+            actor="tester",
             goal=session.get(PlanGoal, goal.id),
             status="open",
             status_on=date(2025, 1, 1),
@@ -160,13 +167,22 @@ def test_goals_are_added_and_updated(engine, family):
         )
     assert "before the goal was set" in refused.value.problems["status_on"]
     with pytest.raises(RecordInvalid), write_session(engine) as session:
-        add_goal(session, family_id=family.id, text="  ", domain=None, set_on=TODAY, today=TODAY)
+        add_goal(
+            session,
+            actor="tester",
+            family_id=family.id,
+            text="  ",
+            domain=None,
+            set_on=TODAY,
+            today=TODAY,
+        )
 
 
 def test_notes_are_kept_newest_first(engine, family):
     with write_session(engine) as session:
         add_note(
             session,
+            actor="tester",
             family_id=family.id,
             written_on=date(2025, 2, 1),
             text="First visit",
@@ -175,6 +191,7 @@ def test_notes_are_kept_newest_first(engine, family):
         )
         add_note(
             session,
+            actor="tester",
             family_id=family.id,
             written_on=date(2025, 3, 1),
             text="School call",
@@ -185,4 +202,12 @@ def test_notes_are_kept_newest_first(engine, family):
         stored = notes(session.connection(), family.id)
     assert stored["text"].tolist() == ["School call", "First visit"]
     with pytest.raises(RecordInvalid), write_session(engine) as session:
-        add_note(session, family_id=family.id, written_on=TODAY, text="", author="Ann", today=TODAY)
+        add_note(
+            session,
+            actor="tester",
+            family_id=family.id,
+            written_on=TODAY,
+            text="",
+            author="Ann",
+            today=TODAY,
+        )

@@ -843,8 +843,8 @@ def _cost_per_family(engine, scope, period):
 def test_saved_cost_is_used_for_its_period_and_scope_only(two_families):
     engine = two_families
     with Session(engine) as session:
-        save_cost(session, period=Q1, scope=SERVICE, amount=6000, note=" Budget ")
-        save_cost(session, period=Q1, scope=NORTHFIELD, amount=999)
+        save_cost(session, actor="tester", period=Q1, scope=SERVICE, amount=6000, note=" Budget ")
+        save_cost(session, actor="tester", period=Q1, scope=NORTHFIELD, amount=999)
         session.commit()
     # Whole service, Q1: 6000 / 2 families = 3000.
     service_q1 = _cost_per_family(engine, SERVICE, Q1)
@@ -866,10 +866,10 @@ def test_saved_cost_is_used_for_its_period_and_scope_only(two_families):
 
 def test_save_cost_replaces_the_earlier_figure(engine):
     with Session(engine) as session:
-        save_cost(session, period=Q1, scope=SERVICE, amount=6000, note=" Budget ")
+        save_cost(session, actor="tester", period=Q1, scope=SERVICE, amount=6000, note=" Budget ")
         session.commit()
     with Session(engine) as session:
-        save_cost(session, period=Q1, scope=SERVICE, amount=6500.5, note="  ")
+        save_cost(session, actor="tester", period=Q1, scope=SERVICE, amount=6500.5, note="  ")
         session.commit()
     (row,) = _rows(engine, ProgrammeCost)
     assert (row.period_start, row.period_end) == (Q1.start, Q1.end)
@@ -878,7 +878,7 @@ def test_save_cost_replaces_the_earlier_figure(engine):
 
 def test_save_cost_stores_the_trimmed_note(engine):
     with Session(engine) as session:
-        save_cost(session, period=Q1, scope=NORTHFIELD, amount=0, note=" Budget ")
+        save_cost(session, actor="tester", period=Q1, scope=NORTHFIELD, amount=0, note=" Budget ")
         session.commit()
     (row,) = _rows(engine, ProgrammeCost)
     assert (row.scope_kind, row.scope_value, row.amount, row.note) == (
@@ -892,13 +892,13 @@ def test_save_cost_stores_the_trimmed_note(engine):
 @pytest.mark.parametrize("amount", [-1, -0.01, None])
 def test_bad_cost_writes_nothing(engine, amount):
     with Session(engine) as session:
-        save_cost(session, period=Q4, scope=SERVICE, amount=100)
+        save_cost(session, actor="tester", period=Q4, scope=SERVICE, amount=100)
         session.commit()
     with Session(engine) as session:
         with pytest.raises(RecordInvalid) as raised:
-            save_cost(session, period=Q1, scope=SERVICE, amount=amount)
+            save_cost(session, actor="tester", period=Q1, scope=SERVICE, amount=amount)
         with pytest.raises(RecordInvalid):
-            save_cost(session, period=Q4, scope=SERVICE, amount=amount)
+            save_cost(session, actor="tester", period=Q4, scope=SERVICE, amount=amount)
         session.commit()
     assert set(raised.value.problems) == {"amount"}
     (row,) = _rows(engine, ProgrammeCost)
@@ -907,21 +907,23 @@ def test_bad_cost_writes_nothing(engine, amount):
 
 def test_save_target_set_replace_and_clear(engine):
     with Session(engine) as session:
-        save_target(session, measure="better_off", scope=SERVICE, target=70)
-        save_target(session, measure="better_off", scope=NORTHFIELD, target=50)
+        save_target(session, actor="tester", measure="better_off", scope=SERVICE, target=70)
+        save_target(session, actor="tester", measure="better_off", scope=NORTHFIELD, target=50)
         session.commit()
     with engine.connect() as connection:
         assert load_targets(connection, SERVICE) == {"better_off": 70.0}
         assert load_targets(connection, NORTHFIELD) == {"better_off": 50.0}
     with Session(engine) as session:
-        save_target(session, measure="better_off", scope=SERVICE, target=75.5)
+        save_target(session, actor="tester", measure="better_off", scope=SERVICE, target=75.5)
         session.commit()
     assert len(_rows(engine, MeasureTarget)) == 2
     with engine.connect() as connection:
         assert load_targets(connection, SERVICE) == {"better_off": 75.5}
     with Session(engine) as session:
-        save_target(session, measure="better_off", scope=SERVICE, target=None)
-        save_target(session, measure="engaged", scope=SERVICE, target=None)  # nothing to clear
+        save_target(session, actor="tester", measure="better_off", scope=SERVICE, target=None)
+        save_target(
+            session, actor="tester", measure="engaged", scope=SERVICE, target=None
+        )  # nothing to clear
         session.commit()
     with engine.connect() as connection:
         assert load_targets(connection, SERVICE) == {}
@@ -931,7 +933,7 @@ def test_save_target_set_replace_and_clear(engine):
 def test_unknown_measure_target_writes_nothing(engine):
     with Session(engine) as session:
         with pytest.raises(RecordInvalid) as raised:
-            save_target(session, measure="happiness", scope=SERVICE, target=10)
+            save_target(session, actor="tester", measure="happiness", scope=SERVICE, target=10)
         session.commit()
     assert set(raised.value.problems) == {"measure"}
     assert _rows(engine, MeasureTarget) == []

@@ -1,0 +1,36 @@
+"""Audit trail: who did what and when. Read-only: the app offers no way to change it."""
+
+from datetime import date, timedelta
+
+import streamlit as st
+
+from pages.common import audited, engine, require, show_table
+from tracker.audit import ACTIONS, audit_frame
+
+viewer = require("view_audit")
+st.title("Audit trail")
+st.caption(
+    "Every change, sign-in, import, export and backup, newest first. Nothing here can "
+    "be edited or deleted."
+)
+left, middle, right = st.columns(3)
+actor = left.text_input("Who (username)").strip() or None
+action = middle.selectbox("What", ["Any", *ACTIONS])
+since = right.date_input(
+    "Since", value=date.today() - timedelta(days=30), max_value=date.today(), format="DD/MM/YYYY"
+)
+with engine().connect() as connection:
+    rows = audit_frame(
+        connection, actor=actor, action=None if action == "Any" else action, since=since
+    )
+st.write(f"{len(rows):,} entries.")
+show_table(rows)
+st.download_button(
+    "Download as CSV",
+    audited(
+        viewer, "export", "audit trail (csv)", lambda: rows.to_csv(index=False).encode("utf-8-sig")
+    ),
+    file_name="audit-trail.csv",
+    mime="text/csv",
+    icon=":material/download:",
+)
