@@ -254,20 +254,24 @@ def _user(session: Session, username: str) -> AppUser:
     return user
 
 
-def set_active(session: Session, *, username: str, active: bool, actor: str) -> None:
-    user = _user(session, username)
-    before = user.active
-    user.active = active
-    session.add(user)
+def _record_change(session: Session, actor: str, user: AppUser, before, after) -> None:
     record(
         session,
         actor=actor,
         action="update",
         entity="user",
         entity_id=user.id,
-        before={"active": before},
-        after={"active": active},
+        before=before,
+        after=after,
     )
+
+
+def set_active(session: Session, *, username: str, active: bool, actor: str) -> None:
+    user = _user(session, username)
+    before = user.active
+    user.active = active
+    session.add(user)
+    _record_change(session, actor, user, {"active": before}, {"active": active})
 
 
 def reset_password(session: Session, *, username: str, password: str, actor: str) -> None:
@@ -278,14 +282,7 @@ def reset_password(session: Session, *, username: str, password: str, actor: str
     user.failed_attempts = 0
     user.locked_until = None
     session.add(user)
-    record(
-        session,
-        actor=actor,
-        action="update",
-        entity="user",
-        entity_id=user.id,
-        after={"password": "reset"},
-    )
+    _record_change(session, actor, user, None, {"password": "reset"})
 
 
 def set_role(session: Session, *, username: str, role: str, actor: str) -> None:
@@ -295,15 +292,7 @@ def set_role(session: Session, *, username: str, role: str, actor: str) -> None:
     before = user.role
     user.role = role
     session.add(user)
-    record(
-        session,
-        actor=actor,
-        action="update",
-        entity="user",
-        entity_id=user.id,
-        before={"role": before},
-        after={"role": role},
-    )
+    _record_change(session, actor, user, {"role": before}, {"role": role})
 
 
 def users_frame(session: Session) -> pd.DataFrame:

@@ -274,6 +274,23 @@ def _counts_by(frame: pd.DataFrame, column: str) -> dict[str, int]:
     }
 
 
+BREAKDOWNS = (
+    ("area", "Area"),
+    ("tier_of_need", "Tier"),
+    ("age_group", "Age"),
+    ("referral_source", "Referred by"),
+)
+
+
+def _breakdown(families: pd.DataFrame) -> dict[str, int]:
+    """Counts of families by area, tier, age group and referral source."""
+    return {
+        f"{label}: {key}": count
+        for column, label in BREAKDOWNS
+        for key, count in _counts_by(families, column).items()
+    }
+
+
 def _distinct_occasions(data: ReportData, period: Period, baseline: bool) -> pd.DataFrame:
     chosen = data.assessments[
         data.assessments["rater"].isin(DEFAULT_RATERS)
@@ -331,34 +348,14 @@ def _cost_per(
 def families_worked_with(data: ReportData, period: Period) -> Value:
     """Families referred by the period end whose case was open at some point in the period."""
     families = _worked_with(data, period)
-    parts = {
-        f"{label}: {key}": count
-        for column, label in (
-            ("area", "Area"),
-            ("tier_of_need", "Tier"),
-            ("age_group", "Age"),
-            ("referral_source", "Referred by"),
-        )
-        for key, count in _counts_by(families, column).items()
-    }
-    return Value(len(families), len(families), parts=parts)
+    return Value(len(families), len(families), parts=_breakdown(families))
 
 
 def new_families(data: ReportData, period: Period) -> Value:
     """Families whose first baseline (any instrument) was in the period."""
     first = _first_baselines(data)
     new = data.families[data.families["family_id"].isin(first[period.contains(first)].index)]
-    parts = {
-        f"{label}: {key}": count
-        for column, label in (
-            ("area", "Area"),
-            ("tier_of_need", "Tier"),
-            ("age_group", "Age"),
-            ("referral_source", "Referred by"),
-        )
-        for key, count in _counts_by(new, column).items()
-    }
-    return Value(len(new), len(new), parts=parts)
+    return Value(len(new), len(new), parts=_breakdown(new))
 
 
 def baselines_completed(data: ReportData, period: Period) -> Value:
