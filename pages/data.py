@@ -1,5 +1,6 @@
 """Import and export: bring spreadsheets in safely, and take data out for boards and analysts."""
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -7,7 +8,7 @@ import streamlit as st
 
 from pages.common import audited, data_changed, engine, instruments, require, show_table
 from tracker.access import allowed
-from tracker.backup import BackupError, backup
+from tracker.backup import backup
 from tracker.canonical import FILE_KINDS
 from tracker.exporting import canonical_frames, canonical_workbook, canonical_zip
 from tracker.importing import import_files, problem_table, summary_lines
@@ -168,24 +169,26 @@ if allowed(viewer, "export_data"):
         st.info("The research extract needs a secret key: set TRACKER_PSEUDONYM_KEY on the server.")
 
     st.subheader("Backup")
-    if engine().dialect.name == "sqlite":
+    sqlite = engine().dialect.name == "sqlite"
+    if sqlite or shutil.which("pg_dump"):
 
         def make_backup() -> bytes:
+            # Errors surface as Streamlit's own download error; the CLI reports them in full.
             with tempfile.TemporaryDirectory() as temp:
-                target = Path(temp) / "tracker-backup.db"
-                try:
-                    backup(engine(), target)
-                except BackupError as error:
-                    return str(error).encode("utf-8")
+                target = Path(temp) / "tracker-backup"
+                backup(engine(), target)
                 return target.read_bytes()
 
         st.download_button(
             "Download a backup of the database",
             audited(viewer, "backup", "database backup", make_backup),
-            file_name="tracker-backup.db",
+            file_name="tracker-backup.db" if sqlite else "tracker-backup.dump",
             mime="application/octet-stream",
             icon=":material/backup:",
         )
         st.caption("Restore it with `tracker restore FILE` into an empty database.")
     else:
-        st.write("On PostgreSQL, take backups with `tracker backup --out FILE` (pg_dump).")
+        st.write(
+            "Install the PostgreSQL client tools (pg_dump) to download backups here, or "
+            "run `tracker backup --out FILE` on the server."
+        )

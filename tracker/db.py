@@ -31,7 +31,12 @@ def make_engine(database_url: str | None = None) -> Engine:
         engine = sa.create_engine(url, connect_args={"check_same_thread": False})
         _tune_sqlite(engine, settings.sqlite_busy_timeout_ms)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+    return sa.create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=settings.pool_size,
+        max_overflow=settings.max_overflow,
+    )
 
 
 def _tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

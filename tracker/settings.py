@@ -22,6 +22,8 @@ class Settings:
     sqlite_busy_timeout_ms: int
     pseudonym_key: str | None
     environment: str
+    pool_size: int
+    max_overflow: int
 
 
 def default_database_url() -> str:
@@ -40,4 +42,8 @@ def get_settings() -> Settings:
         # The secret behind pseudonymised references; it is never exported.
         pseudonym_key=os.environ.get("TRACKER_PSEUDONYM_KEY") or None,
         environment=os.environ.get("TRACKER_ENV", "development"),
+        # Per app process. Keep replicas x (pool_size + max_overflow) under the server's
+        # max_connections (see docs/deploy.md).
+        pool_size=int(os.environ.get("TRACKER_DB_POOL_SIZE", "5")),
+        max_overflow=int(os.environ.get("TRACKER_DB_MAX_OVERFLOW", "5")),
     )

@@ -18,7 +18,7 @@ PAGES = {
 
 @pytest.mark.parametrize("page", list(PAGES))
 @pytest.mark.parametrize("who", ["practitioner", "manager"])
-def test_every_page_renders_with_the_sample(page, who, request):
+def test_every_page_renders_with_the_sample(page, who, request, sample_engine):
     viewer = request.getfixturevalue(who)
     app = open_app(viewer, page)
     assert not app.exception, [e.value for e in app.exception]

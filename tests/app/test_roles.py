@@ -32,7 +32,7 @@ OFFERED = {
 
 @pytest.mark.parametrize("role", list(OFFERED))
 @pytest.mark.parametrize("page", PAGES)
-def test_each_role_reaches_exactly_its_pages(role, page, request):
+def test_each_role_reaches_exactly_its_pages(role, page, request, sample_engine):
     viewer = request.getfixturevalue(role)
     app = open_app(viewer)
     if page not in OFFERED[role]:

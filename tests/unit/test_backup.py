@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 import sqlalchemy as sa
 
 from tests.unit.helpers import snapshot
@@ -12,6 +13,7 @@ from tracker.db import make_engine, write_session
 from tracker.models import Family
 
 
+@pytest.mark.sqlite_only
 def test_backup_while_writing_then_restore_into_an_empty_store(
     database_url, tmp_path, monkeypatch, capsys
 ):
@@ -45,8 +47,27 @@ def test_backup_while_writing_then_restore_into_an_empty_store(
     assert "already holds families" in capsys.readouterr().err
 
 
+@pytest.mark.sqlite_only
 def test_restoring_something_that_is_not_a_backup_is_refused(database_url, tmp_path, capsys):
     bogus = tmp_path / "notes.txt"
     bogus.write_text("not a database")
     assert main(["restore", str(bogus)]) == 1
     assert "not a SQLite backup" in capsys.readouterr().err
+
+
+def test_postgres_backup_and_restore_through_pg_dump(
+    database_url, tmp_path, monkeypatch, capsys, request
+):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("pg_dump is for PostgreSQL")
+    assert main(["init", "--sample"]) == 0
+    original = snapshot(make_engine(database_url))
+    dump = tmp_path / "tracker.dump"
+    assert main(["backup", "--out", str(dump)]) == 0
+    assert dump.stat().st_size > 0
+    server = request.getfixturevalue("postgres_server")
+    url, name = server.new_database()
+    request.addfinalizer(lambda: server.drop_database(name))
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert main(["restore", str(dump)]) == 0, capsys.readouterr().err
+    assert snapshot(make_engine(url)) == original

@@ -15,6 +15,7 @@ from tracker.db import make_engine, write_session
 from tracker.models import Assessment, Family
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_connections_are_tuned(engine):
     with engine.connect() as connection:
 
@@ -26,6 +27,7 @@ def test_sqlite_connections_are_tuned(engine):
         assert pragma("busy_timeout") == 30000
 
 
+@pytest.mark.sqlite_only
 def test_busy_timeout_comes_from_settings(database_url, monkeypatch):
     monkeypatch.setenv("TRACKER_SQLITE_BUSY_TIMEOUT_MS", "1234")
     with make_engine(database_url).connect() as connection:
@@ -100,3 +102,57 @@ def test_a_failed_write_session_leaves_nothing_behind(engine):
         raise RuntimeError("boom")
     with engine.connect() as connection:
         assert connection.execute(sa.select(sa.func.count(Family.id))).scalar_one() == 0
+
+
+def test_upgrading_from_the_first_migration_keeps_the_data(database_url):
+    engine = make_engine(database_url)
+    migrate.upgrade(engine, "0001")
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO key_worker (name, background, dedicated) "
+                "VALUES ('Ann', 'health', true)"
+            )
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO family (family_ref, area, tier_of_need, referral_source, "
+                "referral_date, key_worker_id) "
+                "VALUES ('F1', 'North', 'tier 2', 'GP', '2025-01-06', "
+                "(SELECT id FROM key_worker WHERE name = 'Ann'))"
+            )
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO assessment (family_id, instrument, instrument_version, occasion, "
+                "assessed_on, rater, entered_at, version) VALUES ((SELECT id FROM family), "
+                "'taf-dtt', 1, 'baseline', '2025-02-01', 'worker', '2025-02-01 10:00:00', 1)"
+            )
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO score (assessment_id, domain, value) VALUES "
+                "((SELECT id FROM assessment), 'housing', 4)"
+            )
+        )
+    migrate.upgrade(engine)
+    assert migrate.current_revision(engine) == migrate.head_revision()
+    with engine.connect() as connection:
+        family = connection.execute(
+            sa.text("SELECT family_ref, closure_note, consent_to_share FROM family")
+        ).one()
+        score = connection.execute(sa.text("SELECT domain, value FROM score")).one()
+    assert tuple(family) == ("F1", None, None)
+    assert tuple(score) == ("housing", 4)
+    engine.dispose()
+
+
+def test_postgres_engines_check_connections_and_size_their_pool(database_url, monkeypatch):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("connection pooling settings are for PostgreSQL")
+    monkeypatch.setenv("TRACKER_DB_POOL_SIZE", "3")
+    monkeypatch.setenv("TRACKER_DB_MAX_OVERFLOW", "2")
+    engine = make_engine(database_url)
+    assert engine.pool._pre_ping is True
+    assert (engine.pool.size(), engine.pool._max_overflow) == (3, 2)
+    engine.dispose()
