@@ -57,10 +57,6 @@ def _tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
     """A session for one atomic write: committed on success, rolled back on any error.

@@ -248,11 +248,6 @@ def add_note(
     return note
 
 
-def get_family(connection: Connection, family_id: int) -> Family | None:
-    row = connection.execute(sa.select(Family.__table__).where(Family.id == family_id)).first()
-    return Family.model_validate(dict(row._mapping)) if row else None
-
-
 def family_by_ref(connection: Connection, family_ref: str) -> Family | None:
     row = connection.execute(
         sa.select(Family.__table__).where(Family.family_ref == family_ref)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -1004,8 +1004,3 @@ def scope_choices(connection: Connection) -> dict[str, list[str]]:
         "tier_of_need": distinct(Family.tier_of_need),
         "key_worker_type": distinct(KeyWorker.background),
     }
-
-
-def first_activity_date(connection: Connection) -> date:
-    earliest = connection.execute(sa.select(sa.func.min(Family.referral_date))).scalar()
-    return earliest or date.today() - timedelta(days=365)

@@ -72,9 +72,6 @@ class FrameChecker:
             return self.frame[column].astype(str)
         return pd.Series("", index=self.frame.index, dtype=object)
 
-    def is_empty(self, column: str) -> pd.Series:
-        return self.raw(column).str.lower().isin(EMPTY_MARKERS)
-
     def text(self, column: str, *, required: bool, max_length: int) -> pd.Series:
         values = self.raw(column)
         empty = values.eq("")

@@ -68,14 +68,3 @@ KEY_WORKER_BACKGROUNDS = {
 }
 
 AGE_GROUPS = ("0-4", "5-10", "11-15", "16-19")
-
-
-def normalise_occasion(text: str) -> str | None:
-    """Map a typed occasion (``B``, ``R2``, ``Review``) to its stored key, or None."""
-    cleaned = text.strip().lower()
-    if cleaned in OCCASION_ALIASES:
-        return OCCASION_ALIASES[cleaned]
-    # R1, R2, R10 ...: numbered reviews on the paper form.
-    if len(cleaned) > 1 and cleaned[0] == "r" and cleaned[1:].isdigit():
-        return "review"
-    return None
