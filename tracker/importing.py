@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from tracker.audit import record
-from tracker.canonical import CHILD_KINDS, FILE_KINDS, FileKind
+from tracker.canonical import CANONICAL, CHILD_KINDS, FILE_KINDS, FileKind
 from tracker.db import begin_write
 from tracker.instrument import Instrument, load_instruments
 from tracker.models import (
@@ -575,22 +575,8 @@ def _stored_key_workers(connection: Connection) -> pd.DataFrame:
     )
 
 
-FAMILY_VALUES = [
-    "area",
-    "tier_of_need",
-    "key_worker",
-    "referral_source",
-    "referral_date",
-    "closed_on",
-    "closure_reason",
-    "closure_note",
-    "age_group",
-    "child_disability",
-    "presenting_issues",
-    "re_referred_on",
-    "consent_to_share",
-    "consent_on",
-]
+# Everything a families row says about a family, in the canonical column order.
+FAMILY_VALUES = [column for column in CANONICAL["families"].columns if column != "family_ref"]
 
 
 def _stored_families(connection: Connection) -> pd.DataFrame:
