@@ -30,6 +30,19 @@ from tracker.models import PlanGoal
 from tracker.summary import family_summary_html
 from tracker.vocabulary import CLOSURE_REASONS, GOAL_STATUSES
 
+
+def save_then_refresh(write) -> None:
+    """Run one write; show what was wrong, or refresh the page with the saved data."""
+    try:
+        with write_session(engine()) as session:
+            write(session)
+    except RecordInvalid as invalid:
+        st.error(" ".join(invalid.problems.values()))
+    else:
+        data_changed()
+        st.rerun()
+
+
 viewer = require("view_caseload")
 st.title("Family journey")
 family = chosen_family(viewer, "view_family")
@@ -159,22 +172,17 @@ with goals_tab:
         set_on = st.date_input("Agreed on", value=today(), max_value=today(), format="DD/MM/YYYY")
         if st.form_submit_button("Add goal"):
             require("edit_family", family=family)
-            try:
-                with write_session(engine()) as session:
-                    add_goal(
-                        session,
-                        family_id=family.id,
-                        text=text,
-                        domain=domain,
-                        set_on=set_on,
-                        today=today(),
-                        actor=viewer.actor,
-                    )
-            except RecordInvalid as invalid:
-                st.error(" ".join(invalid.problems.values()))
-            else:
-                data_changed()
-                st.rerun()
+            save_then_refresh(
+                lambda session: add_goal(
+                    session,
+                    family_id=family.id,
+                    text=text,
+                    domain=domain,
+                    set_on=set_on,
+                    today=today(),
+                    actor=viewer.actor,
+                )
+            )
     if not family_goals.empty:
         with right, st.form("update-goal"):
             st.markdown("**Update a goal**")
@@ -189,24 +197,21 @@ with goals_tab:
             )
             if st.form_submit_button("Update goal"):
                 require("edit_family", family=family)
-                try:
-                    with write_session(engine()) as session:
-                        goal = session.get(PlanGoal, goal_id)
-                        if goal is None or goal.family_id != family.id:
-                            raise RecordInvalid({"goal": "That goal is not this family's."})
-                        update_goal(
-                            session,
-                            goal=goal,
-                            status=status,
-                            status_on=status_on,
-                            today=today(),
-                            actor=viewer.actor,
-                        )
-                except RecordInvalid as invalid:
-                    st.error(" ".join(invalid.problems.values()))
-                else:
-                    data_changed()
-                    st.rerun()
+
+                def change_status(session) -> None:
+                    goal = session.get(PlanGoal, goal_id)
+                    if goal is None or goal.family_id != family.id:
+                        raise RecordInvalid({"goal": "That goal is not this family's."})
+                    update_goal(
+                        session,
+                        goal=goal,
+                        status=status,
+                        status_on=status_on,
+                        today=today(),
+                        actor=viewer.actor,
+                    )
+
+                save_then_refresh(change_status)
 
 with notes_tab:
     timeline_rows = [
@@ -225,22 +230,17 @@ with notes_tab:
         written_on = st.date_input("Date", value=today(), max_value=today(), format="DD/MM/YYYY")
         if st.form_submit_button("Add note"):
             require("edit_family", family=family)
-            try:
-                with write_session(engine()) as session:
-                    add_note(
-                        session,
-                        family_id=family.id,
-                        written_on=written_on,
-                        text=note_text,
-                        author=viewer.name,
-                        today=today(),
-                        actor=viewer.actor,
-                    )
-            except RecordInvalid as invalid:
-                st.error(" ".join(invalid.problems.values()))
-            else:
-                data_changed()
-                st.rerun()
+            save_then_refresh(
+                lambda session: add_note(
+                    session,
+                    family_id=family.id,
+                    written_on=written_on,
+                    text=note_text,
+                    author=viewer.name,
+                    today=today(),
+                    actor=viewer.actor,
+                )
+            )
     if not timeline_rows:
         st.caption("No notes yet.")
     for written, author, text in timeline_rows:
