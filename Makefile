@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint format clean
+.PHONY: run test smoke lint format clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# Two app replicas behind nginx on one PostgreSQL (docs/deploy.md); CI runs it after test.
+smoke: $(STAMP)
+	bash scripts/replicas-smoke.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,0 +1,204 @@
+"""The browser half of replicas-smoke.sh: write through one replica, read through the other.
+
+Two browsers reach the app only through nginx. Each is pinned to one replica by
+its affinity cookie, and nginx's access log shows which replica served each
+request. Browser B first loads the home page (so its replica caches the caseload
+count); browser A adds a family; B must show the new count within the cache TTL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import ssl
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from pages.common import CACHE_TTL_SECONDS
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+CASELOAD_COUNT = re.compile(r"(\d+) open families on your caseload")
+
+
+def fail(message: str) -> None:
+    print(f"[replicas-smoke] FAILED: {message}", file=sys.stderr)
+    raise SystemExit(1)
+
+
+def replica_for(proxy: str, access_log: Path, cookie: str) -> str:
+    """Ask nginx for the health page with this affinity cookie; return the replica it chose."""
+    insecure = ssl.create_default_context()
+    insecure.check_hostname = False
+    insecure.verify_mode = ssl.CERT_NONE
+    request = urllib.request.Request(
+        f"{proxy}/_stcore/health?probe={cookie}", headers={"Cookie": f"tracker_affinity={cookie}"}
+    )
+    with urllib.request.urlopen(request, context=insecure, timeout=10) as response:
+        response.read()
+    for _ in range(50):  # nginx writes the log line just after the response
+        for line in reversed(access_log.read_text().splitlines()):
+            if f"probe={cookie}" in line:
+                return line.split()[1]
+        time.sleep(0.1)
+    fail(f"no access-log line for the probe {cookie}")
+    raise AssertionError  # unreachable
+
+
+def cookies_for_each_replica(proxy: str, access_log: Path, replicas: list[str]) -> dict[str, str]:
+    """Find an affinity cookie that nginx routes to each replica."""
+    found: dict[str, str] = {}
+    for attempt in range(64):
+        cookie = f"smoke-{attempt}"
+        replica = replica_for(proxy, access_log, cookie)
+        # The same cookie must keep reaching the same replica.
+        if replica_for(proxy, access_log, cookie) != replica:
+            fail(f"cookie {cookie} was sent to two replicas")
+        found.setdefault(replica, cookie)
+        if set(found) >= set(replicas):
+            return found
+    fail(f"64 cookies reached only {sorted(found)}; expected {replicas}")
+    raise AssertionError  # unreachable
+
+
+def pinned_page(browser: Browser, proxy: str, cookie: str) -> Page:
+    context = browser.new_context(ignore_https_errors=True, viewport={"width": 1366, "height": 900})
+    context.add_cookies([{"name": "tracker_affinity", "value": cookie, "url": proxy}])
+    return context.new_page()
+
+
+def sign_in(page: Page, proxy: str, username: str, password: str) -> None:
+    page.goto(proxy)
+    page.get_by_role("textbox", name="Username").fill(username)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text(CASELOAD_COUNT)).to_be_visible(timeout=30_000)
+
+
+def caseload_count(page: Page) -> int:
+    text = page.get_by_text(CASELOAD_COUNT).inner_text()
+    return int(CASELOAD_COUNT.search(text).group(1))
+
+
+def go_to(page: Page, title: str) -> None:
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
+
+
+def choose(form: Locator, label: str, option: str) -> None:
+    """Type into a select box to narrow its list, then pick the option."""
+    box = form.get_by_role("combobox", name=label, exact=True)
+    box.click()
+    form.page.keyboard.type(option)
+    form.page.get_by_role("listbox").get_by_role("option", name=option, exact=True).click()
+    expect(box).to_have_value(option)
+
+
+def add_family(page: Page, family_ref: str) -> None:
+    go_to(page, "Caseload")
+    page.get_by_text("Add a new family").click()
+    form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="Add family"))
+    form.get_by_role("textbox", name="Family reference", exact=True).fill(family_ref)
+    choose(form, "Area", "Northfield")
+    choose(form, "Tier of need", "tier 2-3")
+    choose(form, "Referred by", "School")
+    form.get_by_role("button", name="Add family").click()
+    expect(page.get_by_text(f"Added {family_ref}")).to_be_visible(timeout=30_000)
+
+
+def served_by(access_log: Path, cookie: str) -> set[str]:
+    """Every replica that served a browser request carrying this cookie."""
+    return {
+        line.split()[1]
+        for line in access_log.read_text().splitlines()
+        if line.startswith(f"{cookie} ") and "probe=" not in line
+    }
+
+
+def write_then_read(writer: Page, reader: Page, args, password: str) -> None:
+    writer_replica, reader_replica = args.replicas
+    sign_in(reader, args.proxy, args.username, password)
+    before = caseload_count(reader)
+
+    sign_in(writer, args.proxy, args.username, password)
+    family_ref = f"SMOKE-{uuid.uuid4().hex[:6].upper()}"
+    add_family(writer, family_ref)
+    written_at = time.monotonic()
+    print(f"[replicas-smoke] added {family_ref} through {writer_replica}")
+
+    deadline = written_at + CACHE_TTL_SECONDS + 15
+    seen = before
+    while time.monotonic() < deadline:
+        go_to(reader, "Home")
+        reader.wait_for_timeout(2_000)
+        seen = caseload_count(reader)
+        if seen == before + 1:
+            break
+    else:
+        fail(
+            f"{reader_replica} still showed {seen} families, not {before + 1}, "
+            f"{CACHE_TTL_SECONDS + 15} s after the write"
+        )
+    print(
+        f"[replicas-smoke] {reader_replica} showed the new family "
+        f"{time.monotonic() - written_at:.1f} s after the write "
+        f"(cache TTL {CACHE_TTL_SECONDS} s)"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--proxy", required=True)
+    parser.add_argument("--access-log", required=True, type=Path)
+    parser.add_argument("--replicas", nargs=2, required=True)
+    parser.add_argument("--username", required=True)
+    parser.add_argument("--password-file", required=True, type=Path)
+    args = parser.parse_args()
+    password = args.password_file.read_text().strip()
+    writer_replica, reader_replica = args.replicas
+
+    cookies = cookies_for_each_replica(args.proxy, args.access_log, args.replicas)
+    print(f"[replicas-smoke] affinity cookies: {cookies}")
+
+    with sync_playwright() as playwright:
+        # Each context is a fresh profile: no cookies or storage carried over.
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        reader = pinned_page(browser, args.proxy, cookies[reader_replica])
+        writer = pinned_page(browser, args.proxy, cookies[writer_replica])
+        try:
+            write_then_read(writer, reader, args, password)
+        except Exception:
+            ARTIFACTS.mkdir(exist_ok=True)
+            for name, page in (("writer", writer), ("reader", reader)):
+                page.screenshot(path=ARTIFACTS / f"replicas-smoke-{name}.png", full_page=True)
+            print(f"[replicas-smoke] screenshots in {ARTIFACTS}", file=sys.stderr)
+            raise
+        finally:
+            browser.close()
+    time.sleep(1)  # nginx logs a WebSocket when it closes
+
+    # Affinity held: each browser's requests, WebSocket included, stayed on its replica.
+    for replica in (writer_replica, reader_replica):
+        cookie = cookies[replica]
+        if served_by(args.access_log, cookie) != {replica}:
+            fail(f"requests with cookie {cookie} reached {served_by(args.access_log, cookie)}")
+    print("[replicas-smoke] each browser stayed on its replica")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
