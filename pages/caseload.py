@@ -32,6 +32,18 @@ STATUS_STYLES = {
     STATUS_BASELINE_NEEDED: "background-color: #d6e6f5",
 }
 
+# Field names in validation messages, as the add-family form labels them.
+ADD_FAMILY_LABELS = {
+    "family_ref": "Family reference",
+    "area": "Area",
+    "tier_of_need": "Tier of need",
+    "referral_source": "Referred by",
+    "referral_date": "Referral date",
+    "age_group": "Age of the youngest child",
+    "presenting_issues": "Presenting issues",
+    "key_worker": "Key worker",
+}
+
 viewer = require("view_caseload")
 st.title("Caseload" if viewer.key_worker_id is None else f"{viewer.name}'s caseload")
 
@@ -217,7 +229,7 @@ with add_column, st.expander("Add a new family", icon=":material/person_add:"):
             with write_session(engine()) as session:
                 add_family(session, data=data, key_worker_id=key_worker_id, actor=viewer.actor)
         except RecordInvalid as invalid:
-            show_problems(invalid.problems)
+            show_problems(invalid.problems, labels=ADD_FAMILY_LABELS)
         else:
             data_changed()
             st.success(f"Added {data.family_ref}. Record their baseline next.")

@@ -145,11 +145,22 @@ def chosen_family(viewer: Viewer, action: str, *, include_closed: bool = True) -
     return family
 
 
-def show_problems(problems: dict[str, str], fields: tuple[str, ...] = ()) -> None:
-    """One error box listing what needs fixing, in plain words."""
+def show_problems(
+    problems: dict[str, str], fields: tuple[str, ...] = (), labels: dict[str, str] | None = None
+) -> None:
+    """One error box listing what needs fixing, in plain words.
+
+    ``labels`` maps field names to the form's own labels, so a message such as
+    "This is required." says which box it is about.
+    """
+    labels = labels or {}
     shown = {key: text for key, text in problems.items() if not fields or key in fields}
     if shown:
-        st.error("Please check:\n\n" + "\n".join(f"- {text}" for text in shown.values()))
+        lines = [
+            f"- **{labels[key]}:** {text}" if key in labels else f"- {text}"
+            for key, text in shown.items()
+        ]
+        st.error("Please check:\n\n" + "\n".join(lines))
 
 
 def table_downloads(frame: pd.DataFrame, name: str, min_group: int) -> None:

@@ -43,6 +43,8 @@ def test_adding_a_family_validates_then_saves(practitioner, sample_engine):
     errors = " ".join(e.value for e in app.error)
     assert "Choose one of: tier 2" in errors
     assert "This is required." in errors
+    # Each message names the box it is about.
+    assert "**Referred by:** This is required." in errors
     # What was typed survives the validation error.
     assert widget(app, "text_input", "Family reference").value == "NEW-1"
 
