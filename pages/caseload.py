@@ -22,7 +22,14 @@ from tracker.caseload import (
 from tracker.cohort import filter_choices
 from tracker.db import read_session, write_session
 from tracker.errors import RecordInvalid
-from tracker.families import add_family, build_family, close_family, family_by_ref, key_workers
+from tracker.families import (
+    add_family,
+    build_family,
+    close_family,
+    family_by_ref,
+    key_workers,
+    reassign_family,
+)
 from tracker.vocabulary import AGE_GROUPS, CLOSURE_REASONS, TIERS_OF_NEED
 
 # Status cells carry words and a colour, so they read in greyscale and for colour-blind users.
@@ -273,3 +280,46 @@ if allowed(viewer, "close_family"):
                 else:
                     data_changed()
                     st.success(f"Closed {ref}: {CLOSURE_REASONS[reason].lower()}.")
+
+if allowed(viewer, "reassign_family"):
+    with (
+        close_column,
+        st.expander("Move a family to another key worker", icon=":material/swap_horiz:"),
+    ):
+        open_refs = families.loc[families["closed_on"].isna(), "family_ref"].tolist()
+        with read_session(engine()) as session:
+            workers = key_workers(session.connection())
+        with st.form("reassign-family"):
+            ref = st.selectbox("Family to move", open_refs, index=None)
+            worker_name = st.selectbox("New key worker", workers["name"].tolist(), index=None)
+            moving = st.form_submit_button("Move family")
+        if moving:
+            if ref is None or worker_name is None:
+                show_problems(
+                    {
+                        key: text
+                        for key, text, chosen in (
+                            ("family", "Choose the family to move.", ref),
+                            ("key_worker", "Choose the new key worker.", worker_name),
+                        )
+                        if chosen is None
+                    }
+                )
+            else:
+                with read_session(engine()) as session:
+                    family = family_by_ref(session.connection(), ref)
+                require("reassign_family", family=family)
+                worker_ids = dict(zip(workers["name"], workers["id"], strict=True))
+                try:
+                    with write_session(engine()) as session:
+                        reassign_family(
+                            session,
+                            family_id=family.id,
+                            key_worker_id=int(worker_ids[worker_name]),
+                            actor=viewer.actor,
+                        )
+                except RecordInvalid as invalid:
+                    show_problems(invalid.problems)
+                else:
+                    data_changed()
+                    st.success(f"{ref} is now on {worker_name}'s caseload.")

@@ -1,4 +1,4 @@
-"""Adding and closing families, their plan goals and case notes.
+"""Adding, closing and reassigning families, their plan goals and case notes.
 
 Each function checks what it is given and raises ``RecordInvalid`` with plain
 words per field, so a page can show the message beside the right box.
@@ -147,6 +147,37 @@ def close_family(
             "closure_reason": closure_reason,
             "closure_note": family.closure_note,
         },
+    )
+
+
+def reassign_family(session: Session, *, family_id: int, key_worker_id: int, actor: str) -> None:
+    """Move an open case to another key worker; their caseload shows it from now on."""
+    family = session.get(Family, family_id)
+    if family is None:
+        raise RecordInvalid({"family": "This family no longer exists."})
+    problems = {}
+    if family.closed_on is not None:
+        problems["family"] = (
+            f"This case was closed on {family.closed_on:%d %b %Y}; only open cases can move."
+        )
+    if session.get(KeyWorker, key_worker_id) is None:
+        problems["key_worker"] = "Choose a key worker from the list."
+    elif key_worker_id == family.key_worker_id:
+        problems["key_worker"] = "This family already has that key worker."
+    if problems:
+        raise RecordInvalid(problems)
+    before = family.key_worker_id
+    family.key_worker_id = key_worker_id
+    session.add(family)
+    record(
+        session,
+        actor=actor,
+        action="update",
+        entity="family",
+        entity_id=family.id,
+        family_id=family.id,
+        before={"key_worker_id": before},
+        after={"key_worker_id": key_worker_id},
     )
 
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from tests.app.conftest import by_label, open_app
 from tracker.caseload import caseload
-from tracker.models import Family
+from tracker.models import Family, KeyWorker
 
 
 def widget(app, kind: str, label: str):
@@ -97,3 +97,39 @@ def test_closing_without_full_achievement_needs_a_reason(manager, sample_engine)
             )
         ).one()
     assert closed == (date.today(), "not_achieved", "Family moved to a different support offer.")
+
+
+def test_a_manager_moves_a_family_to_another_key_worker(manager, sample_engine):
+    app = open_app(manager, "pages/caseload.py")
+    table = app.dataframe[0].value
+    ref = table["Family"].iloc[0]
+    with sample_engine.connect() as connection:
+        current = connection.execute(
+            sa.select(Family.key_worker_id).where(Family.family_ref == ref)
+        ).scalar()
+        other_id, other_name = connection.execute(
+            sa.select(KeyWorker.id, KeyWorker.name).where(KeyWorker.id != current).limit(1)
+        ).one()
+
+    button = [b.label for b in app.button].index("Move family")
+    app.button[button].click().run()
+    errors = " ".join(e.value for e in app.error)
+    assert "Choose the family to move." in errors and "Choose the new key worker." in errors
+
+    widget(app, "selectbox", "Family to move").set_value(ref)
+    widget(app, "selectbox", "New key worker").set_value(other_name)
+    app.button[button].click().run()
+    assert not app.error, [e.value for e in app.error]
+    assert f"{ref} is now on {other_name}'s caseload." in [s.value for s in app.success]
+    with sample_engine.connect() as connection:
+        assert (
+            connection.execute(
+                sa.select(Family.key_worker_id).where(Family.family_ref == ref)
+            ).scalar()
+            == other_id
+        )
+
+
+def test_practitioners_are_not_offered_the_move(practitioner):
+    app = open_app(practitioner, "pages/caseload.py")
+    assert "Move family" not in [b.label for b in app.button]

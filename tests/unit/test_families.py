@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 
 from tracker.db import read_session, write_session
 from tracker.errors import RecordInvalid
@@ -17,9 +19,10 @@ from tracker.families import (
     family_by_ref,
     goals,
     notes,
+    reassign_family,
     update_goal,
 )
-from tracker.models import PlanGoal
+from tracker.models import AuditLog, KeyWorker, PlanGoal
 
 TODAY = date(2025, 6, 1)
 
@@ -129,6 +132,59 @@ def test_closing_checks_dates_and_reason(engine, family, closed_on, reason, fiel
             today=TODAY,
         )
     assert field in refused.value.problems
+
+
+def add_workers(engine, *names: str) -> list[int]:
+    with write_session(engine) as session:
+        workers = [KeyWorker(name=name) for name in names]
+        session.add_all(workers)
+        session.flush()
+        return [worker.id for worker in workers]
+
+
+def test_reassigning_moves_the_case_and_is_audited(engine, family):
+    first, second = add_workers(engine, "Ann", "Ben")
+    with write_session(engine) as session:
+        reassign_family(session, family_id=family.id, key_worker_id=first, actor="manny")
+    with write_session(engine) as session:
+        reassign_family(session, family_id=family.id, key_worker_id=second, actor="manny")
+    with read_session(engine) as session:
+        assert family_by_ref(session.connection(), "F1").key_worker_id == second
+        changes = session.exec(
+            sa.select(AuditLog.before, AuditLog.after)
+            .where(AuditLog.entity == "family", AuditLog.action == "update")
+            .order_by(AuditLog.id)
+        ).all()
+    assert [(json.loads(b), json.loads(a)) for b, a in changes] == [
+        ({"key_worker_id": None}, {"key_worker_id": first}),
+        ({"key_worker_id": first}, {"key_worker_id": second}),
+    ]
+
+
+def test_reassigning_refuses_closed_cases_and_unknown_or_same_workers(engine, family):
+    (worker,) = add_workers(engine, "Ann")
+    with pytest.raises(RecordInvalid) as refused, write_session(engine) as session:
+        reassign_family(session, family_id=family.id, key_worker_id=worker + 99, actor="manny")
+    assert refused.value.problems == {"key_worker": "Choose a key worker from the list."}
+    with write_session(engine) as session:
+        reassign_family(session, family_id=family.id, key_worker_id=worker, actor="manny")
+    with pytest.raises(RecordInvalid, match="already has"), write_session(engine) as session:
+        reassign_family(session, family_id=family.id, key_worker_id=worker, actor="manny")
+    with write_session(engine) as session:
+        close_family(
+            session,
+            actor="tester",
+            family_id=family.id,
+            closed_on=date(2025, 5, 1),
+            closure_reason="wholly_achieved",
+            closure_note="",
+            today=TODAY,
+        )
+    (other,) = add_workers(engine, "Ben")
+    with pytest.raises(RecordInvalid, match="only open cases"), write_session(engine) as session:
+        reassign_family(session, family_id=family.id, key_worker_id=other, actor="manny")
+    with read_session(engine) as session:
+        assert family_by_ref(session.connection(), "F1").key_worker_id == worker
 
 
 def test_goals_are_added_and_updated(engine, family):
