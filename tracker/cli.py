@@ -210,6 +210,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="the last date in the data (default: yesterday)",
     )
     gen.add_argument("--out", required=True, type=Path, metavar="DIR")
+
+    bench = commands.add_parser(
+        "bench", help="time import, cohort figures, page and report card at a given size"
+    )
+    bench.add_argument("--families", type=_positive_int, required=True, metavar="N")
+    bench.add_argument(
+        "--store",
+        choices=["sqlite", "postgres"],
+        default="sqlite",
+        help="postgres uses the server DATABASE_URL (or --database-url) points at",
+    )
+    bench.add_argument("--database-url", metavar="URL", help="the PostgreSQL server to use")
+    bench.add_argument("--seed", type=int, default=1)
+    bench.add_argument(
+        "--workdir",
+        type=Path,
+        metavar="DIR",
+        help="keep the generated CSVs (reused next time) and the SQLite file here",
+    )
+    bench.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 
@@ -523,6 +543,26 @@ def command_generate(args) -> int:
     return EXIT_OK
 
 
+def command_bench(args) -> int:
+    from tracker.bench import BenchError, BenchSpec, as_table, run_bench
+
+    spec = BenchSpec(
+        families=args.families,
+        store=args.store,
+        database_url=args.database_url,
+        seed=args.seed,
+        workdir=args.workdir,
+        min_group=get_settings().min_group,
+    )
+    try:
+        figures = run_bench(spec, log=lambda text: print(f"bench: {text}", file=sys.stderr))
+    except BenchError as error:
+        print(f"tracker: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    print(json.dumps(figures) if args.json else as_table(figures))
+    return EXIT_OK
+
+
 COMMANDS = {
     "init": command_init,
     "import": command_import,
@@ -535,6 +575,7 @@ COMMANDS = {
     "backup": command_backup,
     "restore": command_restore,
     "generate": command_generate,
+    "bench": command_bench,
 }
 
 

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from scipy import stats
 from sqlalchemy.engine import Connection
 
+from tracker.db import read_frame
 from tracker.instrument import Instrument
 from tracker.models import Assessment, Family, KeyWorker, Score
 from tracker.scoring import (
@@ -95,61 +96,90 @@ def _conditions(cohort_filter: CohortFilter) -> list:
     return conditions
 
 
+def _filtered(statement, conditions: list):
+    return (
+        statement.join(Family, Family.id == Assessment.family_id)
+        .outerjoin(KeyWorker, KeyWorker.id == Family.key_worker_id)
+        .where(*conditions)
+    )
+
+
+def _load_assessments(connection: Connection, conditions: list) -> pd.DataFrame:
+    return read_frame(
+        connection,
+        _filtered(
+            sa.select(
+                Assessment.id.label("assessment_id"),
+                Assessment.family_id,
+                Assessment.occasion,
+                Assessment.assessed_on,
+                Assessment.rater,
+            ),
+            conditions,
+        ),
+        ["assessment_id", "family_id", "occasion", "assessed_on", "rater"],
+    )
+
+
+def _load_families(connection: Connection, conditions: list) -> pd.DataFrame:
+    families = read_frame(
+        connection,
+        _filtered(
+            sa.select(
+                Family.id,
+                Family.area,
+                Family.tier_of_need,
+                KeyWorker.background,
+                Family.age_group,
+                Family.referral_source,
+                Family.closed_on.is_not(None),
+            ).select_from(Assessment),
+            conditions,
+        ).distinct(),
+        FAMILY_COLUMNS,
+    )
+    families["key_worker_type"] = families["key_worker_type"].map(KEY_WORKER_BACKGROUNDS)
+    return families
+
+
+SCORE_COLUMNS = ["assessment_id", "domain", "value"]
+
+
+def _load_scores_of(connection: Connection, assessment_ids: pd.Series) -> pd.DataFrame:
+    """The scores of these assessments only (their ids written into the SQL as numbers,
+    since a county's ids are more than SQLite will take as parameters)."""
+    ids = sa.bindparam(
+        "ids",
+        value=sorted(int(i) for i in assessment_ids.unique()),
+        expanding=True,
+        literal_execute=True,
+    )
+    statement = sa.select(Score.assessment_id, Score.domain, Score.value).where(
+        Score.assessment_id.in_(ids)
+    )
+    return read_frame(connection, statement, SCORE_COLUMNS)
+
+
 def load_frames(
     connection: Connection, cohort_filter: CohortFilter
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The assessments, scores and families a cohort is computed from, filtered in SQL."""
     conditions = _conditions(cohort_filter)
-
-    def filtered(statement):
-        return (
-            statement.join(Family, Family.id == Assessment.family_id)
-            .outerjoin(KeyWorker, KeyWorker.id == Family.key_worker_id)
-            .where(*conditions)
-        )
-
-    assessments = pd.DataFrame(
-        connection.execute(
-            filtered(
-                sa.select(
-                    Assessment.id.label("assessment_id"),
-                    Assessment.family_id,
-                    Assessment.occasion,
-                    Assessment.assessed_on,
-                    Assessment.rater,
-                )
-            )
-        ).all(),
-        columns=["assessment_id", "family_id", "occasion", "assessed_on", "rater"],
+    scores = read_frame(
+        connection,
+        _filtered(
+            sa.select(Score.assessment_id, Score.domain, Score.value).join(
+                Assessment, Assessment.id == Score.assessment_id
+            ),
+            conditions,
+        ),
+        SCORE_COLUMNS,
     )
-    scores = pd.DataFrame(
-        connection.execute(
-            filtered(
-                sa.select(Score.assessment_id, Score.domain, Score.value).join(
-                    Assessment, Assessment.id == Score.assessment_id
-                )
-            )
-        ).all(),
-        columns=["assessment_id", "domain", "value"],
+    return (
+        _load_assessments(connection, conditions),
+        scores,
+        _load_families(connection, conditions),
     )
-    families = pd.DataFrame(
-        connection.execute(
-            filtered(
-                sa.select(
-                    Family.id,
-                    Family.area,
-                    Family.tier_of_need,
-                    KeyWorker.background,
-                    Family.age_group,
-                    Family.referral_source,
-                    Family.closed_on.is_not(None),
-                ).select_from(Assessment)
-            ).distinct()
-        ).all(),
-        columns=FAMILY_COLUMNS,
-    )
-    families["key_worker_type"] = families["key_worker_type"].map(KEY_WORKER_BACKGROUNDS)
-    return assessments, scores, families
 
 
 def _number(value) -> float | None:
@@ -242,9 +272,12 @@ class Cohort:
     overall: pd.DataFrame  # one row per family with a paired domain, with its RCI
     families: pd.DataFrame  # family attributes for breakdowns
     assessments: pd.DataFrame
-    scores: pd.DataFrame
+    scores: pd.DataFrame  # every score of the assessments, unless every_score is false
     baseline_rule: str
     s_diff: float | None
+    # False when only the baselines' and latests' scores were loaded: enough for every
+    # figure but the over-time view, and a fraction of the rows at county scale.
+    every_score: bool = True
 
     @property
     def with_review(self) -> int:
@@ -260,11 +293,17 @@ def build_cohort(
     baseline_from: date | None = None,
     baseline_to: date | None = None,
     baseline_rule: str = FIRST_BASELINE,
+    pairs: pd.DataFrame | None = None,
+    every_score: bool = True,
 ) -> Cohort:
-    """Pair each family's baseline with its latest assessment and work out the change."""
-    pairs = select_baseline_and_latest(
-        assessments, rule=baseline_rule, scores=scores, instrument=instrument
-    )
+    """Pair each family's baseline with its latest assessment and work out the change.
+
+    ``pairs`` are the baselines and latests when the caller has already selected them.
+    """
+    if pairs is None:
+        pairs = select_baseline_and_latest(
+            assessments, rule=baseline_rule, scores=scores, instrument=instrument
+        )
     if baseline_from is not None:
         pairs = pairs[pairs["baseline_on"] >= pd.Timestamp(baseline_from)]
     if baseline_to is not None:
@@ -285,6 +324,7 @@ def build_cohort(
         scores=scores,
         baseline_rule=baseline_rule,
         s_diff=s_diff,
+        every_score=every_score,
     )
 
 
@@ -400,8 +440,25 @@ def load_cohort(
     instrument: Instrument,
     *,
     baseline_rule: str = FIRST_BASELINE,
+    every_score: bool = True,
 ) -> Cohort:
-    assessments, scores, families = load_frames(connection, cohort_filter)
+    """The filtered cohort from the database.
+
+    With ``every_score=False`` and the first-baseline rule, only the scores of each
+    family's baseline and latest assessment are read: every figure but the over-time
+    view comes from those, and reading all the rest was most of the time at scale.
+    """
+    if every_score or baseline_rule != FIRST_BASELINE:
+        assessments, scores, families = load_frames(connection, cohort_filter)
+        pairs = None
+        every_score = True
+    else:
+        conditions = _conditions(cohort_filter)
+        assessments = _load_assessments(connection, conditions)
+        families = _load_families(connection, conditions)
+        pairs = select_baseline_and_latest(assessments)
+        chosen = pd.concat([pairs["baseline_id"], pairs["latest_id"].dropna()])
+        scores = _load_scores_of(connection, chosen)
     return build_cohort(
         assessments,
         scores,
@@ -410,6 +467,8 @@ def load_cohort(
         baseline_from=cohort_filter.baseline_from,
         baseline_to=cohort_filter.baseline_to,
         baseline_rule=baseline_rule,
+        pairs=pairs,
+        every_score=every_score,
     )
 
 
@@ -422,7 +481,9 @@ def cohort_figures(
     baseline_rule: str = FIRST_BASELINE,
 ) -> dict:
     """Load the filtered cohort from the database and summarise it."""
-    cohort = load_cohort(connection, cohort_filter, instrument, baseline_rule=baseline_rule)
+    cohort = load_cohort(
+        connection, cohort_filter, instrument, baseline_rule=baseline_rule, every_score=False
+    )
     result = figures(cohort, min_group=min_group)
     result["filters"] = cohort_filter.describe()
     return result
@@ -522,6 +583,8 @@ def overall_by_month(
     overall score is the mean of its scored domains. A point resting on
     fewer than min_group families is suppressed.
     """
+    if not cohort.every_score:
+        raise ValueError("the over-time view needs every score: load the cohort with them")
     pairs = cohort.pairs[["family_id", "baseline_on"]]
     assessments = cohort.assessments.assign(
         assessed_on=pd.to_datetime(cohort.assessments["assessed_on"])

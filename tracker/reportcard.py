@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from tracker.cohort import RELIABLE_CHANGE_Z, reliable_change_sd, suppress_count
+from tracker.db import read_frame
 from tracker.instrument import Instrument
 from tracker.models import (
     Assessment,
@@ -114,7 +115,7 @@ class ReportData:
 
 
 def _frame(connection: Connection, statement, columns: list[str]) -> pd.DataFrame:
-    frame = pd.DataFrame(connection.execute(statement).all(), columns=columns)
+    frame = read_frame(connection, statement, columns)
     for column in columns:
         if column.endswith(("_on", "_date", "_start", "_end")):
             frame[column] = pd.to_datetime(frame[column])
@@ -173,13 +174,12 @@ def load_report_data(connection: Connection, scope: Scope, instrument: Instrumen
         },
         ["assessment_id", "instrument", "occasion", "assessed_on", "rater"],
     )
-    scores = pd.DataFrame(
-        connection.execute(
-            sa.select(Score.assessment_id, Score.domain, Score.value)
-            .join(Assessment, Assessment.id == Score.assessment_id)
-            .where(Assessment.instrument == instrument.key)
-        ).all(),
-        columns=["assessment_id", "domain", "value"],
+    scores = read_frame(
+        connection,
+        sa.select(Score.assessment_id, Score.domain, Score.value)
+        .join(Assessment, Assessment.id == Score.assessment_id)
+        .where(Assessment.instrument == instrument.key),
+        ["assessment_id", "domain", "value"],
     )
     scores = scores[scores["assessment_id"].isin(assessments["assessment_id"])]
     costs = _frame(
@@ -318,7 +318,11 @@ def _compute_reviewed(data: ReportData, period: Period) -> pd.DataFrame:
         up_to_end[["assessment_id", "family_id", "occasion", "assessed_on", "rater"]]
     )
     pairs = pairs[period.contains(pairs["latest_on"])]
-    overall = family_overall(domain_changes(pairs, data.scores, data.instrument))
+    # Only these assessments' scores matter; narrowing first spares merging every score.
+    chosen = data.scores["assessment_id"].isin(
+        pd.concat([pairs["baseline_id"], pairs["latest_id"]])
+    )
+    overall = family_overall(domain_changes(pairs, data.scores[chosen], data.instrument))
     s_diff = reliable_change_sd(overall, data.instrument.reliability)
     return overall.assign(rci=overall["change"] / s_diff if s_diff else np.nan)
 
@@ -456,28 +460,53 @@ def _review_schedule(data: ReportData) -> pd.DataFrame:
     """
 
     def compute() -> pd.DataFrame:
+        # Worked out for every family at once: a loop over families took seconds per county.
         chosen = data.assessments[data.assessments["rater"].isin(DEFAULT_RATERS)]
-        closed = data.families.set_index("family_id")["closed_on"]
+        group = ["family_id", "instrument"]
+        baselines = (
+            chosen[chosen["occasion"] == "baseline"]
+            .groupby(group)["assessed_on"]
+            .min()
+            .rename("baseline")
+            .reset_index()
+        )
+        later = chosen[[*group, "assessed_on"]].merge(baselines, on=group)
+        later = (
+            later[later["assessed_on"] > later["baseline"]]
+            .drop_duplicates([*group, "assessed_on"])
+            .sort_values([*group, "assessed_on"])
+        )
+        later = later.assign(review=later.groupby(group).cumcount())
         horizon = pd.Timestamp(date.today()) + pd.DateOffset(years=1)
-        rows = []
-        for (family_id, _instrument), group in chosen.groupby(["family_id", "instrument"]):
-            baselines = group.loc[group["occasion"] == "baseline", "assessed_on"]
-            if baselines.empty:
-                continue
-            baseline = baselines.min()
-            later = sorted(group.loc[group["assessed_on"] > baseline, "assessed_on"].unique())
-            stop = closed.get(family_id)
-            stop = horizon if stop is None or pd.isna(stop) else min(stop, horizon)
-            for k in range(200):
-                due = baseline + pd.DateOffset(months=1 + 3 * k)
-                if due > stop:
-                    break
-                done = later[k] if k < len(later) else None
-                on_time = done is not None and abs((done - due).days) <= ON_TIME_DAYS
-                rows.append((family_id, due, on_time))
-        return pd.DataFrame(rows, columns=["family_id", "due", "on_time"])
+        closed = baselines["family_id"].map(data.families.set_index("family_id")["closed_on"])
+        stop = closed.where(closed.notna() & (closed < horizon), horizon)
+        # Reviews are due every three months from one month on, so this many always reach
+        # past the stop date; the ones beyond it are dropped below.
+        enough = ((stop - baselines["baseline"]).dt.days // 89 + 2).clip(lower=0, upper=200)
+        due = baselines.assign(stop=stop).loc[baselines.index.repeat(enough)]
+        due = due.assign(review=due.groupby(group).cumcount())
+        due = due.assign(due=_add_months(due["baseline"], 1 + 3 * due["review"]))
+        due = due[due["due"] <= due["stop"]].merge(
+            later[[*group, "review", "assessed_on"]], on=[*group, "review"], how="left"
+        )
+        on_time = (due["assessed_on"] - due["due"]).dt.days.abs() <= ON_TIME_DAYS
+        return (
+            due.assign(on_time=on_time.fillna(False).astype(bool))
+            .sort_values([*group, "review"])
+            .loc[:, ["family_id", "due", "on_time"]]
+            .reset_index(drop=True)
+        )
 
     return data.remember("review_schedule", compute)
+
+
+def _add_months(days: pd.Series, months: pd.Series) -> pd.Series:
+    """``day + pd.DateOffset(months=n)`` for whole columns: the same calendar month step,
+    with the day of the month clipped to the target month's length."""
+    total = days.dt.year * 12 + days.dt.month - 1 + months
+    first = pd.to_datetime({"year": total // 12, "month": total % 12 + 1, "day": 1})
+    day = np.minimum(days.dt.day, first.dt.days_in_month)
+    return first + pd.to_timedelta(day - 1, unit="D")
 
 
 def reviews_on_time(data: ReportData, period: Period) -> Value:

@@ -168,16 +168,15 @@ class SampleSpec:
 
 
 def _key_workers(rng: np.random.Generator, count: int) -> pd.DataFrame:
-    names = []
+    """Distinct names: the first and last name lists repeat in pairs after 120 workers,
+    so a repeated pair takes a number, as a county with 700 key workers needs."""
+    names, uses = [], {}
     for index in range(count):
         first = FIRST_NAMES[index % len(FIRST_NAMES)]
         last = LAST_NAMES[(index * 7 + index // len(FIRST_NAMES)) % len(LAST_NAMES)]
-        suffix = (
-            f" {index // (len(FIRST_NAMES) * len(LAST_NAMES)) + 1}"
-            if index >= len(FIRST_NAMES) * len(LAST_NAMES)
-            else ""
-        )
-        names.append(f"{first} {last}{suffix}")
+        name = f"{first} {last}"
+        uses[name] = uses.get(name, 0) + 1
+        names.append(name if uses[name] == 1 else f"{name} {uses[name]}")
     return pd.DataFrame(
         {
             "name": names,

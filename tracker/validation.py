@@ -50,6 +50,12 @@ class FrameChecker:
             return int(self.lines.at[index])
         return int(index) + 2
 
+    def lines_of(self, index: pd.Index) -> np.ndarray:
+        """``line`` for many rows at once."""
+        if self.lines is not None:
+            return self.lines.loc[index].to_numpy(dtype="int64")
+        return index.to_numpy(dtype="int64") + 2
+
     def flag(self, mask: pd.Series, column: str, message) -> None:
         """Record a problem on every row where ``mask`` holds.
 
