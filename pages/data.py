@@ -110,9 +110,10 @@ st.write(
     "then import it here."
 )
 available = instruments()
-columns = st.columns(len(available))
-for column, (key, instrument) in zip(columns, available.items(), strict=True):
-    column.download_button(
+# A row that wraps, so each button keeps its whole name on a narrow screen.
+forms = st.container(horizontal=True)
+for key, instrument in available.items():
+    forms.download_button(
         f"{instrument.name} form",
         lambda instrument=instrument: offline_form(instrument),
         file_name=f"{key}-form.xlsx",

@@ -121,11 +121,15 @@ with star_tab:
         if journey.latest_id is None:
             st.caption("Only the baseline so far: changes appear after the first review.")
         table = journey.table.copy()
+        # Every area at once (no scrolling inside the table), with the area names kept in
+        # view while a narrow screen scrolls across the assessments.
         st.dataframe(
             table,
             hide_index=True,
             width="stretch",
+            height="content",
             column_config={
+                "Area": st.column_config.TextColumn(pinned=True),
                 "Change": st.column_config.NumberColumn(
                     help="From the baseline to the latest assessment; + means better",
                     format="%+.1f",

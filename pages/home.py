@@ -36,7 +36,7 @@ if not counts["families"]:
 
 viewer = current_viewer()
 if viewer is not None and not allowed(viewer, "view_caseload"):
-    st.subheader(f"Hello, {viewer.name.split(' ')[0]}")
+    st.header(f"Hello, {viewer.name.split(' ')[0]}")
     for action, page, label in (
         ("view_cohort", "pages/cohort.py", "Cohort: distance travelled"),
         ("view_report_card", "pages/report_card.py", "Report card"),
@@ -49,7 +49,7 @@ elif viewer is not None:
     mine = viewer_caseload(viewer)
     overdue = int((mine["status"] == STATUS_OVERDUE).sum())
     due_soon = int((mine["status"] == STATUS_DUE_SOON).sum())
-    st.subheader(f"Hello, {viewer.name.split(' ')[0]}" if viewer.key_worker_id else "Your service")
+    st.header(f"Hello, {viewer.name.split(' ')[0]}" if viewer.key_worker_id else "Your service")
     st.write(f"{len(mine)} open families on {'your' if viewer.key_worker_id else 'the'} caseload.")
     badges = st.container(horizontal=True)
     if overdue:

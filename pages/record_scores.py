@@ -225,7 +225,7 @@ for section in instrument.sections:
             if domain.key in problems:
                 st.error(problems[domain.key], icon=":material/error:")
 
-st.subheader("Before you save")
+st.header("Before you save")  # h2: the next level below the page title
 if previous is not None:
     threshold = big_change_threshold(instrument)
     flagged = big_changes(previous.values, values, instrument)
@@ -254,7 +254,13 @@ if previous is not None:
             + ". Getting worse early on is common and fine to record.",
             icon=":material/visibility:",
         )
-    st.dataframe(comparison, hide_index=True, width="stretch")
+    st.dataframe(
+        comparison,
+        hide_index=True,
+        width="stretch",
+        height="content",  # every area, so the whole comparison is seen before saving
+        column_config={"Area": st.column_config.TextColumn(pinned=True)},
+    )
 else:
     st.caption("There is no earlier assessment by this rater to compare with.")
 

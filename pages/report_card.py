@@ -179,47 +179,48 @@ def draw_measure(result) -> None:
         st.caption(forecast_note(result))
 
 
-def quadrant(key: str, columns: int = 2, highlight: bool = False) -> None:
+# Each measure is a tile of fixed width in a row that wraps: three or four to a row on a
+# laptop, one or two on a tablet, and never a truncated name.
+TILE_WIDTH = 260
+
+
+def quadrant(key: str, highlight: bool = False) -> None:
     with st.container(border=True):
         st.subheader((":material/star: " if highlight else "") + QUADRANTS[key])
-        results = card.quadrant(key)
-        for start in range(0, len(results), columns):
-            row = st.columns(columns)
-            for column, result in zip(row, results[start : start + columns], strict=False):
-                with column:
-                    draw_measure(result)
+        tiles = st.container(horizontal=True, gap="medium")
+        for result in card.quadrant(key):
+            with tiles.container(width=TILE_WIDTH):
+                draw_measure(result)
 
 
-quadrant("better_off", columns=3, highlight=True)
-left, right = st.columns(2)
-with left:
-    quadrant("how_much", columns=1)
-with right:
-    quadrant("how_well", columns=1)
-quadrant("cost", columns=4)
+quadrant("better_off", highlight=True)
+quadrant("how_much")
+quadrant("how_well")
+quadrant("cost")
 st.caption(
     f"\\* not shown: fewer than {card.min_group} families, to protect their privacy. "
     "Hover over a measure's name for its definition."
 )
 
 st.subheader("Download for the board")
-downloads = st.columns(3)
+# A row that wraps, so each button keeps its whole name on a narrow screen.
+downloads = st.container(horizontal=True)
 name = f"report-card-{period.label.replace(' ', '-')}-{scope.label.replace(': ', '-')}"
-downloads[0].download_button(
+downloads.download_button(
     "HTML (interactive, prints on A4)",
     audited(viewer, "export", f"report card {name} (html)", lambda: card_html(card)),
     file_name=f"{name}.html",
     mime="text/html",
     icon=":material/download:",
 )
-downloads[1].download_button(
+downloads.download_button(
     "PDF",
     audited(viewer, "export", f"report card {name} (pdf)", lambda: card_pdf(card)),
     file_name=f"{name}.pdf",
     mime="application/pdf",
     icon=":material/picture_as_pdf:",
 )
-downloads[2].download_button(
+downloads.download_button(
     "Excel (every measure)",
     audited(viewer, "export", f"report card {name} (xlsx)", lambda: card_xlsx(card)),
     file_name=f"{name}.xlsx",

@@ -1,0 +1,422 @@
+"""Seven journeys through the running app in a real Chromium, as the people who use it.
+
+Each journey screenshots every page it visits at two sizes and runs axe on it (see
+``Browser.visit``); what each one checks is in its docstring.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+
+import openpyxl
+import pytest
+from playwright.sync_api import expect
+from pypdf import PdfReader
+
+from tests.e2e.store import cohort_figures
+from tracker.assessments import big_change_threshold
+from tracker.caseload import STATUS_OVERDUE
+from tracker.instrument import Instrument, load_instruments
+from tracker.periods import last_full_quarter
+
+pytestmark = pytest.mark.slow
+
+INSTRUMENTS = load_instruments()
+BY_NAME = {instrument.name: instrument for instrument in INSTRUMENTS.values()}
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
+def nudged(instrument: Instrument, previous: float | None) -> float:
+    """One point better than last time (or worse, at the edge of the scale)."""
+    middle = round((instrument.scale_min + instrument.scale_max) / 2)
+    if previous is None:
+        return float(middle)
+    better = previous + instrument.direction
+    if instrument.scale_min <= better <= instrument.scale_max:
+        return float(better)
+    return float(previous - instrument.direction)
+
+
+def number_box(browser, label: str):
+    return browser.main.get_by_role("spinbutton", name=label, exact=True)
+
+
+def domain_row(browser, label: str):
+    return browser.main.get_by_test_id("stHorizontalBlock").filter(
+        has=browser.page.get_by_role("spinbutton", name=label, exact=True)
+    )
+
+
+def eventually(read, wanted, timeout_ms: int = 30_000, page=None):
+    """Poll ``read()`` until it equals ``wanted`` (charts redraw after the run ends)."""
+    waited = 0
+    value = read()
+    while value != wanted and waited < timeout_ms:
+        page.wait_for_timeout(250)
+        waited += 250
+        value = read()
+    assert value == wanted
+    return value
+
+
+def test_practitioner_records_a_review_and_the_star_gains_a_trace(browser, store):
+    """Journey 1: the caseload shows the overdue badge; a review typed into the real form,
+    with one area not applicable, is saved; the star gains a trace and the change table a
+    column holding exactly the typed values."""
+    b = browser
+    b.sign_in("demo-practitioner")
+    b.visit("home")
+
+    families = store.caseload("demo-practitioner")
+    overdue = families[families["status"] == STATUS_OVERDUE]
+    assert not overdue.empty, "the sample should give the demo practitioner overdue reviews"
+    b.go("Caseload")
+    expect(
+        b.main.get_by_text(re.compile(rf"\b{plural(len(overdue), 'review')} overdue$"))
+    ).to_be_visible()
+    picker = b.main.get_by_role("combobox", name="Work with a family", exact=True)
+    family_ref = picker.input_value()
+    assert family_ref in set(overdue["family_ref"]), "most urgent first: an overdue family"
+    b.visit("caseload")
+
+    b.act(b.main.get_by_role("link", name="See the journey").click)
+    expect(b.main.get_by_role("combobox", name="Family", exact=True)).to_have_value(family_ref)
+    instrument = BY_NAME[
+        b.main.get_by_role("combobox", name="Instrument", exact=True).input_value()
+    ]
+    star = b.main.get_by_test_id("stPlotlyChart").first
+    expect(star.locator(".gtitle")).to_have_text(instrument.name)
+    traces_before = b.plotly_traces(star)
+    b.visit("family-journey-before")
+
+    b.go("Record scores")
+    b.choose(b.main, "Family", family_ref)
+    b.choose(b.main, "Instrument", instrument.name)
+    expect(b.main.get_by_role("combobox", name="Occasion", exact=True)).to_have_value("Review")
+    previous = store.latest_values(family_ref, instrument.key)
+    not_applicable = instrument.domains[-1]
+    planned = {d.key: nudged(instrument, previous.get(d.key)) for d in instrument.domains[:-1]}
+    row = domain_row(b, not_applicable.label)
+    b.act(row.get_by_test_id("stCheckbox").get_by_text("N/A", exact=True).click)
+    expect(row.get_by_role("checkbox", name="N/A")).to_be_checked()
+    expect(number_box(b, not_applicable.label)).to_be_disabled()
+    for domain in instrument.domains[:-1]:
+        b.type_number(number_box(b, domain.label), planned[domain.key])
+    expect(b.main.get_by_text(re.compile(r"· all \d+ done$"))).to_have_count(
+        len(instrument.sections)
+    )
+    b.visit("record-scores-filled")
+    assessments_before = store.assessments(family_ref)
+    b.act(b.main.get_by_role("button", name="Save assessment").click)
+    expect(b.main.get_by_test_id("stAlert").first).to_contain_text(
+        f"Saved the review for {family_ref} on {date.today():%d %b %Y}."
+    )
+    b.visit("record-scores-saved")
+    assert store.assessments(family_ref) == assessments_before + 1
+    assert store.latest_values(family_ref, instrument.key) == {
+        **planned,
+        not_applicable.key: None,
+    }
+
+    b.go("Family journey")
+    b.choose(b.main, "Family", family_ref)
+    b.choose(b.main, "Instrument", instrument.name)
+    star = b.main.get_by_test_id("stPlotlyChart").first
+    eventually(lambda: b.plotly_traces(star), traces_before + 1, page=b.page)
+    rows = b.table_rows(b.main.get_by_test_id("stDataFrame").first)
+    newest = [c for c in rows[0] if c.startswith("Review") and f"{date.today():%d %b %Y}" in c]
+    assert len(newest) == 1, list(rows[0])
+    shown = {row["Area"]: row[newest[0]] for row in rows}
+    for domain in instrument.domains[:-1]:
+        assert float(shown[domain.label]) == planned[domain.key], domain.label
+    assert shown[not_applicable.label] == ""
+    b.visit("family-journey-after")
+
+
+def test_typo_guard_warns_and_keeps_what_was_typed(browser, store):
+    """Journey 2: an out-of-range value shows an error and a big jump a warning; correcting
+    the one keeps every other typed value, and nothing is saved."""
+    b = browser
+    b.sign_in("demo-practitioner")
+    families = store.caseload("demo-practitioner")
+    b.go("Record scores")
+    family_ref, instrument, previous = None, None, {}
+    for ref in families["family_ref"]:
+        for key in sorted(store.instruments_used(ref)):
+            values = store.latest_values(ref, key)
+            if sum(v is not None for v in values.values()) >= 3:
+                family_ref, instrument, previous = ref, INSTRUMENTS[key], values
+                break
+        if family_ref:
+            break
+    assert family_ref, "the demo caseload should have a family with earlier scores"
+    b.choose(b.main, "Family", family_ref)
+    b.choose(b.main, "Instrument", instrument.name)
+    scored = [d for d in instrument.domains if previous.get(d.key) is not None]
+    steady, wrong, jumpy = scored[0], scored[1], scored[2]
+    far = (
+        instrument.scale_max
+        if previous[jumpy.key] - instrument.scale_min < instrument.scale_max - previous[jumpy.key]
+        else instrument.scale_min
+    )
+    assert abs(far - previous[jumpy.key]) >= big_change_threshold(instrument)
+    outside = instrument.scale_max + 2
+
+    b.type_number(number_box(b, steady.label), previous[steady.key])
+    b.type_number(number_box(b, wrong.label), outside)
+    b.type_number(number_box(b, jumpy.label), far)
+    error = b.main.get_by_test_id("stAlert").filter(
+        has_text=f"{wrong.label}: {outside:g} is outside the scale"
+    )
+    expect(error).to_be_visible()
+    warning = b.main.get_by_test_id("stAlert").filter(has_text="Big changes since last time")
+    expect(warning).to_contain_text(f"{jumpy.label} {previous[jumpy.key]:g} → {far:g}")
+    b.visit("record-scores-typo")
+
+    b.type_number(number_box(b, wrong.label), previous[wrong.key])
+    expect(error).to_have_count(0)
+    expect(number_box(b, steady.label)).to_have_value(f"{previous[steady.key]:g}")
+    expect(number_box(b, jumpy.label)).to_have_value(f"{far:g}")
+    expect(warning).to_be_visible()
+    assessments_before = store.assessments(family_ref)
+    b.act(b.main.get_by_role("button", name="Save assessment").click)
+    expect(b.main.get_by_test_id("stAlert").filter(has_text="Not saved yet")).to_be_visible()
+    expect(number_box(b, wrong.label)).to_have_value(f"{previous[wrong.key]:g}")
+    expect(number_box(b, jumpy.label)).to_have_value(f"{far:g}")
+    b.visit("record-scores-corrected")
+    assert store.assessments(family_ref) == assessments_before
+
+
+def test_manager_slices_the_cohort_and_small_groups_are_suppressed(browser, monkeypatch):
+    """Journey 3: the cohort tiles match ``tracker cohort``; choosing an area updates the
+    tiles and the charts; a filter leaving fewer than 5 families shows * instead of
+    numbers."""
+    b = browser
+    url = b.server.database_url
+    b.sign_in("demo-manager")
+    b.go("Cohort")
+    expect(b.main.get_by_role("heading", name="Cohort: distance travelled")).to_be_visible()
+    instrument = BY_NAME[b.sidebar.get_by_role("combobox", name="Instrument").input_value()]
+    everyone = cohort_figures(url, monkeypatch, instrument=instrument.key)
+    expect(b.metric("Families in cohort")).to_have_text(str(everyone["families"]))
+    star = b.main.get_by_test_id("stPlotlyChart").first
+    expect(star).to_be_visible()
+    star_before = b.plotly_data(star)
+    b.visit("cohort")
+
+    areas = b.store_choices["area"]
+    by_area = {
+        a: cohort_figures(url, monkeypatch, instrument=instrument.key, area=a) for a in areas
+    }
+    area = max(areas, key=lambda a: (by_area[a]["families"] or 0, a))
+    assert 5 <= by_area[area]["families"] < everyone["families"]
+    b.choose(b.sidebar, "Area", area)
+    expect(b.metric("Families in cohort")).to_have_text(str(by_area[area]["families"]))
+    expect(b.metric("With a review")).to_have_text(str(by_area[area]["with_review"]))
+    eventually(lambda: b.plotly_data(star) != star_before, True, page=b.page)
+    b.visit("cohort-one-area")
+
+    small = None
+    for worker in b.store_choices["key_worker"]:
+        found = cohort_figures(
+            url, monkeypatch, instrument=instrument.key, area=area, key_worker=worker
+        )
+        if found["families"] is None:  # 1 to 4 families: suppressed
+            small = worker
+            break
+    assert small, f"some key worker in {area} should have fewer than 5 families"
+    b.choose(b.sidebar, "Key worker", small)
+    expect(b.metric("Families in cohort")).to_have_text("*")
+    expect(b.metric("Mean distance travelled")).to_have_text("*")
+    expect(b.metric("Better off overall")).to_have_text("*")
+    for value in b.main.get_by_test_id("stMetricValue").all_inner_texts():
+        assert value.strip() in {"*", "0", "* (*)"}, value
+    expect(b.main.get_by_text(re.compile(r"fewer than 5 families"))).not_to_have_count(0)
+    b.visit("cohort-suppressed")
+
+
+def test_report_card_downloads_as_pdf_and_html_with_charts(browser, browser_context):
+    """Journey 4: the report card opens on last quarter; its PDF is a real PDF with pages
+    and its HTML holds charts that draw in a browser."""
+    b = browser
+    b.sign_in("demo-manager")
+    b.go("Report card")
+    quarter = last_full_quarter(date.today())
+    expect(b.sidebar.get_by_role("combobox", name="Quarter")).to_have_value(
+        re.compile(re.escape(quarter.label))
+    )
+    expect(
+        b.main.get_by_text(f"{quarter.start:%d %b %Y} to {quarter.end:%d %b %Y}")
+    ).to_be_visible()
+    b.visit("report-card")
+
+    name, pdf = b.download(b.main.get_by_role("button", name="PDF", exact=True).click)
+    assert name.endswith(".pdf") and quarter.label.replace(" ", "-") in name
+    assert pdf.startswith(b"%PDF")
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) >= 1
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert quarter.label in text
+
+    name, html = b.download(
+        b.main.get_by_role("button", name="HTML (interactive, prints on A4)").click
+    )
+    assert name.endswith(".html")
+    html = html.decode("utf-8")
+    assert quarter.label in html
+    assert html.count('class="plotly-graph-div"') >= 1
+    viewer = browser_context.new_page()
+    try:
+        viewer.set_content(html, wait_until="load")
+        expect(viewer.locator(".js-plotly-plot").first).to_be_visible()
+        charts = viewer.locator(".js-plotly-plot").count()
+        assert charts == html.count('class="plotly-graph-div"')
+    finally:
+        viewer.close()
+
+
+def workbook(bad_value: float) -> bytes:
+    """A small offline-style workbook: one new family and two assessments of it."""
+    taf = INSTRUMENTS["taf-dtt"]
+    book = openpyxl.Workbook()
+    families = book.active
+    families.title = "families"
+    families.append(
+        ["family_ref", "area", "tier_of_need", "key_worker", "referral_source", "referral_date"]
+    )
+    families.append(["E2E-IMPORT-1", "Northfield", "tier 2", "Ben Hughes", "School", "2026-01-06"])
+    scores = book.create_sheet("scores")
+    scores.append(
+        ["family_ref", "instrument", "occasion", "assessed_on", "rater"]
+        + [d.label for d in taf.domains]
+    )
+    rest = [3] * (len(taf.domains) - 1)
+    scores.append(["E2E-IMPORT-1", "taf-dtt", "B", "2026-02-02", "worker", 3, *rest])
+    scores.append(["E2E-IMPORT-1", "taf-dtt", "R1", "2026-05-04", "worker", bad_value, *rest])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_import_reports_a_bad_row_and_writes_only_once_fixed(browser, store, tmp_path):
+    """Journey 5: an Excel file with one bad row shows the validation table and writes
+    nothing; the fixed file imports and the summary appears."""
+    b = browser
+    assert store.families_named("E2E-IMPORT-1") == 0
+    b.sign_in("demo-manager")
+    b.go("Import and export")
+    bad = tmp_path / "bad" / "offline-scores.xlsx"
+    bad.parent.mkdir()
+    bad.write_bytes(workbook(7))
+    uploader = b.main.get_by_test_id("stFileUploaderDropzoneInput")
+    b.act(lambda: uploader.set_input_files(bad))
+    expect(b.main.get_by_text("1 problem(s) to fix")).to_be_visible()
+    problems = b.table_rows(b.main.get_by_test_id("stDataFrame").last)
+    assert len(problems) == 1
+    assert problems[0]["Row"] == "3" and problems[0]["Column"] == "housing"
+    assert problems[0]["Value"] == "7"
+    expect(b.main.get_by_role("button", name="Import now")).to_have_count(0)
+    b.visit("import-problems")
+    assert store.families_named("E2E-IMPORT-1") == 0
+
+    b.act(b.main.get_by_role("button", name=re.compile("Remove")).first.click)
+    good = tmp_path / "good" / "offline-scores.xlsx"
+    good.parent.mkdir()
+    good.write_bytes(workbook(2))
+    b.act(lambda: uploader.set_input_files(good))
+    expect(b.main.get_by_text(re.compile(r"This import will add: 1 new families"))).to_be_visible()
+    expect(b.main.get_by_text("problem(s) to fix")).to_have_count(0)
+    b.act(b.main.get_by_role("button", name="Import now").click)
+    expect(b.main.get_by_test_id("stAlert").first).to_contain_text(
+        "Imported: 1 new families; 2 new assessments"
+    )
+    b.visit("import-done")
+    assert store.families_named("E2E-IMPORT-1") == 1
+    assert store.assessments("E2E-IMPORT-1") == 2
+
+
+def test_commissioner_reaches_no_family_page_even_by_address(browser, store):
+    """Journey 6: the commissioner is offered only Home, Cohort and Report card, and typing
+    a family page's address (with a real family reference) shows no family."""
+    b = browser
+    family_ref = store.caseload("demo-manager")["family_ref"].iloc[0]
+    b.sign_in("demo-commissioner")
+    b.expect_navigation(["Home", "Cohort", "Report card"])
+    b.visit("commissioner-home")
+    for path in ("family_journey", "record_scores", "caseload"):
+        b.open(f"{path}?family={family_ref}")  # a typed address starts a new session
+        expect(b.main.get_by_role("textbox", name="Username")).to_be_visible()
+        assert family_ref not in b.page.get_by_test_id("stApp").inner_text()
+        b.submit_sign_in("demo-commissioner")
+        b.expect_navigation(["Home", "Cohort", "Report card"])
+        main = b.main
+        # The commissioner lands on Home (its greeting shows), so the checks below look at
+        # a finished page, not one still drawing.
+        expect(main.get_by_role("heading", name=re.compile(r"^Hello, Demo"))).to_be_visible()
+        b.idle()
+        expect(
+            main.get_by_role("heading", name=re.compile("Family journey|Record scores"))
+        ).to_have_count(0)
+        expect(main.get_by_role("combobox", name="Family")).to_have_count(0)
+        expect(main.get_by_test_id("stDataFrame")).to_have_count(0)
+        assert family_ref not in b.page.get_by_test_id("stApp").inner_text()
+        b.visit(f"commissioner-typed-{path}")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known: the summary of a family with many areas still being worked on runs onto "
+    "a second A4 page (tracker/summary.py's layout needs to fit); remove this mark with that fix",
+)
+def test_family_summary_prints_on_one_readable_a4_page(browser, browser_context, store):
+    """Journey 7: the family summary, downloaded from the journey page and printed with
+    Chromium, is one A4 page whose text (reference, greeting, areas) is real text at a
+    readable size."""
+    b = browser
+    b.sign_in("demo-practitioner")
+    b.go("Family journey")
+    family_ref = b.main.get_by_role("combobox", name="Family", exact=True).input_value()
+    instrument = BY_NAME[
+        b.main.get_by_role("combobox", name="Instrument", exact=True).input_value()
+    ]
+    b.main.get_by_role("tab", name="Summary for the family").click()
+    name_box = b.main.get_by_role("textbox", name="First name to greet (not saved)")
+    b.act(lambda: (name_box.fill("Sam"), name_box.press("Enter")))
+    b.main.get_by_test_id("stExpander").filter(has_text="Preview").get_by_text("Preview").click()
+    expect(b.main.get_by_text("Sam, here is how things have changed")).to_be_visible()
+    b.visit("family-summary-tab")
+    _, html = b.download(
+        b.main.get_by_role("button", name="Download the summary (HTML, prints on A4)").click
+    )
+
+    (b.shots / "family-summary.html").write_bytes(html)
+    sheet = browser_context.new_page()
+    try:
+        sheet.set_content(html.decode("utf-8"), wait_until="load")
+        sheet.emulate_media(media="print")
+        smallest = sheet.evaluate(
+            """() => Math.min(...Array.from(document.body.querySelectorAll('*'))
+                .filter((e) => !e.closest('svg') && e.childNodes.length
+                  && Array.from(e.childNodes).some((n) => n.nodeType === 3 && n.textContent.trim()))
+                .map((e) => parseFloat(getComputedStyle(e).fontSize)))"""
+        )
+        assert smallest >= 8 * 96 / 72, f"smallest text is {smallest * 72 / 96:.1f}pt"
+        pdf = sheet.pdf(format="A4", prefer_css_page_size=True, print_background=True)
+        sheet.screenshot(path=b.shots / "summary-print-preview.png", full_page=True)
+    finally:
+        sheet.close()
+    (b.shots / "family-summary.pdf").write_bytes(pdf)
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == 1
+    width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
+    assert abs(width - 595.3) < 2 and abs(height - 841.9) < 2, (width, height)
+    text = reader.pages[0].extract_text()
+    assert "Sam, here is how things have changed" in text
+    assert family_ref in text
+    for domain in instrument.domains:
+        assert domain.label.split(",")[0] in text, domain.label
