@@ -6,13 +6,14 @@ figures, drawing the cohort page and the report card. The cohort figures are che
 against an independent DuckDB computation over the same CSV files before anything
 is timed, so a fast wrong answer cannot pass.
 
-DuckDB and Streamlit's AppTest are imported inside the functions that use them:
-DuckDB is a bench extra, not a runtime dependency, and ``tracker`` itself never
-imports Streamlit.
+DuckDB is imported inside the function that uses it, as it is a bench extra, not a
+runtime dependency. The cohort page is drawn by ``scripts/bench_page.py`` in a child
+process, because ``tracker`` never imports Streamlit.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import resource
@@ -419,36 +420,21 @@ def disagreements(tracker: dict, reference: dict, *, min_group: int) -> list[str
 # --------------------------------------------------------------------------- the page
 
 
-def page_times(database_url: str) -> tuple[float, float]:
-    """The cohort page drawn by AppTest for a manager: first (empty caches), then again."""
-    import streamlit as st
-    from streamlit.logger import set_log_level
-    from streamlit.testing.v1 import AppTest
+def page_times() -> tuple[float, float]:
+    """The cohort page's cold and warm times, from ``scripts/bench_page.py`` in its own process.
 
-    from tracker.access import MANAGER, Viewer
-
-    # Clearing caches outside a script run makes Streamlit warn each time; that is expected.
-    set_log_level("error")
-    viewer = Viewer(name="Benchmark manager", role=MANAGER, username="bench")
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
-    app.session_state["viewer"] = viewer
-    app.run()
-    app.switch_page("pages/cohort.py")
-
-    def draw() -> None:
-        app.run()
-        if app.exception or not app.metric:
-            problem = app.exception[0].value if app.exception else "no figures drawn"
-            raise BenchError(f"the cohort page failed: {problem}")
-
-    def empty_caches() -> None:
-        st.cache_data.clear()
-        st.cache_resource.clear()
-
-    cold = timed(draw, before=empty_caches)
-    draw()
-    warm = timed(draw)
-    return cold, warm
+    The store and group size come from the environment, as the app reads them.
+    """
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "bench_page.py")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise BenchError(f"timing the cohort page failed: {done.stderr.strip()[-500:]}")
+    times = json.loads(done.stdout.strip().splitlines()[-1])
+    return times["page_cold_s"], times["page_warm_s"]
 
 
 @contextmanager
@@ -537,7 +523,7 @@ def _measure(
 
     log("timing the cohort page")
     with _environment(DATABASE_URL=database_url, TRACKER_MIN_GROUP=str(spec.min_group)):
-        page_cold_s, page_warm_s = page_times(database_url)
+        page_cold_s, page_warm_s = page_times()
 
     return {
         "families": spec.families,

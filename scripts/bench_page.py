@@ -1,0 +1,49 @@
+"""Time the cohort page for ``tracker bench``: drawn by AppTest, cold then warm.
+
+It runs as its own process because ``tracker`` never imports Streamlit. The store
+comes from ``DATABASE_URL``; the two times are printed as one JSON object.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import streamlit as st
+from streamlit.logger import set_log_level
+from streamlit.testing.v1 import AppTest
+
+from tracker.access import MANAGER, Viewer
+from tracker.bench import timed
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def page_times() -> tuple[float, float]:
+    """The cohort page drawn for a manager: first (empty caches), then again."""
+    # Clearing caches outside a script run makes Streamlit warn each time; that is expected.
+    set_log_level("error")
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+    app.session_state["viewer"] = Viewer(name="Benchmark manager", role=MANAGER, username="bench")
+    app.run()
+    app.switch_page("pages/cohort.py")
+
+    def draw() -> None:
+        app.run()
+        if app.exception or not app.metric:
+            problem = app.exception[0].value if app.exception else "no figures drawn"
+            raise SystemExit(f"the cohort page failed: {problem}")
+
+    def empty_caches() -> None:
+        st.cache_data.clear()
+        st.cache_resource.clear()
+
+    cold = timed(draw, before=empty_caches)
+    draw()
+    warm = timed(draw)
+    return cold, warm
+
+
+if __name__ == "__main__":
+    cold, warm = page_times()
+    print(json.dumps({"page_cold_s": cold, "page_warm_s": warm}))
