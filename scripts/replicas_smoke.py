@@ -21,15 +21,8 @@ from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pages.common import CACHE_TTL_SECONDS
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CASELOAD_COUNT = re.compile(r"(\d+) open families on your caseload")
 
@@ -175,7 +168,7 @@ def main() -> int:
     with sync_playwright() as playwright:
         # Each context is a fresh profile: no cookies or storage carried over.
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
         )
         reader = pinned_page(browser, args.proxy, cookies[reader_replica])
         writer = pinned_page(browser, args.proxy, cookies[writer_replica])
