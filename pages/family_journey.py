@@ -281,8 +281,11 @@ with summary_tab:
             mime="text/html",
             icon=":material/download:",
         )
-        with st.expander("Preview"):
-            st.html(summary)
+        # A frame keeps the printable page's own styles (A4 body, list columns) from
+        # leaking into the app and shows it as printed. It is drawn only while shown:
+        # a frame laid out hidden (in a closed expander) measures itself far too tall.
+        if st.toggle("Show the summary here"):
+            st.iframe(summary, alt="Preview of the family's one-page summary")
 
 with history_tab:
     with engine().connect() as connection:

@@ -65,8 +65,8 @@ def star_svg(traces: list[StarTrace], instrument: Instrument) -> str:
             "middle" if abs(label_x - SIZE / 2) < 20 else ("start" if label_x > SIZE / 2 else "end")
         )
         parts.append(
-            f'<text x="{label_x:.1f}" y="{label_y:.1f}" font-size="9" text-anchor="{anchor}">'
-            f"{index + 1}</text>"
+            f'<text x="{label_x:.1f}" y="{label_y:.1f}" font-size="16" fill="#333" '
+            f'text-anchor="{anchor}">{index + 1}</text>'
         )
     for position, trace in enumerate(traces):
         colour = BASELINE_COLOUR if position == 0 else PALETTE[(position - 1) % len(PALETTE)]
@@ -90,6 +90,17 @@ def _list(items: list[str], empty: str) -> str:
     if not items:
         return f"<p>{escape(empty)}</p>"
     return "<ul>" + "".join(f"<li>{escape(item)}</li>" for item in items) + "</ul>"
+
+
+def _crowded(progress: Progress, goals: pd.DataFrame) -> bool:
+    """Whether the page needs its compact layout to stay on one sheet.
+
+    Each listed area takes about one line and each goal about three; past this
+    budget the normal layout spills onto a second page, so the star shrinks and
+    the lists take four columns at a smaller (still readable) size instead.
+    """
+    listed = len(progress.better) + len(progress.still_working_on) + len(progress.harder)
+    return listed + 3 * len(goals) > 40
 
 
 def family_summary_html(
@@ -125,27 +136,33 @@ def family_summary_html(
 <html lang="en-GB"><head><meta charset="utf-8">
 <title>Progress summary {escape(family_ref)}</title>
 <style>
-@page {{ size: A4; margin: 14mm; }}
-body {{ font-family: Arial, Helvetica, sans-serif; font-size: 11pt; color: #111;
-       max-width: 182mm; margin: 0 auto; line-height: 1.35; }}
-h1 {{ font-size: 17pt; margin: 0 0 2mm; }}
-h2 {{ font-size: 12.5pt; margin: 4mm 0 1mm; }}
-.meta {{ color: #444; margin: 0 0 3mm; }}
-.grid {{ display: flex; gap: 6mm; align-items: flex-start; }}
-.star {{ width: 88mm; }}
-.star svg {{ width: 88mm; height: 88mm; }}
-.side {{ flex: 1; font-size: 9.5pt; }}
-ol.areas {{ columns: 2; padding-left: 5mm; margin: 1mm 0; }}
-ul.key {{ list-style: none; padding: 0; margin: 0 0 2mm; }}
+@page {{ size: A4; margin: 12mm 14mm; }}
+body {{ font-family: Arial, Helvetica, sans-serif; font-size: 10.5pt; color: #111;
+       max-width: 182mm; margin: 0 auto; line-height: 1.3; }}
+h1 {{ font-size: 16pt; margin: 0 0 1mm; }}
+h2 {{ font-size: 11.5pt; margin: 3mm 0 1mm; }}
+p {{ margin: 1mm 0; }}
+.meta {{ color: #444; margin: 0 0 2mm; }}
+.grid {{ display: flex; flex-wrap: wrap; gap: 3mm 5mm; align-items: flex-start; }}
+.star {{ width: 78mm; flex: none; }}
+.star svg {{ width: 78mm; height: 78mm; }}
+.side {{ flex: 1 1 90mm; font-size: 9pt; }}
+ol.areas {{ columns: 2; column-gap: 5mm; padding-left: 5mm; margin: 1mm 0; }}
 .swatch {{ display: inline-block; width: 8mm; border-top: 3px solid; margin-right: 2mm;
            vertical-align: middle; }}
-table {{ border-collapse: collapse; width: 100%; }}
-td {{ border-bottom: 1px solid #ccc; padding: 1mm 2mm; vertical-align: top; }}
-.cols {{ display: flex; gap: 6mm; }} .cols > div {{ flex: 1; }}
-ul {{ margin: 1mm 0; padding-left: 5mm; }}
-footer {{ margin-top: 4mm; font-size: 8.5pt; color: #555; }}
+ul {{ columns: 3; column-gap: 6mm; margin: 0; padding-left: 5mm; font-size: 9.5pt; }}
+ul.key {{ columns: 2; column-gap: 4mm; list-style: none; padding: 0; margin: 0 0 1mm; }}
+li {{ break-inside: avoid; }}
+.crowded .star, .crowded .star svg {{ width: 68mm; height: 68mm; }}
+.crowded ul {{ columns: 4; column-gap: 4mm; font-size: 8.5pt; }}
+.crowded ul.key {{ columns: 2; }}
+.crowded h2 {{ margin-top: 2mm; }}
+.crowded table, .crowded p {{ font-size: 9pt; }}
+table {{ border-collapse: collapse; width: 100%; font-size: 9.5pt; }}
+td {{ border-bottom: 1px solid #ccc; padding: 0.8mm 2mm; vertical-align: top; }}
+footer {{ margin-top: 3mm; font-size: 8.5pt; color: #555; }}
 </style></head>
-<body>
+<body{' class="crowded"' if _crowded(progress, goals) else ""}>
 <h1>{greeting} is how things have changed</h1>
 <p class="meta">Family {escape(family_ref)} &middot; {escape(instrument.name)} &middot;
 made on {today:%d %B %Y}</p>
@@ -157,12 +174,10 @@ made on {today:%d %B %Y}</p>
     <ol class="areas">{numbered}</ol>
   </div>
 </div>
-<div class="cols">
-  <div><h2>What has got better</h2>
-  {_list(progress.better, "Nothing has moved on yet. That is normal early on.")}</div>
-  <div><h2>What we are still working on</h2>
-  {_list(progress.still_working_on, "No areas of concern right now.")}</div>
-</div>
+<h2>What has got better</h2>
+{_list(progress.better, "Nothing has moved on yet. That is normal early on.")}
+<h2>What we are still working on</h2>
+{_list(progress.still_working_on, "No areas of concern right now.")}
 <h2>Things that have been harder lately</h2>
 {_list(progress.harder, "Nothing has got harder since we started.")}
 <p>It is common for things to look harder for a while once we start talking about them.

@@ -100,7 +100,9 @@ def test_the_family_summary_downloads_as_plain_html(practitioner, sample_engine)
     app = open_app(practitioner, PAGE, family="J-1")
     by_label(app.text_input, "First name to greet (not saved)").set_value("Sam").run()
     assert app.get("download_button")[0].label.startswith("Download the summary")
-    html = app.get("html")[0].proto.body
+    assert not app.get("iframe"), "the preview is drawn only when asked for"
+    by_label(app.toggle, "Show the summary here").set_value(True).run()
+    html = app.get("iframe")[0].proto.srcdoc
     assert "Sam, here is how things have changed" in html
     assert "Family J-1" in html
     assert "What has got better" in html and "Parent&#x27;s own well-being" in html

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date
+from html import escape
 
 import pandas as pd
 
@@ -85,7 +86,7 @@ def test_summary_is_a_complete_html_document_sized_for_a4():
     html = summary()
     assert html.lstrip().lower().startswith("<!doctype html>")
     assert "<html" in html
-    assert "<body>" in html
+    assert re.search(r"<body( class=\"crowded\")?>", html)
     assert html.rstrip().endswith("</html>")
     assert "@page { size: A4" in html
 
@@ -136,6 +137,20 @@ def test_empty_lists_get_friendly_text_instead_of_an_empty_list():
         assert "<li>" not in section, title
         text = re.sub(r"<[^>]+>", " ", section).split()
         assert len(text) >= 3, f"{title}: no explanation shown"
+
+
+def test_a_short_record_keeps_the_roomy_layout_and_a_full_one_gets_the_compact_one():
+    labels = [domain.label for domain in TAF.domains]
+    short = summary()
+    full = summary(
+        progress=Progress(better=[], harder=labels, still_working_on=labels),
+        goals=goals_frame([(f"Goal {n}", "open") for n in range(8)]),
+    )
+    assert "<body>" in short
+    assert '<body class="crowded">' in full
+    # The compact layout hides nothing: every harder area is still listed.
+    harder = section_after(full, "Things that have been harder lately")
+    assert re.findall(r"<li>(.*?)</li>", harder) == [escape(label) for label in labels]
 
 
 def test_each_goal_is_shown_escaped_with_its_status_label():

@@ -1,0 +1,104 @@
+"""The family summary stays on one readable A4 sheet however full the family's record is.
+
+Journey 7 prints a sample family through the app; these print the fullest summaries an
+instrument allows (every area listed twice, many reviews and goals) straight from
+``family_summary_html``, in the same Chromium, so a layout change that spills onto a second
+sheet fails here even when the sample data would still fit.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from tests.e2e.printing import print_a4
+from tracker.charts import StarTrace
+from tracker.instrument import get_instrument
+from tracker.journey import Progress
+from tracker.summary import family_summary_html
+
+pytestmark = pytest.mark.slow
+
+GOAL_COLUMNS = ["id", "text", "domain", "status", "set_on", "status_on"]
+
+
+def goals(count: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            (
+                n,
+                f"Goal {n}: keep to a calm bedtime routine on school nights",
+                None,
+                "open",
+                date(2026, 1, 5),
+                None,
+            )
+            for n in range(1, count + 1)
+        ],
+        columns=GOAL_COLUMNS,
+    )
+
+
+def summary(instrument_key: str, *, better: int, harder: int, reviews: int, goal_count: int):
+    instrument = get_instrument(instrument_key)
+    labels = [domain.label for domain in instrument.domains]
+    span = instrument.scale_max - instrument.scale_min
+    traces = [
+        StarTrace(
+            "Baseline" if n == 0 else f"Review {n}",
+            {
+                domain.key: float(instrument.scale_min + (n + position) % (span + 1))
+                for position, domain in enumerate(instrument.domains)
+            },
+        )
+        for n in range(reviews + 1)
+    ]
+    progress = Progress(
+        better=labels[:better],
+        harder=labels[better : better + harder],
+        still_working_on=labels,
+    )
+    html = family_summary_html(
+        family_ref="FAM-009999",
+        first_name="Sam",
+        instrument=instrument,
+        traces=traces,
+        trace_dates=[f"{n + 1:02d} Mar 2026" for n in range(reviews + 1)],
+        progress=progress,
+        goals=goals(goal_count),
+        today=date(2026, 11, 23),
+    )
+    return progress, html
+
+
+@pytest.mark.parametrize(
+    ("instrument_key", "better", "harder", "reviews", "goal_count"),
+    [
+        pytest.param("taf-dtt", 0, 22, 5, 8, id="need-scale-everything-harder"),
+        pytest.param("taf-dtt", 11, 11, 3, 6, id="need-scale-half-and-half"),
+        pytest.param("taf-dtt", 0, 3, 1, 3, id="need-scale-like-the-sample"),
+        pytest.param("family-outcomes-10", 4, 6, 5, 8, id="star-scale-full"),
+    ],
+)
+def test_a_full_summary_prints_on_one_readable_a4_page(
+    browser_context, tmp_path, instrument_key, better, harder, reviews, goal_count
+):
+    progress, html = summary(
+        instrument_key, better=better, harder=harder, reviews=reviews, goal_count=goal_count
+    )
+    printout = print_a4(browser_context, html)
+    (tmp_path / "summary.pdf").write_bytes(printout.pdf)
+
+    assert printout.pages == 1, f"{printout.pages} pages"
+    assert printout.is_a4, printout.size
+    assert printout.smallest_text_pt >= 8, f"smallest text is {printout.smallest_text_pt:.1f}pt"
+    words = printout.words
+    assert "FAM-009999" in words
+    assert "Things that have been harder lately" in words
+    for n in range(1, goal_count + 1):
+        assert f"Goal {n}: keep to a calm bedtime routine on school nights" in words
+    for label in progress.harder:
+        assert label in words, label
+    assert words.count("Review") >= reviews
