@@ -26,6 +26,9 @@ from tracker.db import read_session, write_session
 from tracker.settings import get_settings
 
 st.set_page_config(page_title="Distance Travelled", page_icon="⭐", layout="wide")
+# Streamlit draws captions at 60% opacity, which on white is 3.9:1, short of the 4.5:1
+# that WCAG AA asks of small text; at 80% they stay quieter than body text and pass.
+st.html("<style>[data-testid='stCaptionContainer'] { opacity: 0.8; }</style>")
 
 if migrate.current_revision(engine()) != migrate.head_revision():
     st.error(
@@ -123,7 +126,7 @@ st.session_state["last_active"] = time.time()
 with st.sidebar:
     st.caption(f"Signed in as **{viewer.name}** ({viewer.role})")
     if demo:
-        st.caption(":orange[DEMO data and accounts]")
+        st.badge("DEMO data and accounts", icon=":material/science:", color="orange")
     if st.button("Sign out", icon=":material/logout:"):
         sign_out("You have signed out.")
         st.rerun()

@@ -143,47 +143,57 @@ def with_pct(count, pct) -> str:
     return "*" if count is None else f"{count} ({shown(pct, '%')})"
 
 
-tiles = st.columns(5)
-tiles[0].metric("Families in cohort", shown(result["families"]))
-tiles[1].metric("With a review", shown(result["with_review"]))
-tiles[2].metric(
+# Fixed-width tiles in rows that wrap: a figure or its name is never cut short on a tablet.
+TILE_WIDTH = 200
+tiles = st.container(horizontal=True, gap="medium")
+tiles.metric("Families in cohort", shown(result["families"]), width=TILE_WIDTH)
+tiles.metric("With a review", shown(result["with_review"]), width=TILE_WIDTH)
+tiles.metric(
     "Awaiting review",
     shown(result["awaiting_review"]),
     help="They have a baseline but no review yet, so they are not in the change figures.",
+    width=TILE_WIDTH,
 )
-tiles[3].metric(
+tiles.metric(
     "Better off overall",
     shown(overall["pct_improved"], "%"),
     help="Families whose overall score improved from baseline to latest.",
+    width=TILE_WIDTH,
 )
 interval = (
     f"{shown(overall['mean_change_ci_low'], digits=2)} to "
     f"{shown(overall['mean_change_ci_high'], digits=2)}"
 )
-tiles[4].metric(
+tiles.metric(
     "Mean distance travelled",
     shown(overall["mean_change"], digits=2),
     help=f"95% confidence interval {interval}; on the "
     f"{instrument.scale_min:g}-{instrument.scale_max:g} scale, + is better.",
+    width=TILE_WIDTH,
 )
 st.caption(f"Mean distance travelled 95% interval: {interval}.")
-tiles = st.columns(4)
-tiles[0].metric(
+tiles = st.container(horizontal=True, gap="medium")
+tiles.metric(
     "Reliably improved",
     with_pct(overall["reliable_improvement"], overall["pct_reliable_improvement"]),
+    width=TILE_WIDTH,
 )
-tiles[1].metric(
-    "No reliable change", with_pct(overall["no_reliable_change"], overall["pct_no_reliable_change"])
+tiles.metric(
+    "No reliable change",
+    with_pct(overall["no_reliable_change"], overall["pct_no_reliable_change"]),
+    width=TILE_WIDTH,
 )
-tiles[2].metric(
+tiles.metric(
     "Reliably worse",
     with_pct(overall["reliable_deterioration"], overall["pct_reliable_deterioration"]),
+    width=TILE_WIDTH,
 )
-tiles[3].metric(
+tiles.metric(
     "Effect size d_z",
     shown(overall["effect_size_dz"], digits=2),
     help="Mean change divided by the spread of change; about 0.2 is small, 0.5 "
     "medium and 0.8 large.",
+    width=TILE_WIDTH,
 )
 st.caption(footnote(min_group).replace("*", "\\*", 1))
 

@@ -167,8 +167,9 @@ def table_downloads(frame: pd.DataFrame, name: str, min_group: int) -> None:
     """CSV and Excel buttons for a table exactly as shown, ``*`` included."""
     from tracker.downloads import table_csv, table_xlsx
 
-    left, right = st.columns(2)
-    left.download_button(
+    # Side by side in a row that wraps, rather than at the far edges of two half columns.
+    row = st.container(horizontal=True)
+    row.download_button(
         "CSV",
         table_csv(frame, min_group),
         file_name=f"{name}.csv",
@@ -176,7 +177,7 @@ def table_downloads(frame: pd.DataFrame, name: str, min_group: int) -> None:
         icon=":material/download:",
         key=f"{name}-csv",
     )
-    right.download_button(
+    row.download_button(
         "Excel",
         table_xlsx(frame, min_group),
         file_name=f"{name}.xlsx",

@@ -186,7 +186,7 @@ TILE_WIDTH = 260
 
 def quadrant(key: str, highlight: bool = False) -> None:
     with st.container(border=True):
-        st.subheader((":material/star: " if highlight else "") + QUADRANTS[key])
+        st.header((":material/star: " if highlight else "") + QUADRANTS[key])
         tiles = st.container(horizontal=True, gap="medium")
         for result in card.quadrant(key):
             with tiles.container(width=TILE_WIDTH):
@@ -202,7 +202,7 @@ st.caption(
     "Hover over a measure's name for its definition."
 )
 
-st.subheader("Download for the board")
+st.header("Download for the board")
 # A row that wraps, so each button keeps its whole name on a narrow screen.
 downloads = st.container(horizontal=True)
 name = f"report-card-{period.label.replace(' ', '-')}-{scope.label.replace(': ', '-')}"
@@ -228,7 +228,7 @@ downloads.download_button(
     icon=":material/table:",
 )
 
-st.subheader("The story behind the curve")
+st.header("The story behind the curve")
 with st.form("story"):
     texts = {
         key: st.text_area(

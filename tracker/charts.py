@@ -8,6 +8,7 @@ better and a family never has to work out that a shrinking shape is good.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 import pandas as pd
@@ -18,6 +19,7 @@ from tracker.instrument import Instrument
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442")
 BASELINE_COLOUR = "#555555"
 DIFFERENCE_COLOUR = "#D55E00"
+CROWDED_SPOKES = 12
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,55 @@ def radial_range(instrument: Instrument) -> list[float]:
 def orientation_note(instrument: Instrument) -> str:
     best = instrument.bands[-1] if instrument.higher_is_better else instrument.bands[0]
     return f"Further out is better. The outer edge means “{best.label}”."
+
+
+def orientation_annotation(instrument: Instrument) -> dict:
+    """The orientation note, a fixed distance above the plot and below the title
+    whatever the chart's height (a position in paper units moves as the height does)."""
+    return {
+        "text": orientation_note(instrument),
+        "xref": "paper",
+        "yref": "paper",
+        "x": 0,
+        "xanchor": "left",
+        "y": 1,
+        "yanchor": "bottom",
+        "yshift": 12,
+        "showarrow": False,
+        "font": {"size": 12},
+    }
+
+
+def star_axis(instrument: Instrument) -> dict:
+    """The star's spokes, clockwise from the top, with names wrapped onto short lines.
+
+    Plotly never wraps a spoke's name, so a long one ("Support from family, friends
+    and community") runs off a narrow chart; the data keep the full names.
+    """
+    labels = [domain.label for domain in instrument.domains]
+    many = len(labels) > CROWDED_SPOKES  # neighbours sit close: fewer, longer lines
+    return {
+        "direction": "clockwise",
+        "rotation": 90,
+        "tickvals": labels,
+        "ticktext": [
+            "<br>".join(textwrap.wrap(label, 22 if many else 16, break_on_hyphens=False))
+            for label in labels
+        ],
+        "tickfont": {"size": 10 if many else 11},
+    }
+
+
+def star_size(instrument: Instrument, *, height: int, top: int) -> dict:
+    """Height and margins for a star. Names stack at a star's sides, and plotly keeps
+    no room for them, so a star with many spokes gets wider side margins (or a narrow
+    chart cuts names off) and more height (or stacked names meet)."""
+    many = len(instrument.domains) > CROWDED_SPOKES
+    side = 115 if many else 90
+    return {
+        "height": height + 100 if many else height,
+        "margin": {"l": side, "r": side, "t": top, "b": 40},
+    }
 
 
 def star_chart(
@@ -99,22 +150,11 @@ def star_chart(
                 "dtick": instrument.step if instrument.scale_span <= 5 else 1,
                 "tickfont": {"size": 10},
             },
-            "angularaxis": {"direction": "clockwise", "rotation": 90},
+            "angularaxis": star_axis(instrument),
         },
         legend={"orientation": "h", "yanchor": "top", "y": -0.08},
-        margin={"l": 60, "r": 60, "t": 70, "b": 40},
-        height=600,
-        annotations=[
-            {
-                "text": orientation_note(instrument),
-                "xref": "paper",
-                "yref": "paper",
-                "x": 0,
-                "y": 1.07,
-                "showarrow": False,
-                "font": {"size": 12},
-            }
-        ],
+        **star_size(instrument, height=600, top=70),
+        annotations=[orientation_annotation(instrument)],
     )
     return figure
 

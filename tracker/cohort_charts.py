@@ -11,7 +11,14 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from tracker.charts import BASELINE_COLOUR, PALETTE, orientation_note, radial_range
+from tracker.charts import (
+    BASELINE_COLOUR,
+    PALETTE,
+    orientation_annotation,
+    radial_range,
+    star_axis,
+    star_size,
+)
 from tracker.instrument import Instrument
 
 WORSE_COLOUR = "#D55E00"
@@ -53,24 +60,14 @@ def cohort_star(domains: list[dict], instrument: Instrument) -> go.Figure:
             )
         )
     figure.update_layout(
-        title={"text": "Cohort star: average scores at baseline and at the latest review"},
+        title={"text": "Cohort star: average at baseline and latest review"},
         polar={
             "radialaxis": {"range": radial_range(instrument)},
-            "angularaxis": {"direction": "clockwise", "rotation": 90},
+            "angularaxis": star_axis(instrument),
         },
         legend={"orientation": "h", "y": -0.08},
-        height=560,
-        margin={"l": 60, "r": 60, "t": 80, "b": 40},
-        annotations=[
-            {
-                "text": orientation_note(instrument),
-                "xref": "paper",
-                "yref": "paper",
-                "x": 0,
-                "y": 1.08,
-                "showarrow": False,
-            }
-        ],
+        **star_size(instrument, height=560, top=80),
+        annotations=[orientation_annotation(instrument)],
     )
     return figure
 

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from tracker.charts import StarTrace, overall_line, star_chart
+from tracker.cohort_charts import cohort_star
 from tracker.instrument import get_instrument
 
 TAF = get_instrument("taf-dtt")  # need scale 1-5, lower is better, 22 areas
@@ -242,3 +243,24 @@ def test_overall_line_keeps_the_y_axis_upright_on_a_star_scale():
     assert low < high
     assert low <= 1
     assert high >= 10
+
+
+@pytest.mark.parametrize("instrument", [STAR, TAF], ids=["10 areas", "22 areas"])
+def test_spoke_names_are_wrapped_onto_short_lines_but_keep_every_word(instrument):
+    for figure in (
+        star_chart([StarTrace("Baseline", {})], instrument),
+        cohort_star([], instrument),
+    ):
+        axis = figure.layout.polar.angularaxis
+        labels = [domain.label for domain in instrument.domains]
+        assert list(axis.tickvals) == labels  # the data keep the full names
+        for label, text in zip(labels, axis.ticktext, strict=True):
+            lines = text.split("<br>")
+            assert " ".join(lines) == label
+            assert max(len(line) for line in lines) <= 22, text
+        assert any("<br>" in text for text in axis.ticktext)  # long names do wrap
+
+
+def test_a_star_with_many_spokes_is_drawn_taller():
+    assert star_chart([], TAF).layout.height > star_chart([], STAR).layout.height
+    assert cohort_star([], TAF).layout.height > cohort_star([], STAR).layout.height
