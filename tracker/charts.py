@@ -57,6 +57,10 @@ def orientation_annotation(instrument: Instrument) -> dict:
     }
 
 
+def _many_spokes(instrument: Instrument) -> bool:
+    return len(instrument.domains) > CROWDED_SPOKES
+
+
 def star_axis(instrument: Instrument) -> dict:
     """The star's spokes, clockwise from the top, with names wrapped onto short lines.
 
@@ -64,7 +68,7 @@ def star_axis(instrument: Instrument) -> dict:
     and community") runs off a narrow chart; the data keep the full names.
     """
     labels = [domain.label for domain in instrument.domains]
-    many = len(labels) > CROWDED_SPOKES  # neighbours sit close: fewer, longer lines
+    many = _many_spokes(instrument)  # neighbours sit close: fewer, longer lines
     return {
         "direction": "clockwise",
         "rotation": 90,
@@ -81,7 +85,7 @@ def star_size(instrument: Instrument, *, height: int, top: int) -> dict:
     """Height and margins for a star. Names stack at a star's sides, and plotly keeps
     no room for them, so a star with many spokes gets wider side margins (or a narrow
     chart cuts names off) and more height (or stacked names meet)."""
-    many = len(instrument.domains) > CROWDED_SPOKES
+    many = _many_spokes(instrument)
     side = 115 if many else 90
     return {
         "height": height + 100 if many else height,

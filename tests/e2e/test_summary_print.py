@@ -10,35 +10,16 @@ from __future__ import annotations
 
 from datetime import date
 
-import pandas as pd
 import pytest
 
 from tests.e2e.printing import print_a4
+from tests.unit.test_summary import goals_frame
 from tracker.charts import StarTrace
 from tracker.instrument import get_instrument
 from tracker.journey import Progress
 from tracker.summary import family_summary_html
 
 pytestmark = pytest.mark.slow
-
-GOAL_COLUMNS = ["id", "text", "domain", "status", "set_on", "status_on"]
-
-
-def goals(count: int) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            (
-                n,
-                f"Goal {n}: keep to a calm bedtime routine on school nights",
-                None,
-                "open",
-                date(2026, 1, 5),
-                None,
-            )
-            for n in range(1, count + 1)
-        ],
-        columns=GOAL_COLUMNS,
-    )
 
 
 def summary(instrument_key: str, *, better: int, harder: int, reviews: int, goal_count: int):
@@ -67,7 +48,12 @@ def summary(instrument_key: str, *, better: int, harder: int, reviews: int, goal
         traces=traces,
         trace_dates=[f"{n + 1:02d} Mar 2026" for n in range(reviews + 1)],
         progress=progress,
-        goals=goals(goal_count),
+        goals=goals_frame(
+            [
+                (f"Goal {n}: keep to a calm bedtime routine on school nights", "open")
+                for n in range(1, goal_count + 1)
+            ]
+        ),
         today=date(2026, 11, 23),
     )
     return progress, html
