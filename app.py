@@ -11,10 +11,9 @@ import time
 import streamlit as st
 
 from pages.common import engine, entry_point_running
-from tracker import migrate
-from tracker.access import allowed
-from tracker.audit import record
-from tracker.auth import (
+from tracker.people.access import allowed
+from tracker.people.audit import record
+from tracker.people.auth import (
     IDLE_TIMEOUT,
     ProductionWithDemoAccounts,
     check_production,
@@ -22,8 +21,9 @@ from tracker.auth import (
     sign_in,
     sign_in_by_email,
 )
-from tracker.db import read_session, write_session
-from tracker.settings import get_settings
+from tracker.store import migrate
+from tracker.store.db import read_session, write_session
+from tracker.store.settings import get_settings
 
 st.set_page_config(page_title="Distance Travelled", page_icon="⭐", layout="wide")
 # Streamlit draws captions at 60% opacity, which on white is 3.9:1, short of the 4.5:1

@@ -4,11 +4,11 @@ import pandas as pd
 import streamlit as st
 
 from pages.common import data_changed, engine, instruments, require, show_problems, show_table
-from tracker.auth import create_user, reset_password, set_active, set_role, users_frame
-from tracker.db import read_session, write_session
-from tracker.errors import RecordInvalid
-from tracker.families import key_workers
-from tracker.models import ROLES
+from tracker.people.auth import create_user, reset_password, set_active, set_role, users_frame
+from tracker.records.families import key_workers
+from tracker.store.db import read_session, write_session
+from tracker.store.errors import RecordInvalid
+from tracker.store.models import ROLES
 
 viewer = require("manage_users")
 st.title("Administration")

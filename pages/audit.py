@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from pages.common import audited, engine, require, show_table
-from tracker.audit import ACTIONS, audit_frame
+from tracker.people.audit import ACTIONS, audit_frame
 
 viewer = require("view_audit")
 st.title("Audit trail")

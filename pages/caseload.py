@@ -12,17 +12,15 @@ from pages.common import (
     today,
     viewer_caseload,
 )
-from tracker.access import allowed
-from tracker.caseload import (
+from tracker.measures.caseload import (
     DUE_SOON_DAYS,
     STATUS_BASELINE_NEEDED,
     STATUS_DUE_SOON,
     STATUS_OVERDUE,
 )
-from tracker.cohort import filter_choices
-from tracker.db import read_session, write_session
-from tracker.errors import RecordInvalid
-from tracker.families import (
+from tracker.measures.cohort import filter_choices
+from tracker.people.access import allowed
+from tracker.records.families import (
     add_family,
     build_family,
     close_family,
@@ -30,7 +28,9 @@ from tracker.families import (
     key_workers,
     reassign_family,
 )
-from tracker.vocabulary import AGE_GROUPS, CLOSURE_REASONS, TIERS_OF_NEED
+from tracker.store.db import read_session, write_session
+from tracker.store.errors import RecordInvalid
+from tracker.store.vocabulary import AGE_GROUPS, CLOSURE_REASONS, TIERS_OF_NEED
 
 # Status cells carry words and a colour, so they read in greyscale and for colour-blind users.
 STATUS_STYLES = {

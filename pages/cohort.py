@@ -13,8 +13,7 @@ from pages.common import (
     show_table,
     table_downloads,
 )
-from tracker.access import allowed
-from tracker.cohort import (
+from tracker.measures.cohort import (
     DIMENSIONS,
     CohortFilter,
     breakdown,
@@ -26,7 +25,9 @@ from tracker.cohort import (
     scatter_points,
     transitions,
 )
-from tracker.cohort_charts import (
+from tracker.measures.scoring import BASELINE_RULES, FIRST_BASELINE, WORSE_OF_FIRST_TWO
+from tracker.people.access import allowed
+from tracker.render.cohort_charts import (
     breakdown_chart,
     change_by_domain,
     cohort_star,
@@ -34,16 +35,15 @@ from tracker.cohort_charts import (
     reliable_change_scatter,
     transition_heatmap,
 )
-from tracker.cohort_tables import (
+from tracker.render.cohort_tables import (
     breakdown_table,
     domain_table,
     over_time_table,
     transition_table,
 )
-from tracker.downloads import footnote
-from tracker.scoring import BASELINE_RULES, FIRST_BASELINE, WORSE_OF_FIRST_TWO
-from tracker.settings import get_settings
-from tracker.vocabulary import DEFAULT_RATERS, KEY_WORKER_BACKGROUNDS
+from tracker.render.downloads import footnote
+from tracker.store.settings import get_settings
+from tracker.store.vocabulary import DEFAULT_RATERS, KEY_WORKER_BACKGROUNDS
 
 ANY = "All"
 

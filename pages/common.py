@@ -15,13 +15,13 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from tracker.access import AccessDenied, Viewer, authorise
-from tracker.caseload import caseload
-from tracker.db import make_engine, read_session
-from tracker.families import family_by_ref
-from tracker.instrument import load_instruments
-from tracker.models import Family
-from tracker.settings import get_settings
+from tracker.instruments.loader import load_instruments
+from tracker.measures.caseload import caseload
+from tracker.people.access import AccessDenied, Viewer, authorise
+from tracker.records.families import family_by_ref
+from tracker.store.db import make_engine, read_session
+from tracker.store.models import Family
+from tracker.store.settings import get_settings
 
 # Cached query results are shared by every session of this process; keep them short-lived
 # so another process's writes show up soon, and clear them after this process writes.
@@ -165,7 +165,7 @@ def show_problems(
 
 def table_downloads(frame: pd.DataFrame, name: str, min_group: int) -> None:
     """CSV and Excel buttons for a table exactly as shown, ``*`` included."""
-    from tracker.downloads import table_csv, table_xlsx
+    from tracker.render.downloads import table_csv, table_xlsx
 
     # Side by side in a row that wraps, rather than at the far edges of two half columns.
     row = st.container(horizontal=True)
@@ -189,7 +189,7 @@ def table_downloads(frame: pd.DataFrame, name: str, min_group: int) -> None:
 
 def chart_download(figure, name: str) -> None:
     """A PNG when a Chromium can render one, otherwise a self-contained HTML chart."""
-    from tracker.downloads import browser_available, figure_html, figure_png
+    from tracker.render.downloads import browser_available, figure_html, figure_png
 
     if browser_available():
         st.download_button(
@@ -228,8 +228,8 @@ def show_table(frame: pd.DataFrame) -> None:
 
 def audited(viewer: Viewer, action: str, what: str, make):
     """Wrap a download's data function so that taking the file is recorded in the audit."""
-    from tracker.audit import record
-    from tracker.db import write_session
+    from tracker.people.audit import record
+    from tracker.store.db import write_session
 
     def produce():
         data = make()

@@ -7,15 +7,15 @@ from pathlib import Path
 import streamlit as st
 
 from pages.common import audited, data_changed, engine, instruments, require, show_table
-from tracker.access import allowed
-from tracker.backup import backup
-from tracker.canonical import FILE_KINDS
-from tracker.exporting import canonical_frames, canonical_workbook, canonical_zip
-from tracker.importing import import_files, problem_table, summary_lines
-from tracker.research import ResearchExportError, research_zip
-from tracker.settings import get_settings
-from tracker.tabular import FileRejected, read_tables
-from tracker.template import offline_form
+from tracker.files.backup import backup
+from tracker.files.canonical import FILE_KINDS
+from tracker.files.exporting import canonical_frames, canonical_workbook, canonical_zip
+from tracker.files.importing import import_files, problem_table, summary_lines
+from tracker.files.research import ResearchExportError, research_zip
+from tracker.files.tabular import FileRejected, read_tables
+from tracker.files.template import offline_form
+from tracker.people.access import allowed
+from tracker.store.settings import get_settings
 
 BIG_IMPORT_ROWS = 3000
 

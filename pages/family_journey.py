@@ -12,12 +12,7 @@ from pages.common import (
     show_table,
     today,
 )
-from tracker.audit import audit_frame
-from tracker.charts import StarTrace, overall_line, star_chart
-from tracker.db import read_session, write_session
-from tracker.errors import RecordInvalid
-from tracker.families import add_goal, add_note, goals, notes, update_goal
-from tracker.journey import (
+from tracker.measures.journey import (
     RATER_NAMES,
     build_journey,
     family_scores,
@@ -26,9 +21,14 @@ from tracker.journey import (
     values_by_assessment,
     views_differ,
 )
-from tracker.models import PlanGoal
-from tracker.summary import family_summary_html
-from tracker.vocabulary import CLOSURE_REASONS, GOAL_STATUSES
+from tracker.people.audit import audit_frame
+from tracker.records.families import add_goal, add_note, goals, notes, update_goal
+from tracker.render.charts import StarTrace, overall_line, star_chart
+from tracker.render.summary import family_summary_html
+from tracker.store.db import read_session, write_session
+from tracker.store.errors import RecordInvalid
+from tracker.store.models import PlanGoal
+from tracker.store.vocabulary import CLOSURE_REASONS, GOAL_STATUSES
 
 
 def save_then_refresh(write) -> None:

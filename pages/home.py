@@ -9,10 +9,10 @@ from pages.common import (
     through_entry_point,
     viewer_caseload,
 )
-from tracker.access import allowed
-from tracker.caseload import STATUS_DUE_SOON, STATUS_OVERDUE
-from tracker.overview import service_overview
-from tracker.settings import get_settings
+from tracker.measures.caseload import STATUS_DUE_SOON, STATUS_OVERDUE
+from tracker.measures.overview import service_overview
+from tracker.people.access import allowed
+from tracker.store.settings import get_settings
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)

@@ -4,7 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from pages.common import chosen_family, data_changed, engine, instruments, require, today
-from tracker.assessments import (
+from tracker.instruments.loader import Instrument
+from tracker.measures.journey import OCCASION_NAMES
+from tracker.records.assessments import (
     AssessmentDraft,
     VersionConflict,
     big_change_threshold,
@@ -16,11 +18,9 @@ from tracker.assessments import (
     save_assessment,
     suggest_occasion,
 )
-from tracker.db import read_session, write_session
-from tracker.errors import RecordInvalid
-from tracker.instrument import Instrument
-from tracker.journey import OCCASION_NAMES
-from tracker.vocabulary import DEFAULT_RATERS, OCCASIONS, RATERS
+from tracker.store.db import read_session, write_session
+from tracker.store.errors import RecordInvalid
+from tracker.store.vocabulary import DEFAULT_RATERS, OCCASIONS, RATERS
 
 RATER_LABELS = {
     "worker": "Key worker",

@@ -15,11 +15,14 @@ from pages.common import (
     show_problems,
     today,
 )
-from tracker.access import allowed
-from tracker.db import write_session
-from tracker.errors import RecordInvalid
-from tracker.periods import Period, custom, financial_year, last_full_quarter, quarters_up_to
-from tracker.reportcard import (
+from tracker.measures.periods import (
+    Period,
+    custom,
+    financial_year,
+    last_full_quarter,
+    quarters_up_to,
+)
+from tracker.measures.reportcard import (
     MEASURES,
     QUADRANTS,
     SCOPE_KINDS,
@@ -28,11 +31,14 @@ from tracker.reportcard import (
     report_card,
     scope_choices,
 )
-from tracker.reportcard_charts import forecast_note, turn_the_curve
-from tracker.reportcard_export import card_html, card_pdf, card_xlsx, format_value, headline
-from tracker.reportcard_settings import save_cost, save_story, save_target
-from tracker.settings import get_settings
-from tracker.vocabulary import KEY_WORKER_BACKGROUNDS
+from tracker.measures.reportcard_inputs import save_cost, save_story, save_target
+from tracker.people.access import allowed
+from tracker.render.reportcard_charts import forecast_note, turn_the_curve
+from tracker.render.reportcard_export import card_html, card_pdf, card_xlsx, format_value, headline
+from tracker.store.db import write_session
+from tracker.store.errors import RecordInvalid
+from tracker.store.settings import get_settings
+from tracker.store.vocabulary import KEY_WORKER_BACKGROUNDS
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)

@@ -13,8 +13,8 @@ import streamlit as st
 from streamlit.logger import set_log_level
 from streamlit.testing.v1 import AppTest
 
-from tracker.access import MANAGER, Viewer
 from tracker.bench import timed
+from tracker.people.access import MANAGER, Viewer
 
 ROOT = Path(__file__).resolve().parent.parent
 

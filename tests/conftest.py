@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from tests import postgres
-from tracker import migrate
-from tracker.db import make_engine
+from tracker.store import migrate
+from tracker.store.db import make_engine
 
 STORES = ["sqlite", "postgres"]
 

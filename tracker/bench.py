@@ -33,14 +33,14 @@ import sqlalchemy as sa
 from scipy import stats
 from sqlalchemy.engine import Engine, make_url
 
-from tracker import migrate
-from tracker.cohort import CohortFilter, cohort_figures
-from tracker.db import make_engine
-from tracker.importing import import_files
-from tracker.instrument import Instrument, get_instrument
-from tracker.models import Assessment, Score
-from tracker.periods import financial_quarter, previous
-from tracker.reportcard import Scope, report_card
+from tracker.files.importing import import_files
+from tracker.instruments.loader import Instrument, get_instrument
+from tracker.measures.cohort import CohortFilter, cohort_figures
+from tracker.measures.periods import financial_quarter, previous
+from tracker.measures.reportcard import Scope, report_card
+from tracker.store import migrate
+from tracker.store.db import make_engine
+from tracker.store.models import Assessment, Score
 
 # Exactly what ``--json`` prints, in this order.
 FIGURE_KEYS = (

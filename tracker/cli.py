@@ -13,31 +13,37 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from tracker import migrate
-from tracker.audit import record
-from tracker.auth import create_demo_accounts, create_user, reset_password, set_active, users_frame
-from tracker.backup import BackupError, backup, restore
-from tracker.cohort import CohortFilter, cohort_figures
-from tracker.db import make_engine, read_session, write_session
-from tracker.errors import RecordInvalid
-from tracker.exporting import (
+from tracker.files.backup import BackupError, backup, restore
+from tracker.files.exporting import (
     canonical_frames,
     canonical_workbook,
     canonical_zip,
     write_canonical_csvs,
 )
-from tracker.importing import ImportReport, import_files
-from tracker.instrument import InstrumentError, get_instrument
-from tracker.models import ROLES, Family
-from tracker.periods import Period, custom, financial_quarter, financial_year
-from tracker.reportcard import Scope, card_as_dict, report_card
-from tracker.reportcard_export import card_html, card_pdf, card_xlsx
-from tracker.research import ResearchExportError, research_zip
-from tracker.sample import SampleSpec, generate, sample_end_date
-from tracker.scoring import BASELINE_RULES, FIRST_BASELINE
-from tracker.settings import get_settings
-from tracker.template import offline_form
-from tracker.vocabulary import AGE_GROUPS, DEFAULT_RATERS, KEY_WORKER_BACKGROUNDS, RATERS
+from tracker.files.importing import ImportReport, import_files
+from tracker.files.research import ResearchExportError, research_zip
+from tracker.files.sample import SampleSpec, generate, sample_end_date
+from tracker.files.template import offline_form
+from tracker.instruments.loader import InstrumentError, get_instrument
+from tracker.measures.cohort import CohortFilter, cohort_figures
+from tracker.measures.periods import Period, custom, financial_quarter, financial_year
+from tracker.measures.reportcard import Scope, card_as_dict, report_card
+from tracker.measures.scoring import BASELINE_RULES, FIRST_BASELINE
+from tracker.people.audit import record
+from tracker.people.auth import (
+    create_demo_accounts,
+    create_user,
+    reset_password,
+    set_active,
+    users_frame,
+)
+from tracker.render.reportcard_export import card_html, card_pdf, card_xlsx
+from tracker.store import migrate
+from tracker.store.db import make_engine, read_session, write_session
+from tracker.store.errors import RecordInvalid
+from tracker.store.models import ROLES, Family
+from tracker.store.settings import get_settings
+from tracker.store.vocabulary import AGE_GROUPS, DEFAULT_RATERS, KEY_WORKER_BACKGROUNDS, RATERS
 
 RATER_VIEWS = {
     "worker+joint": DEFAULT_RATERS,

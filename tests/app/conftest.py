@@ -13,10 +13,10 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from tracker.access import ADMIN, COMMISSIONER, MANAGER, PRACTITIONER, Viewer
 from tracker.cli import main
-from tracker.db import make_engine
-from tracker.models import Family, KeyWorker
+from tracker.people.access import ADMIN, COMMISSIONER, MANAGER, PRACTITIONER, Viewer
+from tracker.store.db import make_engine
+from tracker.store.models import Family, KeyWorker
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")

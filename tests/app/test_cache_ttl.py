@@ -14,8 +14,8 @@ from streamlit.runtime.caching import cache_utils
 
 from pages.common import CACHE_TTL_SECONDS
 from tests.app.conftest import open_app
-from tracker.db import write_session
-from tracker.families import add_family, build_family
+from tracker.records.families import add_family, build_family
+from tracker.store.db import write_session
 
 
 class Clock:

@@ -7,8 +7,8 @@ from datetime import date
 import sqlalchemy as sa
 
 from tests.app.conftest import by_label, open_app
-from tracker.caseload import caseload
-from tracker.models import Family, KeyWorker
+from tracker.measures.caseload import caseload
+from tracker.store.models import Family, KeyWorker
 
 
 def widget(app, kind: str, label: str):

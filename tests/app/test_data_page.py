@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from tests.app.conftest import open_app
-from tracker.instrument import get_instrument
-from tracker.models import Family
+from tracker.instruments.loader import get_instrument
+from tracker.store.models import Family
 
 PAGE = "pages/data.py"
 TAF = get_instrument("taf-dtt")

@@ -8,11 +8,11 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from tests.app.conftest import by_label, open_app
-from tracker.assessments import AssessmentDraft, save_assessment
-from tracker.db import write_session
-from tracker.families import add_family, build_family
-from tracker.instrument import get_instrument
-from tracker.models import FamilyNote, PlanGoal
+from tracker.instruments.loader import get_instrument
+from tracker.records.assessments import AssessmentDraft, save_assessment
+from tracker.records.families import add_family, build_family
+from tracker.store.db import write_session
+from tracker.store.models import FamilyNote, PlanGoal
 
 STAR = get_instrument("family-outcomes-10")
 PAGE = "pages/family_journey.py"

@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import APP, open_app
-from tracker.access import MANAGER, Viewer
+from tracker.people.access import MANAGER, Viewer
 
 PAGES = {
     "pages/home.py": "Distance Travelled",

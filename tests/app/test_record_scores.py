@@ -7,11 +7,11 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from tests.app.conftest import by_label, open_app
-from tracker.assessments import AssessmentDraft, save_assessment
-from tracker.db import write_session
-from tracker.families import add_family, build_family
-from tracker.instrument import get_instrument
-from tracker.models import Assessment, Family, KeyWorker, Score
+from tracker.instruments.loader import get_instrument
+from tracker.records.assessments import AssessmentDraft, save_assessment
+from tracker.records.families import add_family, build_family
+from tracker.store.db import write_session
+from tracker.store.models import Assessment, Family, KeyWorker, Score
 
 TAF = get_instrument("taf-dtt")
 PAGE = "pages/record_scores.py"

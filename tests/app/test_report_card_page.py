@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from tests.app.conftest import by_label, open_app
-from tracker.models import ProgrammeCost, ReportStory
-from tracker.periods import last_full_quarter
+from tracker.measures.periods import last_full_quarter
+from tracker.store.models import ProgrammeCost, ReportStory
 
 PAGE = "pages/report_card.py"
 

@@ -208,8 +208,8 @@ class Browser:
     @property
     def store_choices(self) -> dict[str, list[str]]:
         """The filter choices the cohort page offers, straight from the database."""
-        from tracker.cohort import filter_choices
-        from tracker.db import make_engine
+        from tracker.measures.cohort import filter_choices
+        from tracker.store.db import make_engine
 
         engine = make_engine(self.server.database_url)
         try:

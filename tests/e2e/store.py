@@ -15,13 +15,13 @@ from datetime import date
 import pandas as pd
 import sqlalchemy as sa
 
-from tracker.access import Viewer
-from tracker.caseload import caseload
 from tracker.cli import main as tracker_cli
-from tracker.db import make_engine
-from tracker.families import family_by_ref
-from tracker.journey import family_scores
-from tracker.models import AppUser, Assessment, Family
+from tracker.measures.caseload import caseload
+from tracker.measures.journey import family_scores
+from tracker.people.access import Viewer
+from tracker.records.families import family_by_ref
+from tracker.store.db import make_engine
+from tracker.store.models import AppUser, Assessment, Family
 
 
 @dataclass

@@ -17,10 +17,10 @@ from pypdf import PdfReader
 
 from tests.e2e.printing import print_a4
 from tests.e2e.store import cohort_figures
-from tracker.assessments import big_change_threshold
-from tracker.caseload import STATUS_OVERDUE
-from tracker.instrument import Instrument, load_instruments
-from tracker.periods import last_full_quarter
+from tracker.instruments.loader import Instrument, load_instruments
+from tracker.measures.caseload import STATUS_OVERDUE
+from tracker.measures.periods import last_full_quarter
+from tracker.records.assessments import big_change_threshold
 
 pytestmark = pytest.mark.slow
 

@@ -14,10 +14,10 @@ import pytest
 
 from tests.e2e.printing import print_a4
 from tests.unit.test_summary import goals_frame
-from tracker.charts import StarTrace
-from tracker.instrument import get_instrument
-from tracker.journey import Progress
-from tracker.summary import family_summary_html
+from tracker.instruments.loader import get_instrument
+from tracker.measures.journey import Progress
+from tracker.render.charts import StarTrace
+from tracker.render.summary import family_summary_html
 
 pytestmark = pytest.mark.slow
 

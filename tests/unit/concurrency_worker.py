@@ -12,9 +12,9 @@ import time
 from datetime import date
 from pathlib import Path
 
-from tracker.assessments import AssessmentDraft, VersionConflict, save_assessment
-from tracker.db import make_engine, write_session
-from tracker.instrument import get_instrument
+from tracker.instruments.loader import get_instrument
+from tracker.records.assessments import AssessmentDraft, VersionConflict, save_assessment
+from tracker.store.db import make_engine, write_session
 
 CONTENDERS = 3
 TODAY = date(2025, 6, 1)

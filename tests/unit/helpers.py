@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tracker.exporting import canonical_frames
+from tracker.files.exporting import canonical_frames
 
 FAMILY_HEADER = [
     "family_ref",

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from tracker.access import MANAGER, PRACTITIONER, AccessDenied, Viewer, authorise
-from tracker.models import Family
+from tracker.people.access import MANAGER, PRACTITIONER, AccessDenied, Viewer, authorise
+from tracker.store.models import Family
 
 
 def family_of(worker_id: int | None) -> Family:

@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from tracker.assessments import (
+from tracker.instruments.loader import get_instrument
+from tracker.records.assessments import (
     AssessmentDraft,
     VersionConflict,
     big_changes,
@@ -16,11 +17,10 @@ from tracker.assessments import (
     save_assessment,
     suggest_occasion,
 )
-from tracker.db import write_session
-from tracker.errors import RecordInvalid
-from tracker.families import add_family, build_family
-from tracker.instrument import get_instrument
-from tracker.models import Assessment, Score
+from tracker.records.families import add_family, build_family
+from tracker.store.db import write_session
+from tracker.store.errors import RecordInvalid
+from tracker.store.models import Assessment, Score
 
 TAF = get_instrument("taf-dtt")
 STAR = get_instrument("family-outcomes-10")

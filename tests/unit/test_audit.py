@@ -9,17 +9,17 @@ import pytest
 import sqlalchemy as sa
 
 from tests.unit.helpers import SCORE_HEADER, families_file, write_csv
-from tracker.assessments import AssessmentDraft, save_assessment
 from tracker.cli import main
-from tracker.db import read_session, write_session
-from tracker.errors import RecordInvalid
-from tracker.families import add_goal, add_note, close_family, family_by_ref, update_goal
-from tracker.importing import import_files
-from tracker.instrument import get_instrument
-from tracker.models import AuditLog, PlanGoal
-from tracker.periods import financial_quarter
-from tracker.reportcard import Scope
-from tracker.reportcard_settings import save_cost, save_story, save_target
+from tracker.files.importing import import_files
+from tracker.instruments.loader import get_instrument
+from tracker.measures.periods import financial_quarter
+from tracker.measures.reportcard import Scope
+from tracker.measures.reportcard_inputs import save_cost, save_story, save_target
+from tracker.records.assessments import AssessmentDraft, save_assessment
+from tracker.records.families import add_goal, add_note, close_family, family_by_ref, update_goal
+from tracker.store.db import read_session, write_session
+from tracker.store.errors import RecordInvalid
+from tracker.store.models import AuditLog, PlanGoal
 
 TAF = get_instrument("taf-dtt")
 TODAY = date(2025, 6, 1)

@@ -9,8 +9,10 @@ import pytest
 import sqlalchemy as sa
 
 from tests.unit.helpers import families_file
-from tracker.access import MANAGER, PERMISSIONS, PRACTITIONER
-from tracker.auth import (
+from tracker.cli import main
+from tracker.files.importing import import_files
+from tracker.people.access import MANAGER, PERMISSIONS, PRACTITIONER
+from tracker.people.auth import (
     LOCKOUT,
     ProductionWithDemoAccounts,
     check_production,
@@ -22,11 +24,9 @@ from tracker.auth import (
     sign_in,
     verify_password,
 )
-from tracker.cli import main
-from tracker.db import read_session, write_session
-from tracker.errors import RecordInvalid
-from tracker.importing import import_files
-from tracker.models import AppUser, AuditLog
+from tracker.store.db import read_session, write_session
+from tracker.store.errors import RecordInvalid
+from tracker.store.models import AppUser, AuditLog
 
 GOOD = "correct horse battery"
 

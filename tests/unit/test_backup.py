@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from tests.unit.helpers import snapshot
 from tracker.cli import main
-from tracker.db import make_engine, write_session
-from tracker.models import Family
+from tracker.store.db import make_engine, write_session
+from tracker.store.models import Family
 
 
 @pytest.mark.sqlite_only

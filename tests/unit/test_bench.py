@@ -13,7 +13,7 @@ import pytest
 
 from tracker.bench import FILTER_AREA, FILTER_TIER, disagreements, load_duckdb, reference_figures
 from tracker.cli import main
-from tracker.instrument import get_instrument
+from tracker.instruments.loader import get_instrument
 
 ISSUE_KEYS = [
     "families",

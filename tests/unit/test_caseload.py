@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from tests.unit.helpers import families_file, scores_file
-from tracker.access import MANAGER, PRACTITIONER, Viewer
-from tracker.caseload import (
+from tracker.files.importing import import_files
+from tracker.measures.caseload import (
     STATUS_BASELINE_NEEDED,
     STATUS_CLOSED,
     STATUS_DUE_SOON,
@@ -18,7 +18,7 @@ from tracker.caseload import (
     review_due,
     review_status,
 )
-from tracker.importing import import_files
+from tracker.people.access import MANAGER, PRACTITIONER, Viewer
 
 
 @pytest.mark.parametrize(

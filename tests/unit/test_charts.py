@@ -11,9 +11,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from tracker.charts import StarTrace, overall_line, star_chart
-from tracker.cohort_charts import cohort_star
-from tracker.instrument import get_instrument
+from tracker.instruments.loader import get_instrument
+from tracker.render.charts import StarTrace, overall_line, star_chart
+from tracker.render.cohort_charts import cohort_star
 
 TAF = get_instrument("taf-dtt")  # need scale 1-5, lower is better, 22 areas
 STAR = get_instrument("family-outcomes-10")  # star 1-10, higher is better, 10 areas

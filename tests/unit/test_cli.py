@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from tests.unit.helpers import SCORE_HEADER, families_file, scores_file, snapshot, write_csv
-from tracker import migrate
 from tracker.cli import main
-from tracker.db import make_engine
-from tracker.exporting import write_canonical_csvs
-from tracker.sample import SampleSpec, generate
+from tracker.files.exporting import write_canonical_csvs
+from tracker.files.sample import SampleSpec, generate
+from tracker.store import migrate
+from tracker.store.db import make_engine
 
 ROOT = Path(__file__).resolve().parents[2]
 COHORT_KEYS = {"instrument", "families", "with_review", "awaiting_review", "overall", "domains"}

@@ -1,4 +1,4 @@
-"""Cohort figures from ``tracker.cohort.summarise``, checked against hand-worked arithmetic.
+"""Cohort figures, checked against hand-worked arithmetic.
 
 All frames are built in code. Every expected figure below is worked out by hand in the
 comments; only the Wilcoxon p-values are compared with scipy called directly.
@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from tracker.cohort import (
+from tracker.instruments.loader import get_instrument
+from tracker.measures.cohort import (
     breakdown,
     build_cohort,
     caveats,
@@ -28,8 +29,7 @@ from tracker.cohort import (
     transitions,
     wilcoxon_p,
 )
-from tracker.instrument import get_instrument
-from tracker.scoring import (
+from tracker.measures.scoring import (
     WORSE_OF_FIRST_TWO,
     domain_changes,
     family_overall,

@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from tracker.cohort import (
+from tracker.instruments.loader import get_instrument
+from tracker.measures.cohort import (
     breakdown,
     build_cohort,
     figures,
@@ -24,7 +25,7 @@ from tracker.cohort import (
     scatter_points,
     transitions,
 )
-from tracker.cohort_charts import (
+from tracker.render.cohort_charts import (
     breakdown_chart,
     change_by_domain,
     cohort_star,
@@ -32,7 +33,6 @@ from tracker.cohort_charts import (
     reliable_change_scatter,
     transition_heatmap,
 )
-from tracker.instrument import get_instrument
 
 TAF = get_instrument("taf-dtt")  # need scale 1-5, lower is better, r = 0.80, 22 areas
 STAR = get_instrument("family-outcomes-10")  # star 1-10, higher is better, 10 areas

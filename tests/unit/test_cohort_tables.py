@@ -10,9 +10,14 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from tracker.cohort import breakdown, build_cohort, figures, overall_by_month, transitions
-from tracker.cohort_tables import breakdown_table, domain_table, over_time_table, transition_table
-from tracker.instrument import get_instrument
+from tracker.instruments.loader import get_instrument
+from tracker.measures.cohort import breakdown, build_cohort, figures, overall_by_month, transitions
+from tracker.render.cohort_tables import (
+    breakdown_table,
+    domain_table,
+    over_time_table,
+    transition_table,
+)
 
 TAF = get_instrument("taf-dtt")  # need scale 1-5, lower is better, r = 0.80, 22 areas
 STAR = get_instrument("family-outcomes-10")

@@ -18,11 +18,11 @@ import sqlalchemy as sa
 
 from tests.unit.concurrency_worker import CONTENDERS, TODAY, draft
 from tests.unit.helpers import FAMILY_HEADER, write_csv
-from tracker.assessments import save_assessment
-from tracker.db import write_session
-from tracker.importing import import_files
-from tracker.instrument import get_instrument
-from tracker.models import Assessment, Family, Score
+from tracker.files.importing import import_files
+from tracker.instruments.loader import get_instrument
+from tracker.records.assessments import save_assessment
+from tracker.store.db import write_session
+from tracker.store.models import Assessment, Family, Score
 
 WORKERS = 8
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,9 +10,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlmodel import SQLModel
 
-from tracker import migrate
-from tracker.db import make_engine, write_session
-from tracker.models import Assessment, Family
+from tracker.store import migrate
+from tracker.store.db import make_engine, write_session
+from tracker.store.models import Assessment, Family
 
 
 @pytest.mark.sqlite_only
@@ -36,7 +36,7 @@ def test_busy_timeout_comes_from_settings(database_url, monkeypatch):
 
 def test_default_store_is_a_sqlite_file_under_data(monkeypatch):
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    from tracker.settings import get_settings
+    from tracker.store.settings import get_settings
 
     url = get_settings().database_url
     assert url.startswith("sqlite:///") and url.endswith("/data/tracker.db")

@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from tracker.downloads import (
+from tracker.render.downloads import (
     browser_available,
     figure_html,
     figure_png,

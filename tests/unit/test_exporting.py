@@ -12,10 +12,10 @@ import pytest
 
 from tests.unit.helpers import FAMILY_HEADER, snapshot, write_csv
 from tracker.cli import main
-from tracker.db import make_engine
-from tracker.downloads import table_csv, table_xlsx
-from tracker.exporting import canonical_frames, canonical_workbook, canonical_zip, neutralise
-from tracker.importing import import_files
+from tracker.files.exporting import canonical_frames, canonical_workbook, canonical_zip, neutralise
+from tracker.files.importing import import_files
+from tracker.render.downloads import table_csv, table_xlsx
+from tracker.store.db import make_engine
 
 HOSTILE = ['=HYPERLINK("http://evil")', "+1+1", "-2+3", "@SUM(A1)", "\tTAB", "\rCR"]
 

@@ -8,9 +8,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from tracker.db import read_session, write_session
-from tracker.errors import RecordInvalid
-from tracker.families import (
+from tracker.records.families import (
     add_family,
     add_goal,
     add_note,
@@ -22,7 +20,9 @@ from tracker.families import (
     reassign_family,
     update_goal,
 )
-from tracker.models import AuditLog, KeyWorker, PlanGoal
+from tracker.store.db import read_session, write_session
+from tracker.store.errors import RecordInvalid
+from tracker.store.models import AuditLog, KeyWorker, PlanGoal
 
 TODAY = date(2025, 6, 1)
 

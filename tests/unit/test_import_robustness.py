@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.unit.helpers import SCORE_HEADER, families_file, scores_file, snapshot
-from tracker.exporting import write_canonical_csvs
-from tracker.importing import import_files
-from tracker.sample import SampleSpec, generate
+from tracker.files.exporting import write_canonical_csvs
+from tracker.files.importing import import_files
+from tracker.files.sample import SampleSpec, generate
 
 TODAY = date(2025, 6, 1)
 FUZZ = settings(

@@ -15,8 +15,8 @@ from tests.unit.helpers import (
     snapshot,
     write_csv,
 )
-from tracker.importing import import_files
-from tracker.models import Assessment, Family, KeyWorker, Score
+from tracker.files.importing import import_files
+from tracker.store.models import Assessment, Family, KeyWorker, Score
 
 TODAY = date(2025, 6, 1)
 

@@ -10,8 +10,8 @@ import pytest
 
 from tests.unit.helpers import SCORE_HEADER, families_file, write_csv
 from tracker.cli import main
-from tracker.instrument import InstrumentError, get_instrument, load_instruments
-from tracker.settings import get_settings
+from tracker.instruments.loader import InstrumentError, get_instrument, load_instruments
+from tracker.store.settings import get_settings
 
 SHIPPED = get_settings().instruments_dir
 

@@ -10,8 +10,14 @@ from datetime import date
 
 import pandas as pd
 
-from tracker.instrument import get_instrument
-from tracker.journey import build_journey, overall_over_time, progress, timeline, views_differ
+from tracker.instruments.loader import get_instrument
+from tracker.measures.journey import (
+    build_journey,
+    overall_over_time,
+    progress,
+    timeline,
+    views_differ,
+)
 
 TAF = get_instrument("taf-dtt")  # need scale 1-5, lower is better, midpoint 3
 STAR = get_instrument("family-outcomes-10")  # star 1-10, higher is better, midpoint 5.5

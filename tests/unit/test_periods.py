@@ -11,7 +11,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from tracker.periods import (
+from tracker.measures.periods import (
     Period,
     custom,
     financial_quarter,

@@ -16,11 +16,9 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from tracker.errors import RecordInvalid
-from tracker.instrument import get_instrument
-from tracker.models import Family, KeyWorker, MeasureTarget, ProgrammeCost, ReportStory
-from tracker.periods import Period, previous
-from tracker.reportcard import (
+from tracker.instruments.loader import get_instrument
+from tracker.measures.periods import Period, previous
+from tracker.measures.reportcard import (
     MEASURES,
     MEASURES_BY_KEY,
     STORY_FIELDS,
@@ -36,7 +34,9 @@ from tracker.reportcard import (
     suppress,
     trend,
 )
-from tracker.reportcard_settings import save_cost, save_story, save_target
+from tracker.measures.reportcard_inputs import save_cost, save_story, save_target
+from tracker.store.errors import RecordInvalid
+from tracker.store.models import Family, KeyWorker, MeasureTarget, ProgrammeCost, ReportStory
 
 TAF = get_instrument("taf-dtt")  # need scale 1-5, lower is better, r = 0.80, 22 domains
 H = "housing"

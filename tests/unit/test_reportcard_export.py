@@ -12,12 +12,12 @@ import pytest
 from pypdf import PdfReader
 
 from tracker.cli import main
-from tracker.db import make_engine
-from tracker.downloads import browser_available
-from tracker.instrument import get_instrument
-from tracker.periods import last_full_quarter
-from tracker.reportcard import MEASURES, QUADRANTS, STORY_FIELDS, Scope, report_card
-from tracker.reportcard_export import card_html, card_pdf, card_xlsx
+from tracker.instruments.loader import get_instrument
+from tracker.measures.periods import last_full_quarter
+from tracker.measures.reportcard import MEASURES, QUADRANTS, STORY_FIELDS, Scope, report_card
+from tracker.render.downloads import browser_available
+from tracker.render.reportcard_export import card_html, card_pdf, card_xlsx
+from tracker.store.db import make_engine
 
 QUARTER = last_full_quarter(date.today())
 

@@ -13,9 +13,9 @@ import pytest
 
 from tests.unit.helpers import FAMILY_HEADER, write_csv
 from tracker.cli import main
-from tracker.exporting import canonical_frames
-from tracker.importing import import_files
-from tracker.research import ResearchExportError, research_frames
+from tracker.files.exporting import canonical_frames
+from tracker.files.importing import import_files
+from tracker.files.research import ResearchExportError, research_frames
 
 KEY = "a-long-random-secret-for-tests"
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tracker.cohort import summarise
-from tracker.exporting import write_canonical_csvs
-from tracker.importing import import_files
-from tracker.instrument import get_instrument
-from tracker.sample import SampleSpec, generate
-from tracker.scoring import domain_changes, family_overall, select_baseline_and_latest
+from tracker.files.exporting import write_canonical_csvs
+from tracker.files.importing import import_files
+from tracker.files.sample import SampleSpec, generate
+from tracker.instruments.loader import get_instrument
+from tracker.measures.cohort import summarise
+from tracker.measures.scoring import domain_changes, family_overall, select_baseline_and_latest
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = SampleSpec(families=120, seed=1, as_of=date(2026, 11, 1))

@@ -11,8 +11,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from tracker.instrument import get_instrument
-from tracker.scoring import domain_changes, family_overall, select_baseline_and_latest
+from tracker.instruments.loader import get_instrument
+from tracker.measures.scoring import domain_changes, family_overall, select_baseline_and_latest
 
 TAF = get_instrument("taf-dtt")  # need scale 1-5, lower is better
 STAR = get_instrument("family-outcomes-10")  # star 1-10, higher is better

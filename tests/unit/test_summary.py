@@ -9,10 +9,10 @@ from html import escape
 
 import pandas as pd
 
-from tracker.charts import StarTrace
-from tracker.instrument import get_instrument
-from tracker.journey import Progress
-from tracker.summary import family_summary_html, star_svg
+from tracker.instruments.loader import get_instrument
+from tracker.measures.journey import Progress
+from tracker.render.charts import StarTrace
+from tracker.render.summary import family_summary_html, star_svg
 
 TAF = get_instrument("taf-dtt")  # need scale 1-5, lower is better
 STAR = get_instrument("family-outcomes-10")  # star 1-10, higher is better

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 
 from tests.unit.helpers import families_file
 from tracker.cli import main
-from tracker.importing import import_files
-from tracker.instrument import get_instrument
-from tracker.models import Assessment, Family, Score
+from tracker.files.importing import import_files
+from tracker.instruments.loader import get_instrument
+from tracker.store.models import Assessment, Family, Score
 
 TAF = get_instrument("taf-dtt")
 TODAY = date(2025, 6, 1)

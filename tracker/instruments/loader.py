@@ -1,0 +1,169 @@
+"""Instruments are data: each is one YAML or JSON file in the instruments folder.
+
+A service with its own local tool drops a file in and it works, with no code
+change. The file is validated on load so a mistake is reported with the file
+name and the field, not discovered later as a wrong chart.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from tracker.store.settings import get_settings
+
+INSTRUMENT_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+class InstrumentError(ValueError):
+    """An instrument file is malformed, or an instrument key is unknown."""
+
+
+class Band(BaseModel):
+    """A labelled stretch of the scale: one point on a need scale, a stage on a star."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    min: float
+    max: float
+    label: str
+    description: str = ""
+
+
+class Domain(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: str = Field(pattern=r"^[a-z0-9_]+$")
+    label: str
+    descriptions: tuple[str, ...]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: str
+    label: str
+    domains: tuple[Domain, ...] = Field(min_length=1)
+
+
+class Instrument(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    name: str
+    short_name: str = ""
+    version: int = Field(ge=1)
+    description: str = ""
+    scale_min: float
+    scale_max: float
+    step: float = Field(gt=0)
+    higher_is_better: bool
+    reliability: float = Field(gt=0, lt=1)
+    bands: tuple[Band, ...] = Field(min_length=1)
+    sections: tuple[Section, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> Instrument:
+        if self.scale_max <= self.scale_min:
+            raise ValueError("scale_max must be greater than scale_min")
+        points = (self.scale_max - self.scale_min) / self.step
+        if not math.isclose(points, round(points)):
+            raise ValueError("the scale range must be a whole number of steps")
+        expected = self.scale_min
+        for band in self.bands:
+            if not math.isclose(band.min, expected) or band.max < band.min:
+                raise ValueError(
+                    f"band {band.label!r} must start at {expected:g} and not end before it"
+                )
+            expected = band.max + self.step
+        if not math.isclose(self.bands[-1].max, self.scale_max):
+            raise ValueError("the bands must end at scale_max")
+        seen: set[str] = set()
+        for domain in self.domains:
+            if domain.key in seen:
+                raise ValueError(f"domain key {domain.key!r} appears twice")
+            seen.add(domain.key)
+            if len(domain.descriptions) != len(self.bands):
+                raise ValueError(
+                    f"domain {domain.key!r} has {len(domain.descriptions)} descriptions; "
+                    f"it needs one per band ({len(self.bands)})"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _default_short_name(self) -> Instrument:
+        if not self.short_name:
+            object.__setattr__(self, "short_name", self.key)
+        return self
+
+    @property
+    def domains(self) -> tuple[Domain, ...]:
+        return tuple(domain for section in self.sections for domain in section.domains)
+
+    @property
+    def domain_keys(self) -> tuple[str, ...]:
+        return tuple(domain.key for domain in self.domains)
+
+    @property
+    def direction(self) -> int:
+        """+1 when a higher score is better, -1 on a need scale; multiply raw change by it."""
+        return 1 if self.higher_is_better else -1
+
+    @property
+    def scale_span(self) -> float:
+        return self.scale_max - self.scale_min
+
+    def band_for(self, value: float) -> Band:
+        for band in self.bands:
+            if band.min <= value <= band.max:
+                return band
+        raise InstrumentError(f"{value:g} is outside the {self.key} scale")
+
+
+def _read_instrument(path: Path) -> Instrument:
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        return Instrument.model_validate(data)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, json.JSONDecodeError) as error:
+        raise InstrumentError(f"{path.name}: cannot be read: {error}") from error
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in item['loc']) or 'file'}: {item['msg']}"
+            for item in error.errors()
+        )
+        raise InstrumentError(f"{path.name}: {problems}") from error
+
+
+@cache
+def _load_folder(directory: Path, fingerprint: tuple) -> dict[str, Instrument]:
+    instruments: dict[str, Instrument] = {}
+    for path, _mtime in fingerprint:
+        instrument = _read_instrument(Path(path))
+        if instrument.key in instruments:
+            raise InstrumentError(
+                f"{Path(path).name}: instrument key {instrument.key!r} is used twice"
+            )
+        instruments[instrument.key] = instrument
+    return instruments
+
+
+def load_instruments(directory: Path | None = None) -> dict[str, Instrument]:
+    """Every instrument in the folder, by key; re-read when a file changes."""
+    folder = Path(directory or get_settings().instruments_dir)
+    files = sorted(p for p in folder.iterdir() if p.suffix in INSTRUMENT_SUFFIXES)
+    fingerprint = tuple((str(p), p.stat().st_mtime_ns) for p in files)
+    return _load_folder(folder, fingerprint)
+
+
+def get_instrument(key: str, directory: Path | None = None) -> Instrument:
+    instruments = load_instruments(directory)
+    if key not in instruments:
+        known = ", ".join(sorted(instruments)) or "none"
+        raise InstrumentError(f"unknown instrument {key!r} (known: {known})")
+    return instruments[key]

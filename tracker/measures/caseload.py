@@ -1,0 +1,135 @@
+"""A worker's caseload, with each family's next review date.
+
+Reviews fall one month after the baseline and then every three months, as
+the service specification sets out; the n-th review is due ``1 + 3(n-1)``
+months after the baseline, so a late review does not move later due dates.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from tracker.people.access import Viewer, visible_families
+from tracker.store.models import Assessment, Family, PlanGoal
+
+DUE_SOON_DAYS = 14
+
+STATUS_BASELINE_NEEDED = "Baseline needed"
+STATUS_OVERDUE = "Overdue"
+STATUS_DUE_SOON = "Due soon"
+STATUS_ON_TRACK = "On track"
+STATUS_CLOSED = "Closed"
+
+
+def review_due(baseline_on: date, reviews_done: int) -> date:
+    """When the next review falls due, given how many reviews followed the baseline."""
+    months = 1 + 3 * reviews_done
+    return (pd.Timestamp(baseline_on) + pd.DateOffset(months=months)).date()
+
+
+def review_status(next_due: date | None, *, closed: bool, today: date) -> str:
+    if closed:
+        return STATUS_CLOSED
+    if next_due is None:
+        return STATUS_BASELINE_NEEDED
+    if next_due < today:
+        return STATUS_OVERDUE
+    if (next_due - today).days <= DUE_SOON_DAYS:
+        return STATUS_DUE_SOON
+    return STATUS_ON_TRACK
+
+
+def _next_due(assessments: pd.DataFrame) -> pd.DataFrame:
+    """Per family: the earliest next-review date over the instruments it uses."""
+    rows = []
+    for (family_id, _instrument), group in assessments.groupby(["family_id", "instrument"]):
+        baselines = group.loc[group["occasion"] == "baseline", "assessed_on"]
+        if baselines.empty:
+            continue
+        baseline_on = baselines.min()
+        reviews = group.loc[group["assessed_on"] > baseline_on, "assessed_on"].nunique()
+        rows.append((family_id, review_due(baseline_on, reviews)))
+    frame = pd.DataFrame(rows, columns=["family_id", "next_review_due"])
+    return frame.groupby("family_id", as_index=False)["next_review_due"].min()
+
+
+def caseload(
+    connection: Connection, viewer: Viewer, *, today: date, include_closed: bool = False
+) -> pd.DataFrame:
+    """The families ``viewer`` may see, one row each, most urgent first."""
+    condition = visible_families(viewer)
+    if not include_closed:
+        condition = sa.and_(condition, Family.closed_on.is_(None))
+    families = pd.DataFrame(
+        connection.execute(
+            sa.select(
+                Family.id,
+                Family.family_ref,
+                Family.tier_of_need,
+                Family.area,
+                Family.closed_on,
+                Family.key_worker_id,
+            ).where(condition)
+        ).all(),
+        columns=["family_id", "family_ref", "tier_of_need", "area", "closed_on", "key_worker_id"],
+    )
+    assessments = pd.DataFrame(
+        connection.execute(
+            sa.select(
+                Assessment.family_id,
+                Assessment.instrument,
+                Assessment.occasion,
+                Assessment.assessed_on,
+            )
+            .join(Family, Family.id == Assessment.family_id)
+            .where(condition)
+        ).all(),
+        columns=["family_id", "instrument", "occasion", "assessed_on"],
+    )
+    open_goals = pd.DataFrame(
+        connection.execute(
+            sa.select(PlanGoal.family_id, sa.func.count(PlanGoal.id))
+            .join(Family, Family.id == PlanGoal.family_id)
+            .where(condition, PlanGoal.status == "open")
+            .group_by(PlanGoal.family_id)
+        ).all(),
+        columns=["family_id", "open_goals"],
+    )
+    summary = (
+        assessments.groupby("family_id")
+        .agg(
+            instruments=("instrument", lambda keys: ", ".join(sorted(set(keys)))),
+            last_assessed_on=("assessed_on", "max"),
+        )
+        .reset_index()
+    )
+    frame = (
+        families.merge(summary, on="family_id", how="left")
+        .merge(_next_due(assessments), on="family_id", how="left")
+        .merge(open_goals, on="family_id", how="left")
+    )
+    frame["open_goals"] = frame["open_goals"].fillna(0).astype(int)
+    frame["instruments"] = frame["instruments"].fillna("")
+    frame["next_review_due"] = (
+        frame["next_review_due"].astype(object).where(frame["next_review_due"].notna(), None)
+    )
+    frame["status"] = [
+        review_status(due, closed=closed is not None and not pd.isna(closed), today=today)
+        for due, closed in zip(frame["next_review_due"], frame["closed_on"], strict=True)
+    ]
+    frame["overdue"] = frame["status"] == STATUS_OVERDUE
+    urgency = {
+        STATUS_OVERDUE: 0,
+        STATUS_BASELINE_NEEDED: 1,
+        STATUS_DUE_SOON: 2,
+        STATUS_ON_TRACK: 3,
+        STATUS_CLOSED: 4,
+    }
+    frame = frame.assign(_urgency=frame["status"].map(urgency)).sort_values(
+        ["_urgency", "next_review_due", "family_ref"], na_position="last"
+    )
+    return frame.drop(columns="_urgency").reset_index(drop=True)

@@ -1,0 +1,205 @@
+"""One family's journey on one instrument: the data behind its star and change table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from tracker.instruments.loader import Instrument
+from tracker.measures.scoring import select_baseline_and_latest
+from tracker.store.models import Assessment, Score
+from tracker.store.vocabulary import DEFAULT_RATERS, RATER_PRECEDENCE
+
+OCCASION_NAMES = {
+    "baseline": "Baseline",
+    "review": "Review",
+    "closure": "Closure",
+    "follow-up": "Follow-up",
+}
+# Rater names a family understands.
+RATER_NAMES = {"worker": "key worker", "family": "family", "joint": "together"}
+
+
+def family_scores(connection: Connection, family_id: int, instrument: str) -> pd.DataFrame:
+    """Every score of the family on the instrument, one row per assessment and domain."""
+    rows = connection.execute(
+        sa.select(
+            Assessment.id,
+            Assessment.occasion,
+            Assessment.assessed_on,
+            Assessment.rater,
+            Score.domain,
+            Score.value,
+            Score.note,
+        )
+        .join(Score, Score.assessment_id == Assessment.id)
+        .where(Assessment.family_id == family_id, Assessment.instrument == instrument)
+        .order_by(Assessment.assessed_on, Assessment.rater)
+    ).all()
+    return pd.DataFrame(
+        rows,
+        columns=["assessment_id", "occasion", "assessed_on", "rater", "domain", "value", "note"],
+    )
+
+
+def timeline(scores: pd.DataFrame, raters: tuple[str, ...] = DEFAULT_RATERS) -> pd.DataFrame:
+    """The assessments of the chosen raters, one per day (joint wins), labelled in order."""
+    assessments = scores.drop_duplicates("assessment_id")
+    assessments = assessments[assessments["rater"].isin(raters)]
+    assessments = (
+        assessments.assign(precedence=assessments["rater"].map(RATER_PRECEDENCE))
+        .sort_values(["assessed_on", "precedence"])
+        .drop_duplicates("assessed_on")
+    )
+    labels, reviews = [], 0
+    for occasion in assessments["occasion"]:
+        if occasion == "review":
+            reviews += 1
+            labels.append(f"Review {reviews}")
+        else:
+            labels.append(OCCASION_NAMES[occasion])
+    return assessments.assign(label=labels)[
+        ["assessment_id", "occasion", "assessed_on", "rater", "label"]
+    ].reset_index(drop=True)
+
+
+def values_by_assessment(scores: pd.DataFrame) -> dict[int, dict[str, float | None]]:
+    result: dict[int, dict[str, float | None]] = {}
+    for row in scores.itertuples(index=False):
+        value = None if pd.isna(row.value) else float(row.value)
+        result.setdefault(int(row.assessment_id), {})[row.domain] = value
+    return result
+
+
+def _direction(change: float | None) -> str:
+    if change is None or pd.isna(change):
+        return ""
+    if change > 0:
+        return "▲ better"
+    if change < 0:
+        return "▼ worse"
+    return "● same"
+
+
+@dataclass(frozen=True)
+class Journey:
+    """A family's assessments in order and the per-domain change table."""
+
+    timeline: pd.DataFrame
+    table: pd.DataFrame
+    baseline_id: int | None
+    latest_id: int | None
+
+
+def build_journey(
+    scores: pd.DataFrame, instrument: Instrument, raters: tuple[str, ...] = DEFAULT_RATERS
+) -> Journey:
+    """The change table: each domain's scores at every assessment and its distance travelled.
+
+    Change compares the baseline with the latest assessment, as in the cohort
+    figures, and is oriented so that positive means better.
+    """
+    steps = timeline(scores, raters)
+    pairs = select_baseline_and_latest(
+        steps.assign(family_id=0)[
+            ["assessment_id", "family_id", "occasion", "assessed_on", "rater"]
+        ]
+    )
+    baseline_id = int(pairs["baseline_id"].iloc[0]) if not pairs.empty else None
+    latest = pairs["latest_id"].iloc[0] if not pairs.empty else None
+    latest_id = None if latest is None or pd.isna(latest) else int(latest)
+    values = values_by_assessment(scores)
+    table = pd.DataFrame(
+        {"Area": [d.label for d in instrument.domains]}, index=list(instrument.domain_keys)
+    )
+    for step in steps.itertuples(index=False):
+        column = f"{step.label} ({step.assessed_on:%d %b %Y})"
+        table[column] = [values.get(step.assessment_id, {}).get(k) for k in table.index]
+    if baseline_id is not None and latest_id is not None:
+        start, end = values.get(baseline_id, {}), values.get(latest_id, {})
+        change = [
+            (end[k] - start[k]) * instrument.direction
+            if start.get(k) is not None and end.get(k) is not None
+            else None
+            for k in table.index
+        ]
+    else:
+        change = [None] * len(table)
+    table["Change"] = change
+    table["Direction"] = [_direction(c) for c in change]
+    if instrument.higher_is_better and latest_id is not None:
+        end = values.get(latest_id, {})
+        table["Stage now"] = [
+            instrument.band_for(end[k]).label if end.get(k) is not None else "" for k in table.index
+        ]
+    return Journey(timeline=steps, table=table, baseline_id=baseline_id, latest_id=latest_id)
+
+
+def overall_over_time(scores: pd.DataFrame, steps: pd.DataFrame) -> pd.DataFrame:
+    """The mean of the scored domains at each assessment in the timeline."""
+    scored = scores[scores["assessment_id"].isin(steps["assessment_id"])].dropna(subset=["value"])
+    means = scored.groupby("assessment_id")["value"].agg(["mean", "size"])
+    frame = steps.merge(means, left_on="assessment_id", right_index=True)
+    return frame.rename(columns={"mean": "overall", "size": "domains_scored"})
+
+
+def views_differ(scores: pd.DataFrame, threshold: float = 2) -> dict[str, tuple[float, float]]:
+    """Domains where the family's own latest view and the worker's differ by ``threshold``+.
+
+    Both views are taken from their latest assessments on the same day, so
+    the comparison is between two opinions of the same moment.
+    """
+    own = scores[scores["rater"] == "family"]
+    other = scores[scores["rater"].isin(DEFAULT_RATERS)]
+    shared_days = sorted(set(own["assessed_on"]) & set(other["assessed_on"]))
+    if not shared_days:
+        return {}
+    day = shared_days[-1]
+    own_day = own[own["assessed_on"] == day].set_index("domain")["value"]
+    other_day = (
+        other[other["assessed_on"] == day]
+        .assign(precedence=lambda f: f["rater"].map(RATER_PRECEDENCE))
+        .sort_values("precedence")
+        .drop_duplicates("domain")
+        .set_index("domain")["value"]
+    )
+    both = pd.concat([own_day.rename("family"), other_day.rename("worker")], axis=1).dropna()
+    far = both[(both["family"] - both["worker"]).abs() >= threshold]
+    return {domain: (row.worker, row.family) for domain, row in far.iterrows()}
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Plain-language lists for the family summary."""
+
+    better: list[str]
+    harder: list[str]
+    still_working_on: list[str]
+
+
+def progress(journey: Journey, instrument: Instrument) -> Progress:
+    """What got better, what got harder, and what still needs work, by area label.
+
+    "Still working on" is any area whose latest score sits in the lower half
+    of what is good on the scale, whether or not it moved.
+    """
+    table = journey.table
+    latest_column = None
+    if journey.latest_id is not None or journey.baseline_id is not None:
+        score_columns = [c for c in table.columns if "(" in c]
+        latest_column = score_columns[-1] if score_columns else None
+    better = table.loc[table["Change"].fillna(0) > 0, "Area"].tolist()
+    harder = table.loc[table["Change"].fillna(0) < 0, "Area"].tolist()
+    working = []
+    if latest_column is not None:
+        midpoint = instrument.scale_min + instrument.scale_span / 2
+        for label, value in zip(table["Area"], table[latest_column], strict=True):
+            if value is None or pd.isna(value):
+                continue
+            needs_work = value >= midpoint if not instrument.higher_is_better else value < midpoint
+            if needs_work:
+                working.append(label)
+    return Progress(better=better, harder=harder, still_working_on=working)

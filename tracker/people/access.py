@@ -1,0 +1,92 @@
+"""Who may see and change what: one policy that every page and command asks.
+
+Pages must never decide this themselves; hiding a page in navigation is not
+authorisation. Until sign-in exists, the current user comes from a selector,
+so only the source of the ``Viewer`` will change when it does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from tracker.store.models import Family
+
+PRACTITIONER = "practitioner"
+MANAGER = "manager"
+COMMISSIONER = "commissioner"
+ADMIN = "admin"
+
+# Actions on one family need the family; the rest are about the whole service.
+FAMILY_ACTIONS = frozenset({"view_family", "edit_family", "close_family"})
+
+_PRACTICE = {"view_caseload", "add_family", "view_family", "edit_family"}
+PERMISSIONS = {
+    PRACTITIONER: _PRACTICE,
+    MANAGER: _PRACTICE
+    | {
+        "close_family",
+        "reassign_family",
+        "view_cohort",
+        "view_scatter",
+        "view_report_card",
+        "edit_report_card",
+        "import_data",
+        "export_data",
+        "view_audit",
+    },
+    # Commissioners see the service as figures only: no family, no names, no scatter.
+    COMMISSIONER: {"view_cohort", "view_report_card"},
+    ADMIN: {"manage_users", "view_instruments", "view_audit", "import_data", "export_data"},
+}
+
+
+class AccessDenied(PermissionError):
+    """The viewer may not do this; the message is safe to show them."""
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The person using the app, as the policy sees them."""
+
+    name: str
+    role: str
+    key_worker_id: int | None = None
+    user_id: int | None = None
+    username: str = ""
+
+    @property
+    def actor(self) -> str:
+        """How the audit trail names them."""
+        return self.username or self.name
+
+    @property
+    def sees_whole_service(self) -> bool:
+        return self.role == MANAGER
+
+
+def authorise(viewer: Viewer | None, action: str, *, family: Family | None = None) -> None:
+    """Raise ``AccessDenied`` unless ``viewer`` may do ``action`` (to ``family``)."""
+    if viewer is None:
+        raise AccessDenied("Choose who you are first.")
+    if action not in PERMISSIONS.get(viewer.role, set()):
+        raise AccessDenied("Your role does not allow this.")
+    if action in FAMILY_ACTIONS:
+        if family is None:
+            raise AccessDenied("That family was not found.")
+        if not viewer.sees_whole_service and family.key_worker_id != viewer.key_worker_id:
+            # Say nothing about the family: not even that it exists.
+            raise AccessDenied("That family is not on your caseload.")
+
+
+def allowed(viewer: Viewer | None, action: str) -> bool:
+    """Whether the viewer's role includes ``action``: for deciding what to offer."""
+    return viewer is not None and action in PERMISSIONS.get(viewer.role, set())
+
+
+def visible_families(viewer: Viewer):
+    """A SQL condition selecting the families ``viewer`` may see."""
+    if viewer.sees_whole_service:
+        return sa.true()
+    return Family.key_worker_id == viewer.key_worker_id

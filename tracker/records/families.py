@@ -1,0 +1,320 @@
+"""Adding, closing and reassigning families, their plan goals and case notes.
+
+Each function checks what it is given and raises ``RecordInvalid`` with plain
+words per field, so a page can show the message beside the right box.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import sqlalchemy as sa
+from pydantic import ValidationError, field_validator
+from sqlalchemy.engine import Connection
+from sqlmodel import Session
+
+from tracker.people.audit import record
+from tracker.store.errors import RecordInvalid
+from tracker.store.models import Family, FamilyBase, FamilyNote, KeyWorker, PlanGoal
+from tracker.store.vocabulary import AGE_GROUPS, CLOSURE_REASONS, GOAL_STATUSES, TIERS_OF_NEED
+
+
+class FamilyCreate(FamilyBase):
+    """What the "add a family" form may set; closure comes later, by its own form."""
+
+    closed_on: None = None
+    closure_reason: None = None
+    closure_note: None = None
+    re_referred_on: None = None
+
+    @field_validator("family_ref", "area", "referral_source")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("This is required.")
+        return value
+
+    @field_validator("tier_of_need")
+    @classmethod
+    def _known_tier(cls, value: str) -> str:
+        if value not in TIERS_OF_NEED:
+            raise ValueError(f"Choose one of: {', '.join(TIERS_OF_NEED)}.")
+        return value
+
+    @field_validator("age_group")
+    @classmethod
+    def _known_age_group(cls, value: str | None) -> str | None:
+        if value is not None and value not in AGE_GROUPS:
+            raise ValueError(f"Choose one of: {', '.join(AGE_GROUPS)}.")
+        return value
+
+    @field_validator("referral_date")
+    @classmethod
+    def _not_future(cls, value: date) -> date:
+        if value > date.today():
+            raise ValueError("The referral date cannot be in the future.")
+        return value
+
+
+def field_problems(error: ValidationError) -> dict[str, str]:
+    """Pydantic's errors as one plain message per field."""
+    problems = {}
+    for item in error.errors():
+        name = str(item["loc"][0]) if item["loc"] else "form"
+        problems.setdefault(name, item["msg"].removeprefix("Value error, "))
+    return problems
+
+
+def build_family(**fields) -> FamilyCreate:
+    """Validate form input into a ``FamilyCreate``, or raise ``RecordInvalid``."""
+    try:
+        return FamilyCreate.model_validate(fields)
+    except ValidationError as error:
+        raise RecordInvalid(field_problems(error)) from error
+
+
+def add_family(
+    session: Session, *, data: FamilyCreate, key_worker_id: int | None, actor: str
+) -> Family:
+    taken = session.execute(
+        sa.select(Family.id).where(Family.family_ref == data.family_ref)
+    ).first()
+    if taken:
+        raise RecordInvalid({"family_ref": "This reference is already used by another family."})
+    family = Family(**data.model_dump(), key_worker_id=key_worker_id)
+    session.add(family)
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="create",
+        entity="family",
+        entity_id=family.id,
+        family_id=family.id,
+        after={**data.model_dump(), "key_worker_id": key_worker_id},
+    )
+    return family
+
+
+def close_family(
+    session: Session,
+    *,
+    family_id: int,
+    closed_on: date,
+    closure_reason: str,
+    closure_note: str,
+    today: date,
+    actor: str,
+) -> None:
+    """Close a case. A plan not wholly achieved needs a recorded reason."""
+    family = session.get(Family, family_id)
+    if family is None:
+        raise RecordInvalid({"family": "This family no longer exists."})
+    problems = {}
+    note = (closure_note or "").strip()
+    if family.closed_on is not None:
+        problems["family"] = f"This family was already closed on {family.closed_on:%d %b %Y}."
+    if closure_reason not in CLOSURE_REASONS:
+        problems["closure_reason"] = "Choose how the case ended."
+    elif closure_reason != "wholly_achieved" and not note:
+        problems["closure_note"] = (
+            "The plan was not wholly achieved: say briefly why, for the record."
+        )
+    if len(note) > 1000:
+        problems["closure_note"] = "Keep the note under 1,000 characters."
+    if closed_on > today:
+        problems["closed_on"] = "The closing date cannot be in the future."
+    elif closed_on < family.referral_date:
+        problems["closed_on"] = "The closing date is before the referral date."
+    if problems:
+        raise RecordInvalid(problems)
+    family.closed_on = closed_on
+    family.closure_reason = closure_reason
+    family.closure_note = note or None
+    session.add(family)
+    record(
+        session,
+        actor=actor,
+        action="update",
+        entity="family",
+        entity_id=family.id,
+        family_id=family.id,
+        before={"closed_on": None},
+        after={
+            "closed_on": closed_on,
+            "closure_reason": closure_reason,
+            "closure_note": family.closure_note,
+        },
+    )
+
+
+def reassign_family(session: Session, *, family_id: int, key_worker_id: int, actor: str) -> None:
+    """Move an open case to another key worker; their caseload shows it from now on."""
+    family = session.get(Family, family_id)
+    if family is None:
+        raise RecordInvalid({"family": "This family no longer exists."})
+    problems = {}
+    if family.closed_on is not None:
+        problems["family"] = (
+            f"This case was closed on {family.closed_on:%d %b %Y}; only open cases can move."
+        )
+    if session.get(KeyWorker, key_worker_id) is None:
+        problems["key_worker"] = "Choose a key worker from the list."
+    elif key_worker_id == family.key_worker_id:
+        problems["key_worker"] = "This family already has that key worker."
+    if problems:
+        raise RecordInvalid(problems)
+    before = family.key_worker_id
+    family.key_worker_id = key_worker_id
+    session.add(family)
+    record(
+        session,
+        actor=actor,
+        action="update",
+        entity="family",
+        entity_id=family.id,
+        family_id=family.id,
+        before={"key_worker_id": before},
+        after={"key_worker_id": key_worker_id},
+    )
+
+
+def add_goal(
+    session: Session,
+    *,
+    family_id: int,
+    text: str,
+    domain: str | None,
+    set_on: date,
+    today: date,
+    actor: str,
+) -> PlanGoal:
+    text = (text or "").strip()
+    problems = {}
+    if not text:
+        problems["text"] = "Write the goal in a few words."
+    elif len(text) > 500:
+        problems["text"] = "Keep the goal under 500 characters."
+    if set_on > today:
+        problems["set_on"] = "The date cannot be in the future."
+    if problems:
+        raise RecordInvalid(problems)
+    goal = PlanGoal(family_id=family_id, text=text, domain=domain or None, set_on=set_on)
+    session.add(goal)
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="create",
+        entity="goal",
+        entity_id=goal.id,
+        family_id=family_id,
+        after={"text": text, "domain": goal.domain, "set_on": set_on},
+    )
+    return goal
+
+
+def update_goal(
+    session: Session, *, goal: PlanGoal, status: str, status_on: date, today: date, actor: str
+) -> None:
+    problems = {}
+    if status not in GOAL_STATUSES:
+        problems["status"] = "Choose a status."
+    if status_on > today:
+        problems["status_on"] = "The date cannot be in the future."
+    elif status_on < goal.set_on:
+        problems["status_on"] = "The date is before the goal was set."
+    if problems:
+        raise RecordInvalid(problems)
+    before = {"status": goal.status, "status_on": goal.status_on}
+    goal.status = status
+    goal.status_on = None if status == "open" else status_on
+    session.add(goal)
+    record(
+        session,
+        actor=actor,
+        action="update",
+        entity="goal",
+        entity_id=goal.id,
+        family_id=goal.family_id,
+        before=before,
+        after={"status": goal.status, "status_on": goal.status_on},
+    )
+
+
+def add_note(
+    session: Session,
+    *,
+    family_id: int,
+    written_on: date,
+    text: str,
+    author: str,
+    today: date,
+    actor: str,
+) -> FamilyNote:
+    text = (text or "").strip()
+    problems = {}
+    if not text:
+        problems["text"] = "The note is empty."
+    elif len(text) > 4000:
+        problems["text"] = "Keep the note under 4,000 characters."
+    if written_on > today:
+        problems["written_on"] = "The date cannot be in the future."
+    if problems:
+        raise RecordInvalid(problems)
+    note = FamilyNote(family_id=family_id, written_on=written_on, text=text, author=author)
+    session.add(note)
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="create",
+        entity="note",
+        entity_id=note.id,
+        family_id=family_id,
+        after={"written_on": written_on, "text": text},
+    )
+    return note
+
+
+def family_by_ref(connection: Connection, family_ref: str) -> Family | None:
+    row = connection.execute(
+        sa.select(Family.__table__).where(Family.family_ref == family_ref)
+    ).first()
+    return Family.model_validate(dict(row._mapping)) if row else None
+
+
+def key_workers(connection: Connection) -> pd.DataFrame:
+    rows = connection.execute(
+        sa.select(KeyWorker.id, KeyWorker.name, KeyWorker.background, KeyWorker.dedicated).order_by(
+            KeyWorker.name
+        )
+    ).all()
+    return pd.DataFrame(rows, columns=["id", "name", "background", "dedicated"])
+
+
+def goals(connection: Connection, family_id: int) -> pd.DataFrame:
+    rows = connection.execute(
+        sa.select(
+            PlanGoal.id,
+            PlanGoal.text,
+            PlanGoal.domain,
+            PlanGoal.status,
+            PlanGoal.set_on,
+            PlanGoal.status_on,
+        )
+        .where(PlanGoal.family_id == family_id)
+        .order_by(PlanGoal.set_on, PlanGoal.id)
+    ).all()
+    return pd.DataFrame(rows, columns=["id", "text", "domain", "status", "set_on", "status_on"])
+
+
+def notes(connection: Connection, family_id: int) -> pd.DataFrame:
+    rows = connection.execute(
+        sa.select(FamilyNote.written_on, FamilyNote.author, FamilyNote.text)
+        .where(FamilyNote.family_id == family_id)
+        .order_by(FamilyNote.written_on.desc(), FamilyNote.id.desc())
+    ).all()
+    return pd.DataFrame(rows, columns=["written_on", "author", "text"])

@@ -1,0 +1,333 @@
+"""Figures for the cohort dashboard, as pure functions from suppressed data to plotly.
+
+They take the outputs of ``tracker.measures.cohort`` (already suppressed) and draw
+them; a suppressed value is drawn as a gap and labelled ``*``, never guessed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from tracker.instruments.loader import Instrument
+from tracker.render.charts import (
+    BASELINE_COLOUR,
+    PALETTE,
+    orientation_annotation,
+    radial_range,
+    star_axis,
+    star_size,
+)
+
+WORSE_COLOUR = "#D55E00"
+SAME_COLOUR = "#BBBBBB"
+BETTER_COLOUR = "#0072B2"
+SIGNIFICANT = "◆"
+SUPPRESSED = "*"
+
+
+def _plain(values: pd.Series) -> list[float | None]:
+    """Plain numbers with None for suppressed values, so a figure's JSON says null."""
+    return [None if pd.isna(value) else float(value) for value in values]
+
+
+def _labels(instrument: Instrument) -> dict[str, str]:
+    return {domain.key: domain.label for domain in instrument.domains}
+
+
+def cohort_star(domains: list[dict], instrument: Instrument) -> go.Figure:
+    """Mean baseline against mean latest per domain, outward always better."""
+    labels = [domain.label for domain in instrument.domains]
+    by_key = {row["domain"]: row for row in domains}
+    figure = go.Figure()
+    for name, column, colour, dash, fill in (
+        ("Mean at baseline", "mean_baseline", BASELINE_COLOUR, "dash", None),
+        ("Mean at latest review", "mean_latest", PALETTE[0], "solid", "toself"),
+    ):
+        values = [by_key.get(key, {}).get(column) for key in instrument.domain_keys]
+        figure.add_trace(
+            go.Scatterpolar(
+                r=[*values, values[0]],
+                theta=[*labels, labels[0]],
+                name=name,
+                mode="lines+markers",
+                line={"color": colour, "dash": dash, "width": 2.5},
+                fill=fill,
+                connectgaps=False,
+                hovertemplate="%{theta}: %{r:.2f}<extra>" + name + "</extra>",
+            )
+        )
+    figure.update_layout(
+        title={"text": "Cohort star: average at baseline and latest review"},
+        polar={
+            "radialaxis": {"range": radial_range(instrument)},
+            "angularaxis": star_axis(instrument),
+        },
+        legend={"orientation": "h", "y": -0.08},
+        **star_size(instrument, height=560, top=80),
+        annotations=[orientation_annotation(instrument)],
+    )
+    return figure
+
+
+def change_by_domain(domains: list[dict], instrument: Instrument) -> go.Figure:
+    """Diverging bars of % worse, same and improved per domain, most improved at the top."""
+    labels = _labels(instrument)
+    shown = [row for row in domains if row["n"] is not None]
+    hidden = [row for row in domains if row["n"] is None]
+    shown.sort(key=lambda row: row["pct_improved"] or 0)
+    names = [
+        f"{labels[row['domain']]} (n={row['n']})"
+        + (f" {SIGNIFICANT}" if row["wilcoxon_p"] is not None and row["wilcoxon_p"] < 0.05 else "")
+        for row in shown
+    ]
+    names = [f"{labels[row['domain']]} {SUPPRESSED}" for row in hidden] + names
+    rows = hidden + shown
+    worse = [row["pct_worse"] for row in rows]
+    same = [row["pct_same"] for row in rows]
+    improved = [row["pct_improved"] for row in rows]
+    half_same = [None if value is None else value / 2 for value in same]
+    figure = go.Figure()
+    figure.add_trace(
+        go.Bar(
+            y=names,
+            x=[None if w is None else -w for w in worse],
+            base=[None if h is None else -h for h in half_same],
+            orientation="h",
+            name="Worse",
+            marker_color=WORSE_COLOUR,
+            hovertemplate="%{y}: %{customdata:.0f}% worse<extra></extra>",
+            customdata=worse,
+        )
+    )
+    figure.add_trace(
+        go.Bar(
+            y=names,
+            x=same,
+            base=[None if h is None else -h for h in half_same],
+            orientation="h",
+            name="Same",
+            marker_color=SAME_COLOUR,
+            hovertemplate="%{y}: %{x:.0f}% the same<extra></extra>",
+        )
+    )
+    figure.add_trace(
+        go.Bar(
+            y=names,
+            x=improved,
+            base=half_same,
+            orientation="h",
+            name="Improved",
+            marker_color=BETTER_COLOUR,
+            hovertemplate="%{y}: %{x:.0f}% improved<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        barmode="overlay",
+        title={"text": "Change by area: share of families worse, the same and improved"},
+        xaxis={
+            "title": "% of families (worse to the left, improved to the right)",
+            "range": [-100, 100],
+            "zeroline": True,
+        },
+        height=max(360, 28 * len(rows) + 140),
+        legend={"orientation": "h", "y": -0.12},
+        margin={"l": 10, "r": 20, "t": 60, "b": 60},
+    )
+    return figure
+
+
+def transition_heatmap(cells: pd.DataFrame, instrument: Instrument, domain: str) -> go.Figure:
+    """Families moving between bands from baseline (rows) to latest (columns)."""
+    order = [band.label for band in instrument.bands]
+    grid = cells.pivot(index="baseline_band", columns="latest_band", values="families").reindex(
+        index=order, columns=order
+    )
+    values = grid.to_numpy(dtype=object)
+    text = [
+        [SUPPRESSED if value is None or pd.isna(value) else str(int(value)) for value in row]
+        for row in values
+    ]
+    z = [
+        [np.nan if value is None or pd.isna(value) else float(value) for value in row]
+        for row in values
+    ]
+    figure = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=order,
+            y=order,
+            text=text,
+            texttemplate="%{text}",
+            colorscale="Blues",
+            hovertemplate="From %{y} to %{x}: %{text} families<extra></extra>",
+            showscale=False,
+        )
+    )
+    figure.update_layout(
+        title={"text": f"Movement between bands: {_labels(instrument)[domain]}"},
+        xaxis={"title": "Band at the latest review", "side": "bottom"},
+        yaxis={"title": "Band at baseline", "autorange": "reversed"},
+        height=420,
+        margin={"l": 10, "r": 10, "t": 60, "b": 60},
+    )
+    return figure
+
+
+def breakdown_chart(groups: pd.DataFrame, dimension_label: str) -> go.Figure:
+    """Mean distance travelled with its 95% interval, and % reliably improved, per group."""
+    labels = [
+        f"{row.group} (n={int(row.n)})" if not row.suppressed else f"{row.group} {SUPPRESSED}"
+        for row in groups.itertuples(index=False)
+    ]
+    figure = make_subplots(
+        rows=1,
+        cols=2,
+        shared_yaxes=True,
+        horizontal_spacing=0.04,
+        subplot_titles=("Mean distance travelled (95% interval)", "% reliably improved"),
+    )
+    mean = groups["mean_change"].astype(float)
+    figure.add_trace(
+        go.Bar(
+            y=labels,
+            x=_plain(mean),
+            orientation="h",
+            marker_color=BETTER_COLOUR,
+            name="Mean change",
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": _plain(groups["ci_high"].astype(float) - mean),
+                "arrayminus": _plain(mean - groups["ci_low"].astype(float)),
+            },
+            hovertemplate="%{y}: %{x:.2f}<extra></extra>",
+        ),
+        row=1,
+        col=1,
+    )
+    figure.add_trace(
+        go.Bar(
+            y=labels,
+            x=_plain(groups["pct_reliable_improvement"].astype(float)),
+            orientation="h",
+            marker_color=PALETTE[2],
+            name="% reliably improved",
+            hovertemplate="%{y}: %{x:.0f}%<extra></extra>",
+        ),
+        row=1,
+        col=2,
+    )
+    figure.update_layout(
+        title={"text": f"By {dimension_label.lower()}"},
+        showlegend=False,
+        height=max(300, 40 * len(labels) + 140),
+        margin={"l": 10, "r": 20, "t": 80, "b": 40},
+    )
+    figure.update_xaxes(range=[0, 100], row=1, col=2)
+    return figure
+
+
+def over_time_chart(points: pd.DataFrame, instrument: Instrument) -> go.Figure:
+    """Mean overall score by months since baseline, one line per group, n at each point."""
+    figure = go.Figure()
+    for index, (group, rows) in enumerate(points.groupby("group", sort=True)):
+        rows = rows.sort_values("month")
+        figure.add_trace(
+            go.Scatter(
+                x=rows["month"],
+                y=_plain(rows["mean_overall"].astype(float)),
+                name=str(group),
+                mode="lines+markers+text",
+                connectgaps=False,
+                text=[SUPPRESSED if n is None or pd.isna(n) else f"n={int(n)}" for n in rows["n"]],
+                textposition="top center",
+                line={"color": PALETTE[index % len(PALETTE)]},
+                hovertemplate="Month %{x}: %{y:.2f} (%{text})<extra>" + str(group) + "</extra>",
+            )
+        )
+    low, high = instrument.scale_min, instrument.scale_max
+    figure.update_layout(
+        title={"text": "Average overall score by months since baseline (higher is better)"},
+        xaxis={"title": "Months since baseline", "dtick": 1},
+        yaxis={
+            "title": "Mean overall score",
+            "range": [low, high] if instrument.higher_is_better else [high, low],
+        },
+        height=420,
+        legend={"orientation": "h", "y": -0.18},
+        margin={"l": 10, "r": 10, "t": 60, "b": 60},
+    )
+    return figure
+
+
+def reliable_change_scatter(
+    points: pd.DataFrame, s_diff: float | None, instrument: Instrument
+) -> go.Figure:
+    """Baseline against latest overall, one anonymous dot per family.
+
+    The diagonal is no change; the shaded band is change too small to be
+    reliable (±1.96 × S_diff). On a need scale both axes run high to low, so
+    above the line is better on either kind of scale.
+    """
+    low, high = instrument.scale_min, instrument.scale_max
+    figure = go.Figure()
+    if s_diff:
+        width = 1.96 * s_diff
+        xs = [low, high, high, low]
+        figure.add_trace(
+            go.Scatter(
+                x=xs,
+                y=[low + width, high + width, high - width, low - width],
+                fill="toself",
+                fillcolor="rgba(150,150,150,0.2)",
+                line={"width": 0},
+                hoverinfo="skip",
+                name="Change too small to be reliable",
+            )
+        )
+    figure.add_trace(
+        go.Scatter(
+            x=[low, high],
+            y=[low, high],
+            mode="lines",
+            line={"color": "#555", "dash": "dash"},
+            name="No change",
+            hoverinfo="skip",
+        )
+    )
+    colours = {
+        "Reliably better": BETTER_COLOUR,
+        "No reliable change": "#777777",
+        "Reliably worse": WORSE_COLOUR,
+    }
+    symbols = {"Reliably better": "circle", "No reliable change": "diamond", "Reliably worse": "x"}
+    for label, colour in colours.items():
+        chosen = points[points["classification"] == label]
+        figure.add_trace(
+            go.Scatter(
+                x=chosen["baseline"],
+                y=chosen["latest"],
+                mode="markers",
+                name=label,
+                marker={"color": colour, "symbol": symbols[label], "size": 8, "opacity": 0.8},
+                hovertemplate="Baseline %{x:.2f} → latest %{y:.2f}<extra>" + label + "</extra>",
+            )
+        )
+    axis_range = [low, high] if instrument.higher_is_better else [high, low]
+    figure.update_layout(
+        title={
+            "text": "Reliable change: each dot is one family (no names). Above the line is better."
+        },
+        xaxis={"title": "Overall score at baseline", "range": axis_range},
+        yaxis={
+            "title": "Overall score at the latest review",
+            "range": axis_range,
+        },
+        height=520,
+        legend={"orientation": "h", "y": -0.15},
+        margin={"l": 10, "r": 10, "t": 60, "b": 60},
+    )
+    return figure

@@ -1,0 +1,304 @@
+"""The database tables, as SQLModel classes.
+
+Every table has a surrogate integer key; the natural keys the service uses
+(``family_ref``, an assessment's family + instrument + date + rater) carry
+unique constraints so imports can match on them. Controlled values are
+checked by the database too, so a bad row cannot arrive by any route.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from tracker.store.vocabulary import (
+    ACTIVITY_KINDS,
+    CLOSURE_REASONS,
+    GOAL_STATUSES,
+    OCCASIONS,
+    RATERS,
+)
+
+# Named constraints let Alembic's batch mode rebuild SQLite tables reliably.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _one_of(column: str, values) -> str:
+    quoted = ", ".join(f"'{value}'" for value in values)
+    return f"{column} IN ({quoted})"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class KeyWorkerBase(SQLModel):
+    name: str = Field(max_length=120, sa_column_kwargs={"unique": True}, nullable=False)
+    background: str = Field(default="other", max_length=40)
+    dedicated: bool = Field(default=True)
+
+
+class KeyWorker(KeyWorkerBase, table=True):
+    __tablename__ = "key_worker"
+
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class FamilyBase(SQLModel):
+    family_ref: str = Field(max_length=64, sa_column_kwargs={"unique": True}, nullable=False)
+    area: str = Field(max_length=120)
+    tier_of_need: str = Field(max_length=20)
+    referral_source: str = Field(max_length=120)
+    referral_date: date
+    closed_on: date | None = None
+    closure_reason: str | None = Field(default=None, max_length=40)
+    closure_note: str | None = Field(default=None, max_length=1000)
+    re_referred_on: date | None = None
+    consent_to_share: bool | None = None
+    consent_on: date | None = None
+    age_group: str | None = Field(default=None, max_length=20)
+    child_disability: bool | None = None
+    presenting_issues: str | None = Field(default=None, max_length=500)
+
+
+class Family(FamilyBase, table=True):
+    __tablename__ = "family"
+    __table_args__ = (
+        sa.Index("ix_family_area_tier", "area", "tier_of_need"),
+        sa.CheckConstraint(
+            "closure_reason IS NULL OR " + _one_of("closure_reason", CLOSURE_REASONS),
+            name="closure_reason",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    key_worker_id: int | None = Field(default=None, foreign_key="key_worker.id", index=True)
+
+
+class Assessment(SQLModel, table=True):
+    """One scoring of one instrument for one family, by one rater, on one day."""
+
+    __tablename__ = "assessment"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "family_id", "instrument", "assessed_on", "rater", name="uq_assessment_identity"
+        ),
+        sa.CheckConstraint(_one_of("occasion", OCCASIONS), name="occasion"),
+        sa.CheckConstraint(_one_of("rater", RATERS), name="rater"),
+        sa.Index("ix_assessment_instrument_family", "instrument", "family_id", "assessed_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    family_id: int = Field(foreign_key="family.id", ondelete="CASCADE")
+    instrument: str = Field(max_length=64)
+    instrument_version: int = 1
+    occasion: str = Field(max_length=20)
+    assessed_on: date
+    rater: str = Field(max_length=10)
+    entered_by: str | None = Field(default=None, max_length=120)
+    entered_at: datetime = Field(
+        default_factory=utc_now, sa_type=sa.DateTime(timezone=True), nullable=False
+    )
+    # Optimistic locking: every write bumps it, and a save that names a stale
+    # version is refused instead of silently overwriting someone else's work.
+    version: int = Field(default=1, nullable=False)
+
+
+class Score(SQLModel, table=True):
+    """A domain score; a null value means "not scored / not applicable"."""
+
+    __tablename__ = "score"
+    __table_args__ = (sa.UniqueConstraint("assessment_id", "domain", name="uq_score_domain"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    assessment_id: int = Field(foreign_key="assessment.id", ondelete="CASCADE")
+    domain: str = Field(max_length=64)
+    value: float | None = None
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class PlanGoal(SQLModel, table=True):
+    __tablename__ = "plan_goal"
+    __table_args__ = (sa.CheckConstraint(_one_of("status", GOAL_STATUSES), name="status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    family_id: int = Field(foreign_key="family.id", ondelete="CASCADE", index=True)
+    text: str = Field(max_length=500)
+    domain: str | None = Field(default=None, max_length=64)
+    status: str = Field(default="open", max_length=20)
+    set_on: date
+    status_on: date | None = None
+
+
+class ServiceActivity(SQLModel, table=True):
+    __tablename__ = "service_activity"
+    __table_args__ = (
+        sa.CheckConstraint(_one_of("kind", ACTIVITY_KINDS), name="kind"),
+        sa.CheckConstraint("hours >= 0", name="hours"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    family_id: int = Field(foreign_key="family.id", ondelete="CASCADE", index=True)
+    activity_on: date
+    hours: float
+    kind: str = Field(max_length=20)
+
+
+class ReferralOn(SQLModel, table=True):
+    """A referral from the service on to a specialist service."""
+
+    __tablename__ = "referral_on"
+
+    id: int | None = Field(default=None, primary_key=True)
+    family_id: int = Field(foreign_key="family.id", ondelete="CASCADE", index=True)
+    service: str = Field(max_length=120)
+    referred_on: date
+
+
+class Feedback(SQLModel, table=True):
+    __tablename__ = "feedback"
+    __table_args__ = (sa.CheckConstraint("satisfaction BETWEEN 1 AND 5", name="satisfaction"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    family_id: int = Field(foreign_key="family.id", ondelete="CASCADE", index=True)
+    given_on: date
+    satisfaction: int
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class FamilyNote(SQLModel, table=True):
+    """A dated case note on the family's timeline."""
+
+    __tablename__ = "family_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    family_id: int = Field(foreign_key="family.id", ondelete="CASCADE", index=True)
+    written_on: date
+    author: str | None = Field(default=None, max_length=120)
+    text: str = Field(max_length=4000)
+    created_at: datetime = Field(
+        default_factory=utc_now, sa_type=sa.DateTime(timezone=True), nullable=False
+    )
+
+
+SCOPE_KINDS = ("service", "area", "tier_of_need", "key_worker_type")
+
+
+class ProgrammeCost(SQLModel, table=True):
+    """What the programme cost in a period, for the whole service or one part of it."""
+
+    __tablename__ = "programme_cost"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "period_start",
+            "period_end",
+            "scope_kind",
+            "scope_value",
+            name="uq_programme_cost_period_scope",
+        ),
+        sa.CheckConstraint("amount >= 0", name="amount"),
+        sa.CheckConstraint("period_end >= period_start", name="period"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    period_start: date
+    period_end: date
+    scope_kind: str = Field(default="service", max_length=20)
+    scope_value: str = Field(default="", max_length=120)
+    amount: float
+    note: str | None = Field(default=None, max_length=500)
+
+
+class MeasureTarget(SQLModel, table=True):
+    """A target for one report-card measure and scope."""
+
+    __tablename__ = "measure_target"
+    __table_args__ = (
+        sa.UniqueConstraint("measure", "scope_kind", "scope_value", name="uq_measure_target_scope"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    measure: str = Field(max_length=60)
+    scope_kind: str = Field(default="service", max_length=20)
+    scope_value: str = Field(default="", max_length=120)
+    target: float
+
+
+class ReportStory(SQLModel, table=True):
+    """One "story behind the curve" text of a period's report card."""
+
+    __tablename__ = "report_story"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "period_start",
+            "period_end",
+            "scope_kind",
+            "scope_value",
+            "field",
+            name="uq_report_story_field",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    period_start: date
+    period_end: date
+    scope_kind: str = Field(default="service", max_length=20)
+    scope_value: str = Field(default="", max_length=120)
+    field: str = Field(max_length=40)
+    text: str = Field(default="", max_length=8000)
+    updated_by: str | None = Field(default=None, max_length=120)
+    updated_at: datetime = Field(
+        default_factory=utc_now, sa_type=sa.DateTime(timezone=True), nullable=False
+    )
+
+
+ROLES = ("practitioner", "manager", "commissioner", "admin")
+
+
+class AppUser(SQLModel, table=True):
+    """Someone who signs in. Practitioners are linked to their key worker record."""
+
+    __tablename__ = "app_user"
+    __table_args__ = (sa.CheckConstraint(_one_of("role", ROLES), name="role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=120, sa_column_kwargs={"unique": True}, nullable=False)
+    display_name: str = Field(max_length=120)
+    role: str = Field(max_length=20)
+    key_worker_id: int | None = Field(default=None, foreign_key="key_worker.id")
+    email: str | None = Field(default=None, max_length=254, index=True)
+    password_hash: str | None = Field(default=None, max_length=255)
+    active: bool = Field(default=True)
+    is_demo: bool = Field(default=False)
+    failed_attempts: int = Field(default=0)
+    locked_until: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    created_at: datetime = Field(
+        default_factory=utc_now, sa_type=sa.DateTime(timezone=True), nullable=False
+    )
+
+
+class AuditLog(SQLModel, table=True):
+    """Append-only record of who did what, written in the same transaction as the change."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (sa.Index("ix_audit_log_entity", "entity", "entity_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(
+        default_factory=utc_now, sa_type=sa.DateTime(timezone=True), nullable=False, index=True
+    )
+    actor: str = Field(max_length=120)
+    action: str = Field(max_length=30)
+    entity: str = Field(max_length=40)
+    entity_id: str | None = Field(default=None, max_length=120)
+    family_id: int | None = Field(default=None, index=True)
+    before: str | None = None
+    after: str | None = None
