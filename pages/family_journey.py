@@ -13,7 +13,6 @@ from pages.common import (
     today,
 )
 from tracker.measures.journey import (
-    RATER_NAMES,
     build_journey,
     family_scores,
     overall_over_time,
@@ -28,7 +27,7 @@ from tracker.render.summary import family_summary_html
 from tracker.store.db import read_session, write_session
 from tracker.store.errors import RecordInvalid
 from tracker.store.models import PlanGoal
-from tracker.store.vocabulary import CLOSURE_REASONS, GOAL_STATUSES
+from tracker.store.vocabulary import CLOSURE_REASONS, GOAL_STATUSES, RATER_NAMES
 
 
 def save_then_refresh(write) -> None:

@@ -5,7 +5,6 @@ import streamlit as st
 
 from pages.common import chosen_family, data_changed, engine, instruments, require, today
 from tracker.instruments.loader import Instrument
-from tracker.measures.journey import OCCASION_NAMES
 from tracker.records.assessments import (
     AssessmentDraft,
     VersionConflict,
@@ -20,14 +19,13 @@ from tracker.records.assessments import (
 )
 from tracker.store.db import read_session, write_session
 from tracker.store.errors import RecordInvalid
-from tracker.store.vocabulary import DEFAULT_RATERS, OCCASIONS, RATERS
-
-RATER_LABELS = {
-    "worker": "Key worker",
-    "family": "Family (their own view)",
-    "joint": "Together (agreed)",
-}
-SCALE_PROBLEMS = ("outside the scale", "steps of", "enter a number")
+from tracker.store.vocabulary import (
+    DEFAULT_RATERS,
+    OCCASION_LABELS,
+    OCCASIONS,
+    RATER_LABELS,
+    RATERS,
+)
 
 viewer = require("view_caseload")
 st.title("Record scores")
@@ -71,7 +69,7 @@ if mode == "Correcting an earlier one":
         st.info("There is nothing to correct yet for this instrument.")
         st.stop()
     labels = {
-        int(row.id): f"{OCCASION_NAMES[row.occasion]} · {row.assessed_on:%d %b %Y} · "
+        int(row.id): f"{OCCASION_LABELS[row.occasion]} · {row.assessed_on:%d %b %Y} · "
         f"{RATER_LABELS[row.rater].lower()}"
         for row in earlier.itertuples(index=False)
     }
@@ -113,7 +111,7 @@ for domain in instrument.domains:
 
 top = st.columns(3)
 occasion = top[0].selectbox(
-    "Occasion", OCCASIONS, key=f"{form_id}:occasion", format_func=OCCASION_NAMES.get
+    "Occasion", OCCASIONS, key=f"{form_id}:occasion", format_func=OCCASION_LABELS.get
 )
 assessed_on = top[1].date_input(
     "Date", max_value=today(), format="DD/MM/YYYY", key=f"{form_id}:date"
@@ -321,7 +319,7 @@ if st.button("Save assessment", type="primary", icon=":material/save:"):
             for suffix in ("loaded", "conflict", "tried"):
                 st.session_state.pop(f"{form_id}:{suffix}", None)
         st.session_state["record-flash"] = (
-            f"Saved the {OCCASION_NAMES[occasion].lower()} for {family.family_ref} "
+            f"Saved the {OCCASION_LABELS[occasion].lower()} for {family.family_ref} "
             f"on {assessed_on:%d %b %Y}."
         )
         st.rerun()

@@ -11,16 +11,7 @@ from sqlalchemy.engine import Connection
 from tracker.instruments.loader import Instrument
 from tracker.measures.scoring import select_baseline_and_latest
 from tracker.store.models import Assessment, Score
-from tracker.store.vocabulary import DEFAULT_RATERS, RATER_PRECEDENCE
-
-OCCASION_NAMES = {
-    "baseline": "Baseline",
-    "review": "Review",
-    "closure": "Closure",
-    "follow-up": "Follow-up",
-}
-# Rater names a family understands.
-RATER_NAMES = {"worker": "key worker", "family": "family", "joint": "together"}
+from tracker.store.vocabulary import DEFAULT_RATERS, OCCASION_LABELS, RATER_PRECEDENCE
 
 
 def family_scores(connection: Connection, family_id: int, instrument: str) -> pd.DataFrame:
@@ -60,7 +51,7 @@ def timeline(scores: pd.DataFrame, raters: tuple[str, ...] = DEFAULT_RATERS) -> 
             reviews += 1
             labels.append(f"Review {reviews}")
         else:
-            labels.append(OCCASION_NAMES[occasion])
+            labels.append(OCCASION_LABELS[occasion])
     return assessments.assign(label=labels)[
         ["assessment_id", "occasion", "assessed_on", "rater", "label"]
     ].reset_index(drop=True)

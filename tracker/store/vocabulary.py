@@ -7,6 +7,12 @@ together means the importer, the database constraints and the pages agree.
 from __future__ import annotations
 
 OCCASIONS = ("baseline", "review", "closure", "follow-up")
+OCCASION_LABELS = {
+    "baseline": "Baseline",
+    "review": "Review",
+    "closure": "Closure",
+    "follow-up": "Follow-up",
+}
 
 # Paper forms write B, R1, R2 ...; spreadsheets often spell the word out.
 OCCASION_ALIASES = {
@@ -25,6 +31,13 @@ OCCASION_ALIASES = {
 }
 
 RATERS = ("worker", "family", "joint")
+# How the scoring form offers each rater, and how a sentence names who scored.
+RATER_LABELS = {
+    "worker": "Key worker",
+    "family": "Family (their own view)",
+    "joint": "Together (agreed)",
+}
+RATER_NAMES = {"worker": "key worker", "family": "family", "joint": "together"}
 
 # The default cohort view counts the worker's and the joint ratings; the
 # family's own view is reported beside them, never mixed in.
