@@ -31,7 +31,7 @@ from tracker.measures.reportcard import (
     report_card,
     scope_choices,
 )
-from tracker.measures.reportcard_inputs import save_cost, save_story, save_target
+from tracker.measures.reportcard.inputs import save_cost, save_story, save_target
 from tracker.people.access import allowed
 from tracker.render.reportcard_charts import forecast_note, turn_the_curve
 from tracker.render.reportcard_export import card_html, card_pdf, card_xlsx, format_value, headline

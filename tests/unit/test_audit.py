@@ -14,7 +14,7 @@ from tracker.files.importing import import_files
 from tracker.instruments.loader import get_instrument
 from tracker.measures.periods import financial_quarter
 from tracker.measures.reportcard import Scope
-from tracker.measures.reportcard_inputs import save_cost, save_story, save_target
+from tracker.measures.reportcard.inputs import save_cost, save_story, save_target
 from tracker.records.assessments import AssessmentDraft, save_assessment
 from tracker.records.families import add_goal, add_note, close_family, family_by_ref, update_goal
 from tracker.store.db import read_session, write_session

@@ -34,7 +34,7 @@ from tracker.measures.reportcard import (
     suppress,
     trend,
 )
-from tracker.measures.reportcard_inputs import save_cost, save_story, save_target
+from tracker.measures.reportcard.inputs import save_cost, save_story, save_target
 from tracker.store.errors import RecordInvalid
 from tracker.store.models import Family, KeyWorker, MeasureTarget, ProgrammeCost, ReportStory
 
