@@ -12,7 +12,8 @@ import pytest
 
 from tests.unit.helpers import FAMILY_HEADER, snapshot, write_csv
 from tracker.cli import main
-from tracker.files.exporting import canonical_frames, canonical_workbook, canonical_zip, neutralise
+from tracker.files.exporting import canonical_frames, canonical_workbook, canonical_zip
+from tracker.files.formula_guard import neutralise, unguard, unguarded
 from tracker.files.importing import import_files
 from tracker.render.downloads import table_csv, table_xlsx
 from tracker.store.db import make_engine
@@ -25,6 +26,13 @@ def test_formula_like_text_is_neutralised(text):
     assert neutralise(text) == "'" + text
     assert neutralise("Plain words") == "Plain words"
     assert neutralise(3.5) == 3.5
+
+
+def test_the_importer_takes_off_exactly_the_guard_the_exporter_puts_on():
+    texts = [*HOSTILE, "'quoted on purpose", "''=twice", "plain"]
+    written = [neutralise(text) for text in texts]
+    assert [unguard(cell) for cell in written] == texts
+    assert unguarded(pd.Series(written, dtype="str")).tolist() == texts
 
 
 @pytest.fixture

@@ -178,3 +178,29 @@ def test_a_killed_import_leaves_all_or_nothing(tmp_path):
     )
     with sqlite3.connect(database) as connection:
         assert connection.execute("SELECT count(*) FROM family").fetchone()[0] == 1500
+
+
+@pytest.mark.parametrize(
+    ("rows", "line", "values"),
+    [
+        pytest.param(
+            ["F1,taf-dtt,B,2025-02-01,worker,housing,4,surplus"], 2, 8, id="the-first-row"
+        ),
+        pytest.param(
+            ["F1,taf-dtt,B,2025-02-01,worker,housing,4", "", "F1,taf-dtt,B,2025-02-01,a,b,c,d,e"],
+            4,
+            9,
+            id="a-later-row",
+        ),
+    ],
+)
+def test_a_row_wider_than_the_header_is_a_problem_not_a_traceback(
+    stored, tmp_path, rows, line, values
+):
+    engine, before = stored
+    path = tmp_path / "scores.csv"
+    path.write_text("\n".join([",".join(SCORE_HEADER), *rows]) + "\n", encoding="utf-8")
+    report = attempt(engine, before, path)
+    assert [str(p) for p in report.errors] == [
+        f"scores.csv:{line}: -: this row has {values} values but the header has 7 columns"
+    ]

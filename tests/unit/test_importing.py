@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from datetime import date
 
 import pytest
@@ -384,3 +385,63 @@ def test_bad_records_are_named(loaded, tmp_path):
         "activities.csv:2: hours: -1 is below 0",
         "feedback.csv:2: satisfaction: 7 is above 5",
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "header", "first", "second", "message"),
+    [
+        pytest.param(
+            "activities.csv",
+            ["family_ref", "activity_on", "hours", "kind"],
+            ["F1", "2025-02-03", "1.5", "direct_work"],
+            ["F1", "2025-02-03", "2", "direct_work"],
+            "activities.csv:3: hours: 2 conflicts with 1.5 for the same activity on line 2",
+            id="activities",
+        ),
+        pytest.param(
+            "goals.csv",
+            ["family_ref", "goal", "status", "set_on"],
+            ["F1", "Safe home", "open", "2025-02-01"],
+            ["F1", "Safe home", "dropped_out", "2025-02-01"],
+            "goals.csv:3: status: dropped_out conflicts with open for the same goal on line 2",
+            id="goals",
+        ),
+    ],
+)
+def test_a_conflict_names_the_kind_of_row_in_words(
+    loaded, tmp_path, name, header, first, second, message
+):
+    path = write_csv(tmp_path / name, header, [first, second])
+    report = import_files(loaded, [path], today=TODAY)
+    assert [str(p) for p in report.errors] == [message]
+
+
+def test_a_fraction_of_a_satisfaction_point_is_named_not_a_traceback(loaded, tmp_path):
+    path = write_csv(
+        tmp_path / "feedback.csv",
+        ["family_ref", "given_on", "satisfaction"],
+        [["F1", "2025-03-01", "2.5"]],
+    )
+    report = import_files(loaded, [path], today=TODAY)
+    assert [str(p) for p in report.errors] == [
+        "feedback.csv:2: satisfaction: 2.5 is not a whole number from 1 to 5"
+    ]
+
+
+def test_problems_name_the_line_in_the_file_past_blank_lines_and_multi_line_notes(loaded, tmp_path):
+    header = ",".join([*SCORE_HEADER, "note"])
+    text = (
+        f"{header}\n"
+        'F2,family-outcomes-10,review,2025-04-01,joint,wellbeing,5,"Spoke with mum.\n\n'
+        'Follow up in May."\n'
+        "\n"
+        "F2,family-outcomes-10,review,2025-04-01,joint,home_money,eleven,\n"
+    )
+    path = tmp_path / "scores.csv"
+    path.write_text(text, encoding="utf-8")
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as members:
+        members.writestr("scores.csv", text)
+    for upload, file in ((path, "scores.csv"), (archive, "export.zip[scores.csv]")):
+        report = import_files(loaded, [upload], today=TODAY)
+        assert [str(p).split(": ")[0:2] for p in report.errors] == [[f"{file}:6", "score"]]

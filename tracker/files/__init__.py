@@ -1,0 +1,13 @@
+"""Files: the canonical CSV layout, read in and written out, and the files built from it.
+
+- ``canonical``: the one table that describes each canonical file and where it is stored;
+- ``tabular``, ``validation``: reading CSV, Excel and zip files, and checking their cells;
+- ``formula_guard``: the rule against spreadsheet formulas, both ways;
+- ``importing``: all-or-nothing imports (a package with its own face);
+- ``exporting``, ``research``, ``template``: full exports, the pseudonymised extract,
+  the offline form;
+- ``backup``: consistent copies of the store; ``sample``: the synthetic cohort.
+
+Import from those modules; this package stays empty so that reading a CSV loads no
+Excel writer.
+"""

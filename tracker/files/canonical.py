@@ -1,20 +1,94 @@
-"""The canonical CSV files: their names, columns and column order.
+"""The canonical files, described once: what each kind of file holds and where it is stored.
 
-The importer recognises a file by its signature column; the exporter and the
-sample generator write the columns in this order, so every tool agrees.
+Each kind names its file, the column that recognises it, its columns in file order with
+the model column each is stored in, which columns name a row and which are its values, how
+an export sorts it and what a message calls one row. Text lengths and whether a value may be
+blank are read from the model's columns, and choices come from the vocabulary, so the
+importer, the exporter and the sample generator all follow the model: a new column in
+families.csv is the model, a migration and one line here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlmodel import SQLModel
+
+from tracker.store.models import (
+    Assessment,
+    Family,
+    FamilyNote,
+    Feedback,
+    KeyWorker,
+    PlanGoal,
+    ReferralOn,
+    Score,
+    ServiceActivity,
+)
+from tracker.store.vocabulary import (
+    ACTIVITY_KINDS,
+    AGE_GROUPS,
+    CLOSURE_REASONS,
+    GOAL_STATUSES,
+    KEY_WORKER_BACKGROUNDS,
+    RATERS,
+    TIERS_OF_NEED,
+)
 
 
 @dataclass(frozen=True)
+class Choices:
+    """A column that holds one key of a vocabulary; files may give its key or its label."""
+
+    what: str  # as messages name it: "'x' is not a known tier of need"
+    labels: Mapping[str, str]  # stored key -> label
+    aliases: Mapping[str, str] = field(default_factory=dict)  # other spellings -> key
+
+
+def choices(
+    what: str, vocabulary: Collection[str], aliases: Mapping[str, str] | None = None
+) -> Choices:
+    """``Choices`` from a vocabulary given as keys with labels, or as plain keys."""
+    if isinstance(vocabulary, Mapping):
+        labels = dict(vocabulary)
+    else:
+        labels = {key: key for key in vocabulary}
+    return Choices(what, labels, dict(aliases or {}))
+
+
+def _model_column(attribute: InstrumentedAttribute) -> sa.Column:
+    return attribute.property.columns[0]
+
+
+@dataclass(frozen=True, eq=False)
 class FileKind:
+    """One canonical file. Columns are named as in the file throughout."""
+
     name: str
-    signature: str
-    columns: tuple[str, ...]
-    optional: frozenset[str] = frozenset()
+    noun: str  # one row, as messages name it: "for the same activity on line 2"
+    signature: str  # the column that tells this file from the others
+    table: type[SQLModel]  # where each row is stored
+    fields: Mapping[str, InstrumentedAttribute]  # file column -> model column, in file order
+    identity: tuple[str, ...]  # the columns that name one row
+    order: tuple[str, ...]  # how an export sorts the rows
+    # What an import compares with the store and may replace: every other column, unless said.
+    values: tuple[str, ...] | None = None
+    joins: tuple[type[SQLModel], ...] = ()  # the other tables its columns live in, in join order
+    optional: frozenset[str] = frozenset()  # columns a file may leave out
+    choices: Mapping[str, Choices] = field(default_factory=dict)
+    ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)  # numbers' bounds
+
+    def __post_init__(self) -> None:
+        if self.values is None:
+            values = tuple(column for column in self.fields if column not in self.identity)
+            object.__setattr__(self, "values", values)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(self.fields)
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -24,33 +98,103 @@ class FileKind:
     def filename(self) -> str:
         return f"{self.name}.csv"
 
+    @property
+    def own_columns(self) -> dict[str, str]:
+        """File column -> attribute name, for the columns kept in the kind's own table."""
+        return {
+            column: attribute.key
+            for column, attribute in self.fields.items()
+            if attribute.class_ is self.table
+        }
+
+    @property
+    def lengths(self) -> dict[str, int]:
+        """The longest text each column may hold, as its model column says."""
+        return {
+            column: attribute.type.length
+            for column, attribute in self.fields.items()
+            if getattr(attribute.type, "length", None)
+        }
+
+    def stored_type(self, column: str) -> type:
+        """The Python type the model stores the column as (``object`` for text)."""
+        return self.fields[column].type.python_type
+
+    def default(self, column: str):
+        """What the model stores when a row says nothing (None when it has no default)."""
+        default = _model_column(self.fields[column]).default
+        return None if default is None else default.arg
+
+    def may_be_blank(self, column: str) -> bool:
+        """Whether a row may leave the column empty: its model column may be null, or it
+        comes through a link that may be empty (a family with no key worker)."""
+        attribute = self.fields[column]
+        return bool(_model_column(attribute).nullable) or self._link_may_be_empty(attribute.class_)
+
+    def select(self, *columns) -> sa.Select:
+        """These columns over the kind's rows, joined to the tables its other columns live in."""
+        statement = sa.select(*columns).select_from(self.table)
+        for model in self.joins:
+            statement = statement.join(model, isouter=self._link_may_be_empty(model))
+        return statement
+
+    def _link_may_be_empty(self, model: type[SQLModel]) -> bool:
+        """Whether the foreign key that reaches ``model`` may be null, so a row has no match
+        there (and must be kept by an outer join)."""
+        return any(
+            key.parent.nullable
+            for table in (self.table, *self.joins)
+            for key in table.__table__.foreign_keys
+            if key.column.table is model.__table__
+        )
+
+
+# Spreadsheets often write just "2" or "2-3" for the tier.
+SHORT_TIERS = {tier.removeprefix("tier "): tier for tier in TIERS_OF_NEED}
 
 # Listed in the order they are written, so every reference exists before it is used.
 FILE_KINDS = (
     FileKind(
-        "key_workers", "background", ("name", "background", "dedicated"), frozenset({"dedicated"})
+        name="key_workers",
+        noun="key worker",
+        signature="background",
+        table=KeyWorker,
+        fields={
+            "name": KeyWorker.name,
+            "background": KeyWorker.background,
+            "dedicated": KeyWorker.dedicated,
+        },
+        identity=("name",),
+        order=("name",),
+        optional=frozenset({"dedicated"}),
+        choices={"background": choices("background", KEY_WORKER_BACKGROUNDS)},
     ),
     FileKind(
-        "families",
-        "tier_of_need",
-        (
-            "family_ref",
-            "area",
-            "tier_of_need",
-            "key_worker",
-            "referral_source",
-            "referral_date",
-            "closed_on",
-            "closure_reason",
-            "closure_note",
-            "age_group",
-            "child_disability",
-            "presenting_issues",
-            "re_referred_on",
-            "consent_to_share",
-            "consent_on",
-        ),
-        frozenset(
+        name="families",
+        noun="family",
+        signature="tier_of_need",
+        table=Family,
+        fields={
+            "family_ref": Family.family_ref,
+            "area": Family.area,
+            "tier_of_need": Family.tier_of_need,
+            "key_worker": KeyWorker.name,
+            "referral_source": Family.referral_source,
+            "referral_date": Family.referral_date,
+            "closed_on": Family.closed_on,
+            "closure_reason": Family.closure_reason,
+            "closure_note": Family.closure_note,
+            "age_group": Family.age_group,
+            "child_disability": Family.child_disability,
+            "presenting_issues": Family.presenting_issues,
+            "re_referred_on": Family.re_referred_on,
+            "consent_to_share": Family.consent_to_share,
+            "consent_on": Family.consent_on,
+        },
+        identity=("family_ref",),
+        order=("family_ref",),
+        joins=(KeyWorker,),
+        optional=frozenset(
             {
                 "closed_on",
                 "closure_reason",
@@ -63,33 +207,127 @@ FILE_KINDS = (
                 "consent_on",
             }
         ),
+        choices={
+            "tier_of_need": choices("tier of need", TIERS_OF_NEED, SHORT_TIERS),
+            "closure_reason": choices("closure reason", CLOSURE_REASONS),
+            "age_group": choices("age group", AGE_GROUPS),
+        },
     ),
     FileKind(
-        "scores",
-        "score",
-        ("family_ref", "instrument", "occasion", "assessed_on", "rater", "domain", "score", "note"),
-        frozenset({"note"}),
+        name="scores",
+        noun="domain score",
+        signature="score",
+        table=Score,
+        fields={
+            "family_ref": Family.family_ref,
+            "instrument": Assessment.instrument,
+            "occasion": Assessment.occasion,
+            "assessed_on": Assessment.assessed_on,
+            "rater": Assessment.rater,
+            "domain": Score.domain,
+            "score": Score.value,
+            "note": Score.note,
+        },
+        identity=("family_ref", "instrument", "assessed_on", "rater", "domain"),
+        order=("family_ref", "instrument", "assessed_on", "rater", "domain"),
+        values=("score", "note"),  # the occasion is the assessment's, not the score's
+        joins=(Assessment, Family),
+        optional=frozenset({"note"}),
+        choices={"rater": choices("rater", RATERS)},
     ),
     FileKind(
-        "goals",
-        "goal",
-        ("family_ref", "goal", "domain", "status", "set_on", "status_on"),
-        frozenset({"domain", "status_on"}),
+        name="goals",
+        noun="goal",
+        signature="goal",
+        table=PlanGoal,
+        fields={
+            "family_ref": Family.family_ref,
+            "goal": PlanGoal.text,
+            "domain": PlanGoal.domain,
+            "status": PlanGoal.status,
+            "set_on": PlanGoal.set_on,
+            "status_on": PlanGoal.status_on,
+        },
+        identity=("family_ref", "goal"),
+        order=("family_ref", "set_on", "goal"),
+        joins=(Family,),
+        optional=frozenset({"domain", "status_on"}),
+        choices={"status": choices("goal status", GOAL_STATUSES)},
     ),
-    FileKind("activities", "hours", ("family_ref", "activity_on", "hours", "kind")),
-    FileKind("referrals_on", "service", ("family_ref", "service", "referred_on")),
     FileKind(
-        "feedback",
-        "satisfaction",
-        ("family_ref", "given_on", "satisfaction", "comment"),
-        frozenset({"comment"}),
+        name="activities",
+        noun="activity",
+        signature="hours",
+        table=ServiceActivity,
+        fields={
+            "family_ref": Family.family_ref,
+            "activity_on": ServiceActivity.activity_on,
+            "hours": ServiceActivity.hours,
+            "kind": ServiceActivity.kind,
+        },
+        identity=("family_ref", "activity_on", "kind"),
+        order=("family_ref", "activity_on", "kind"),
+        joins=(Family,),
+        choices={"kind": choices("activity kind", ACTIVITY_KINDS)},
+        ranges={"hours": (0, 24)},
     ),
     FileKind(
-        "notes",
-        "written_on",
-        ("family_ref", "written_on", "author", "note"),
-        frozenset({"author"}),
+        name="referrals_on",
+        noun="referral",
+        signature="service",
+        table=ReferralOn,
+        fields={
+            "family_ref": Family.family_ref,
+            "service": ReferralOn.service,
+            "referred_on": ReferralOn.referred_on,
+        },
+        identity=("family_ref", "service", "referred_on"),
+        order=("family_ref", "referred_on", "service"),
+        joins=(Family,),
+    ),
+    FileKind(
+        name="feedback",
+        noun="feedback",
+        signature="satisfaction",
+        table=Feedback,
+        fields={
+            "family_ref": Family.family_ref,
+            "given_on": Feedback.given_on,
+            "satisfaction": Feedback.satisfaction,
+            "comment": Feedback.comment,
+        },
+        identity=("family_ref", "given_on"),
+        order=("family_ref", "given_on"),
+        joins=(Family,),
+        optional=frozenset({"comment"}),
+        ranges={"satisfaction": (1, 5)},
+    ),
+    FileKind(
+        name="notes",
+        noun="note",
+        signature="written_on",
+        table=FamilyNote,
+        fields={
+            "family_ref": Family.family_ref,
+            "written_on": FamilyNote.written_on,
+            "author": FamilyNote.author,
+            "note": FamilyNote.text,
+        },
+        identity=("family_ref", "written_on", "note"),
+        order=("family_ref", "written_on", "note"),
+        joins=(Family,),
+        optional=frozenset({"author"}),
     ),
 )
 CANONICAL = {kind.name: kind for kind in FILE_KINDS}
-CHILD_KINDS = ("goals", "activities", "referrals_on", "feedback", "notes")
+# A family's own records: rows of their own table that belong to one family and no more.
+CHILD_KINDS = tuple(kind.name for kind in FILE_KINDS if kind.joins == (Family,))
+
+SCORES = CANONICAL["scores"]
+# A score belongs to an assessment, which the scores' other columns describe: who, which
+# instrument, when, on what occasion and by whom. An assessment is named by those columns
+# of the scores' identity; its occasion is its one value. The wide layout (the offline form,
+# local spreadsheets) is one row per assessment: these columns, then a column per domain.
+ASSESSMENT_COLUMNS = tuple(column for column in SCORES.columns if column not in SCORES.own_columns)
+ASSESSMENT_IDENTITY = tuple(column for column in SCORES.identity if column in ASSESSMENT_COLUMNS)
+ASSESSMENT_VALUES = tuple(column for column in ASSESSMENT_COLUMNS if column not in SCORES.identity)

@@ -14,7 +14,7 @@ import zipfile
 
 import pandas as pd
 
-from tracker.files.exporting import neutralised
+from tracker.files.formula_guard import neutralised
 
 FAMILY_COLUMNS = [
     "pseudo_id",

@@ -1,8 +1,9 @@
-"""Reading a CSV file as text people actually produce it.
+"""Reading the tables people actually produce: CSV text, Excel workbooks and zips of CSVs.
 
 Excel on Windows saves "CSV" as Windows-1252, sometimes as UTF-16, and often
 with a byte-order mark. We accept those, say when we guessed, and refuse
-bytes we cannot read rather than store mangled names.
+bytes we cannot read rather than store mangled names. Every row keeps the line
+it starts on in its file, so a problem can be found where it is.
 """
 
 from __future__ import annotations
@@ -10,13 +11,17 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
+
+from tracker.files.formula_guard import unguard, unguarded
 
 
 @dataclass(frozen=True)
@@ -41,14 +46,6 @@ class FileRejected(Exception):
     def __init__(self, problem: Problem):
         super().__init__(str(problem))
         self.problem = problem
-
-
-GUARDED_STARTS = ("'=", "'+", "'-", "'@", "'\t", "'\r")
-
-
-def unguard(text: str) -> str:
-    """Undo the apostrophe our exports put before formula-like text, so exports round-trip."""
-    return text[1:] if text.startswith(GUARDED_STARTS) else text
 
 
 def normalise_header(name: str) -> str:
@@ -102,8 +99,22 @@ def decode(raw: bytes, file: str) -> tuple[str, list[Problem]]:
     return text, [warning]
 
 
-def read_csv_text(text: str, file: str) -> pd.DataFrame:
-    """Every cell as stripped text (empty string when blank), with normalised headers."""
+@dataclass
+class Sheet:
+    """One table to import: a CSV file, or one sheet of a workbook."""
+
+    name: str  # as messages name it: "scores.csv" or "book.xlsx[Scores]"
+    frame: pd.DataFrame  # every cell as stripped text, "" when blank
+    lines: pd.Series  # the line (row number) in the file each frame row starts on
+
+
+# Line ends as pandas reads them.
+LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def read_csv_text(text: str, file: str) -> Sheet:
+    """Every cell as stripped text (empty string when blank), with normalised headers, and
+    the line in the file each row starts on."""
     if not text.strip():
         raise FileRejected(Problem(file, 1, "-", "the file is empty"))
     try:
@@ -116,24 +127,68 @@ def read_csv_text(text: str, file: str) -> pd.DataFrame:
             quoting=csv.QUOTE_MINIMAL,
         )
     except pd.errors.ParserError as error:
-        raise FileRejected(Problem(file, 1, "-", f"the CSV layout is broken: {error}")) from error
+        raise FileRejected(_layout_problem(text, file, str(error))) from error
+    if not isinstance(frame.index, pd.RangeIndex):
+        # pandas quietly reads a first row wider than the header as row labels and values.
+        raise FileRejected(
+            _layout_problem(text, file, "a row has more values than the header has columns")
+        )
+    lines = pd.Series(_row_lines(text, frame), index=frame.index, dtype="int64")
     frame.columns = [normalise_header(column) for column in frame.columns]
     duplicated = frame.columns[frame.columns.duplicated()].tolist()
     if duplicated:
         raise FileRejected(Problem(file, 1, duplicated[0], "this column appears twice"))
-    return frame.apply(_unguarded_column).fillna("")
+    cells = frame.apply(lambda column: unguarded(column.str.strip())).fillna("")
+    return Sheet(file, cells, lines)
 
 
-def _unguarded_column(column: pd.Series) -> pd.Series:
-    """``unguard`` on every stripped cell at once (a per-cell call took seconds per county)."""
-    stripped = column.str.strip()
-    guarded = stripped.str.startswith(GUARDED_STARTS)
-    if not guarded.any():
-        return stripped
-    return stripped.mask(guarded, stripped[guarded].str.slice(1))
+def _row_lines(text: str, frame: pd.DataFrame) -> np.ndarray:
+    """The line each row of ``frame`` (as pandas read ``text``) starts on.
+
+    pandas skips blank lines and lets a quoted cell run over several lines, so a row's
+    position does not give its line. When the file has neither (the usual case), or no
+    rows, it does; otherwise the file's lines are walked, past the blank lines pandas skipped
+    and over the line ends inside each row's cells.
+    """
+    line_ends = text.count("\n") + text.count("\r") - text.count("\r\n")
+    lines = line_ends + (not text.endswith(("\n", "\r")))
+    if frame.empty or lines == len(frame) + 1:
+        return np.arange(2, len(frame) + 2)
+    blank = [not line.strip(" \t") for line in LINE_END.split(text)]
+    breaks = frame.apply(lambda column: column.str.count(LINE_END.pattern)).sum(axis=1)
+    header_span = 1 + sum(len(LINE_END.findall(str(name))) for name in frame.columns)
+    position = blank.index(False) + header_span  # counting from 0
+    starts = []
+    for span in (1 + breaks).astype("int64").tolist():
+        while position < len(blank) and blank[position]:
+            position += 1
+        starts.append(position + 1)
+        position += span
+    return np.array(starts, dtype="int64")
 
 
-def read_csv(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
+def _layout_problem(text: str, file: str, account: str) -> Problem:
+    """The first row with more values than the header has columns, at its line (pandas does
+    not say which line that was), or else pandas' own account of what broke."""
+    records = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(record for record in records if "".join(record).strip(" \t"))
+        end = records.line_num
+        for record in records:
+            start, end = end + 1, records.line_num
+            if len(record) > len(header):
+                return Problem(
+                    file,
+                    start,
+                    "-",
+                    f"this row has {len(record)} values but the header has {len(header)} columns",
+                )
+    except (csv.Error, StopIteration):
+        pass
+    return Problem(file, 1, "-", f"the CSV layout is broken: {account}")
+
+
+def read_csv(path: Path) -> tuple[Sheet, list[Problem]]:
     name = path.name
     try:
         raw = path.read_bytes()
@@ -143,15 +198,6 @@ def read_csv(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
         ) from error
     text, warnings = decode(raw, name)
     return read_csv_text(text, name), warnings
-
-
-@dataclass
-class Sheet:
-    """One table to import: a CSV file, or one sheet of a workbook."""
-
-    name: str  # as messages name it: "scores.csv" or "book.xlsx[Scores]"
-    frame: pd.DataFrame  # every cell as stripped text, "" when blank
-    lines: pd.Series  # the line (row number) each frame row came from
 
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -246,11 +292,8 @@ def read_archive(path: Path) -> tuple[list[Sheet], list[Problem]]:
                 raise FileRejected(Problem(path.name, 0, member.filename, "this file is too big"))
             name = f"{path.name}[{member.filename}]"
             text, found = decode(archive.read(member), name)
-            frame = read_csv_text(text, name)
+            sheets.append(read_csv_text(text, name))
             warnings += found
-            sheets.append(
-                Sheet(name, frame, pd.Series(frame.index + 2, index=frame.index, dtype="int64"))
-            )
     return sheets, warnings
 
 
@@ -260,6 +303,5 @@ def read_tables(path: Path, sheet_names: set[str]) -> tuple[list[Sheet], list[Pr
         return read_workbook(path, sheet_names), []
     if path.suffix.lower() == ".zip":
         return read_archive(path)
-    frame, warnings = read_csv(path)
-    lines = pd.Series(frame.index + 2, index=frame.index, dtype="int64")
-    return [Sheet(path.name, frame, lines)], warnings
+    sheet, warnings = read_csv(path)
+    return [sheet], warnings

@@ -13,11 +13,11 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from tracker.files.canonical import ASSESSMENT_COLUMNS
 from tracker.instruments.loader import Instrument
 from tracker.store.vocabulary import OCCASIONS, RATERS
 
 ROWS = 500
-ID_HEADERS = ("family_ref", "instrument", "occasion", "assessed_on", "rater")
 
 
 def _validation(sheet, column: int, rule: DataValidation) -> None:
@@ -31,15 +31,16 @@ def offline_form(instrument: Instrument) -> bytes:
     book = Workbook()
     scores = book.active
     scores.title = "Scores"
-    headers = [*ID_HEADERS, *(domain.label for domain in instrument.domains)]
+    headers = [*ASSESSMENT_COLUMNS, *(domain.label for domain in instrument.domains)]
     scores.append(headers)
     bold = Font(bold=True)
     for column in range(1, len(headers) + 1):
         cell = scores.cell(row=1, column=column)
         cell.font = bold
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-        cell.fill = PatternFill("solid", fgColor="DDEBF7" if column > len(ID_HEADERS) else "EEEEEE")
-        scores.column_dimensions[get_column_letter(column)].width = 14 if column > 5 else 16
+        is_domain = column > len(ASSESSMENT_COLUMNS)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7" if is_domain else "EEEEEE")
+        scores.column_dimensions[get_column_letter(column)].width = 14 if is_domain else 16
     scores.row_dimensions[1].height = 60
     scores.freeze_panes = "F2"
 
@@ -84,7 +85,7 @@ def offline_form(instrument: Instrument) -> bytes:
         + (" in steps of 0.5" if instrument.step == 0.5 else " (whole numbers)")
         + ", or leave blank if it does not apply."
     )
-    for column in range(len(ID_HEADERS) + 1, len(headers) + 1):
+    for column in range(len(ASSESSMENT_COLUMNS) + 1, len(headers) + 1):
         letter = get_column_letter(column)
         if instrument.step == 1:
             rule = DataValidation(

@@ -30,31 +30,17 @@ class FrameChecker:
         frame: pd.DataFrame,
         today: date,
         *,
-        lines: pd.Series | None = None,
+        lines: pd.Series,
         headers: dict[str, pd.Series] | None = None,
     ):
         self.file = file
         self.frame = frame
         self.today = pd.Timestamp(today)
         self.problems: list[Problem] = []
-        self.bad = pd.Series(False, index=frame.index)
-        # Where each row came from, when it is not simply "index + 2" (spreadsheets with
-        # blank rows, or wide sheets unpivoted to one row per score).
+        # The line in the file each row starts on (the header is line 1).
         self.lines = lines
         # Per-row header names to report instead of a column's own name (wide sheets).
         self.headers = headers or {}
-
-    def line(self, index) -> int:
-        """The line in the file: the header is line 1."""
-        if self.lines is not None:
-            return int(self.lines.at[index])
-        return int(index) + 2
-
-    def lines_of(self, index: pd.Index) -> np.ndarray:
-        """``line`` for many rows at once."""
-        if self.lines is not None:
-            return self.lines.loc[index].to_numpy(dtype="int64")
-        return index.to_numpy(dtype="int64") + 2
 
     def flag(self, mask: pd.Series, column: str, message) -> None:
         """Record a problem on every row where ``mask`` holds.
@@ -64,14 +50,14 @@ class FrameChecker:
         mask = mask.fillna(False).astype(bool)
         if not mask.any():
             return
-        self.bad |= mask
         raw = self.frame[column] if column in self.frame else pd.Series("", index=mask.index)
         names = self.headers.get(column)
         for index in mask[mask].index:
             value = raw.at[index]
             text = message(value) if callable(message) else message
             name = names.at[index] if names is not None else column
-            self.problems.append(Problem(self.file, self.line(index), name, text, value=str(value)))
+            line = int(self.lines.at[index])
+            self.problems.append(Problem(self.file, line, name, text, value=str(value)))
 
     def raw(self, column: str) -> pd.Series:
         if column in self.frame:

@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from tracker.files.exporting import neutralised
+from tracker.files.formula_guard import neutralised
 
 SUPPRESSED = "*"
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "chrome")

@@ -12,7 +12,7 @@ from html import escape
 import pandas as pd
 from fpdf import FPDF
 
-from tracker.files.exporting import neutralised
+from tracker.files.formula_guard import neutralised
 from tracker.measures.reportcard import (
     QUADRANTS,
     STORY_FIELDS,

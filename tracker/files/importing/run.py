@@ -1,0 +1,332 @@
+"""One import run: read every file, compare it with the store, and write it all or nothing.
+
+Every file is read and checked first; then, inside one write transaction, the rows are
+compared with what is stored and the writes are planned. They run only if nothing at all
+is wrong, so a refused import writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from tracker.files.canonical import (
+    ASSESSMENT_IDENTITY,
+    ASSESSMENT_VALUES,
+    CANONICAL,
+    CHILD_KINDS,
+    FILE_KINDS,
+    SCORES,
+    FileKind,
+)
+from tracker.files.importing.comparing import Reconciled, reconcile
+from tracker.files.importing.reading import ParsedFile, parse_path
+from tracker.files.importing.report import ImportReport
+from tracker.files.importing.stored import stored_assessments, stored_rows
+from tracker.files.importing.writing import insert, insert_rows, update, update_rows
+from tracker.files.tabular import Problem
+from tracker.instruments.loader import load_instruments
+from tracker.people.audit import record
+from tracker.store.db import begin_write
+from tracker.store.models import Assessment, Family, KeyWorker
+
+Progress = Callable[[float, str], None]
+KEY_WORKERS, FAMILIES = CANONICAL["key_workers"], CANONICAL["families"]
+
+
+class ImportFailed(Exception):
+    """Raised inside the write transaction to roll it back."""
+
+
+class _Importer:
+    """One import run: compares every parsed file with the store and writes the result."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        files: list[ParsedFile],
+        report: ImportReport,
+        *,
+        replace: bool,
+    ):
+        self.connection = connection
+        self.files = {parsed.kind.name: [] for parsed in files}
+        for parsed in files:
+            self.files[parsed.kind.name].append(parsed)
+        self.report = report
+        self.replace = replace
+        self.plan: list = []  # callables that write, run only when nothing is wrong
+
+    def rows(self, kind: str) -> list[ParsedFile]:
+        return self.files.get(kind, [])
+
+    def run(self, *, dry_run: bool, progress: Progress) -> None:
+        families = self._key_workers_and_families()
+        self._check_family_refs(families)
+        self._scores()
+        for kind in CHILD_KINDS:
+            self._children(CANONICAL[kind])
+        if self.report.errors or dry_run:
+            return
+        for number, step in enumerate(self.plan, start=1):
+            progress(0.5 + 0.5 * number / len(self.plan), "Writing")
+            step()
+
+    def _reconcile(self, parsed: ParsedFile, stored: pd.DataFrame, kind: FileKind) -> Reconciled:
+        return reconcile(
+            parsed,
+            stored,
+            list(kind.identity),
+            list(kind.values),
+            replace=self.replace,
+            problems=self.report.problems,
+            what=kind.noun,
+        )
+
+    def _count(self, kind: str, result: Reconciled) -> None:
+        self.report.count(kind, "new", len(result.new))
+        self.report.count(kind, "unchanged", result.unchanged)
+        self.report.count(kind, "replaced", len(result.replaced))
+
+    def _family_ids(self) -> dict[str, int]:
+        return dict(self.connection.execute(sa.select(Family.family_ref, Family.id)).all())
+
+    # -- key workers and families
+
+    def _key_workers_and_families(self) -> set[str]:
+        stored_workers = stored_rows(self.connection, KEY_WORKERS)
+        known_workers = set(stored_workers["name"])
+        for parsed in self.rows("key_workers"):
+            result = self._reconcile(parsed, stored_workers, KEY_WORKERS)
+            self._plan_key_workers(result)
+            known_workers |= set(result.new["name"])
+
+        stored_families = stored_rows(self.connection, FAMILIES)
+        known = set(stored_families["family_ref"])
+        for parsed in self.rows("families"):
+            named = set(parsed.rows["key_worker"].dropna()) - known_workers
+            if named:
+                # Created as the model makes a key worker nobody has described yet.
+                defaults = {column: KEY_WORKERS.default(column) for column in KEY_WORKERS.values}
+                implicit = pd.DataFrame({"name": sorted(named), **defaults})
+                self.report.count("key_workers", "new", len(implicit))
+                self.plan.append(
+                    lambda implicit=implicit: insert_rows(self.connection, KEY_WORKERS, implicit)
+                )
+                known_workers |= named
+            result = self._reconcile(parsed, stored_families, FAMILIES)
+            self._count("families", result)
+            self.plan.append(lambda result=result: self._write_families(result))
+            known |= set(result.new["family_ref"])
+        return known
+
+    def _write_families(self, result: Reconciled) -> None:
+        workers = dict(self.connection.execute(sa.select(KeyWorker.name, KeyWorker.id)).all())
+        for frame, write in ((result.new, insert_rows), (result.replaced, update_rows)):
+            if frame.empty:
+                continue
+            frame = frame.assign(key_worker_id=frame["key_worker"].map(workers))
+            write(self.connection, FAMILIES, frame, ["key_worker_id"])
+
+    def _plan_key_workers(self, result: Reconciled) -> None:
+        self._count("key_workers", result)
+        self.plan.append(lambda: insert_rows(self.connection, KEY_WORKERS, result.new))
+        self.plan.append(lambda: update_rows(self.connection, KEY_WORKERS, result.replaced))
+
+    def _check_family_refs(self, known: set[str]) -> None:
+        for kind in ("scores", *CHILD_KINDS):
+            for parsed in self.rows(kind):
+                rows = parsed.rows
+                unknown = rows[rows["family_ref"].notna() & ~rows["family_ref"].isin(known)]
+                for _, row in unknown.iterrows():
+                    self.report.problems.append(
+                        Problem(
+                            parsed.file,
+                            int(row["line"]),
+                            "family_ref",
+                            f"{row['family_ref']!r} is not a known family; add it to "
+                            "families.csv first",
+                        )
+                    )
+
+    # -- assessments and scores
+
+    def _scores(self) -> None:
+        files = self.rows("scores")
+        if not files:
+            return
+        instruments = set().union(*(p.rows["instrument"].dropna().unique() for p in files))
+        assessments_stored = stored_assessments(self.connection, instruments)
+        scores_stored = stored_rows(
+            self.connection, SCORES, where=Assessment.instrument.in_(list(instruments))
+        )
+        for parsed in files:
+            assessments = reconcile(
+                parsed,
+                assessments_stored,
+                list(ASSESSMENT_IDENTITY),
+                list(ASSESSMENT_VALUES),
+                replace=self.replace,
+                problems=self.report.problems,
+                what="assessment",
+            )
+            scores = self._reconcile(parsed, scores_stored, SCORES)
+            self._check_baseline_order(parsed, assessments_stored, assessments)
+            self._count("assessments", assessments)
+            self._count("scores", scores)
+            self.plan.append(
+                lambda assessments=assessments, scores=scores: self._write_scores(
+                    assessments, scores
+                )
+            )
+
+    def _check_baseline_order(
+        self, parsed: ParsedFile, stored: pd.DataFrame, incoming: Reconciled
+    ) -> None:
+        """A review cannot predate the family's first baseline for that instrument."""
+        key = ["family_ref", "instrument"]
+        columns = [*key, "assessed_on", "rater", "occasion"]
+        replaced_ids = set(incoming.replaced["id"])
+        everything = pd.concat(
+            [
+                stored[~stored["id"].isin(replaced_ids)][columns],
+                incoming.new[columns],
+                incoming.replaced[columns],
+            ]
+        )
+        # The earliest as datetime64: taking the min of date objects took seconds per county.
+        baselines = (
+            everything[everything["occasion"] == "baseline"]
+            .assign(assessed_on=lambda frame: pd.to_datetime(frame["assessed_on"]))
+            .groupby(key)["assessed_on"]
+            .min()
+            .dt.date.rename("baseline_on")
+            .reset_index()
+        )
+        candidates = pd.concat([incoming.new, incoming.replaced]).merge(baselines, on=key)
+        early = candidates[
+            (candidates["occasion"] != "baseline")
+            & (candidates["assessed_on"] < candidates["baseline_on"])
+        ]
+        for _, row in early.iterrows():
+            self.report.problems.append(
+                Problem(
+                    parsed.file,
+                    int(row["line"]),
+                    "assessed_on",
+                    f"this {row['occasion']} on {row['assessed_on']} is before the family's "
+                    f"baseline on {row['baseline_on']} for {row['instrument']}",
+                )
+            )
+
+    def _write_scores(self, assessments: Reconciled, scores: Reconciled) -> None:
+        new_assessments = assessments.new.assign(
+            family_id=assessments.new["family_ref"].map(self._family_ids()),
+            instrument_version=assessments.new["instrument"].map(
+                {key: spec.version for key, spec in load_instruments().items()}
+            ),
+        )
+        insert(
+            self.connection,
+            Assessment,
+            new_assessments,
+            ["family_id", "instrument", "instrument_version", "occasion", "assessed_on", "rater"],
+        )
+        update(self.connection, Assessment, assessments.replaced, list(ASSESSMENT_VALUES))
+
+        key = list(ASSESSMENT_IDENTITY)
+        ids = stored_assessments(
+            self.connection,
+            set(scores.new["instrument"].unique()) | set(scores.replaced["instrument"].unique()),
+        ).rename(columns={"id": "assessment_id"})[[*key, "assessment_id"]]
+        new_scores = scores.new.merge(ids, on=key)
+        insert_rows(self.connection, SCORES, new_scores, ["assessment_id"])
+        update_rows(self.connection, SCORES, scores.replaced)
+
+        # Anyone editing an assessment this import changed must reload before saving.
+        created = set(new_assessments.merge(ids, on=key)["assessment_id"])
+        touched = (
+            set(assessments.replaced["id"])
+            | set(new_scores["assessment_id"])
+            | set(scores.replaced.merge(ids, on=key)["assessment_id"])
+        ) - created
+        if touched:
+            self.connection.execute(
+                sa.update(Assessment)
+                .where(Assessment.id.in_(sorted(int(i) for i in touched)))
+                .values(version=Assessment.version + 1)
+            )
+
+    # -- per-family records
+
+    def _children(self, kind: FileKind) -> None:
+        files = self.rows(kind.name)
+        if not files:
+            return
+        stored = stored_rows(self.connection, kind)
+        for parsed in files:
+            result = self._reconcile(parsed, stored, kind)
+            self._count(kind.name, result)
+            self.plan.append(lambda result=result, kind=kind: self._write_children(kind, result))
+
+    def _write_children(self, kind: FileKind, result: Reconciled) -> None:
+        new = result.new.assign(family_id=result.new["family_ref"].map(self._family_ids()))
+        insert_rows(self.connection, kind, new, ["family_id"])
+        update_rows(self.connection, kind, result.replaced)
+
+
+def import_files(
+    engine: Engine,
+    paths: Sequence[Path],
+    *,
+    replace: bool = False,
+    dry_run: bool = False,
+    today: date | None = None,
+    progress: Progress | None = None,
+    actor: str = "tracker import",
+) -> ImportReport:
+    """Validate every file, then write them all in one transaction, or nothing.
+
+    ``progress(share, stage)`` is called as the work goes on, for a progress bar.
+    """
+    progress = progress or (lambda share, stage: None)
+    report = ImportReport(dry_run=dry_run)
+    instruments = load_instruments()
+    today = today or date.today()
+    parsed_files = []
+    for number, path in enumerate(paths, start=1):
+        progress(0.3 * number / len(paths), "Reading and checking")
+        parsed_files += parse_path(Path(path), instruments, today, report)
+    if report.errors:
+        return report
+    parsed_files.sort(key=lambda p: FILE_KINDS.index(p.kind))
+    progress(0.4, "Comparing with what is stored")
+    try:
+        with begin_write(engine) as connection:
+            _Importer(connection, parsed_files, report, replace=replace).run(
+                dry_run=dry_run, progress=progress
+            )
+            if not report.errors and not dry_run and report.changed_anything:
+                record(
+                    connection,
+                    actor=actor,
+                    action="import",
+                    entity="import",
+                    entity_id=", ".join(Path(path).name for path in paths)[:120],
+                    after={"replace": replace, "counts": report.counts},
+                )
+                if connection.dialect.name == "postgresql":
+                    # Fresh statistics: after a bulk load the planner otherwise still sees
+                    # the tables as nearly empty and picks plans that take minutes.
+                    connection.exec_driver_sql("ANALYZE")
+            if report.errors:
+                raise ImportFailed
+    except ImportFailed:
+        report.counts.clear()
+    progress(1.0, "Done")
+    return report
