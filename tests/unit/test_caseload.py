@@ -1,4 +1,4 @@
-"""Review due dates and the caseload: one month after the baseline, then quarterly."""
+"""The caseload: each family's next review date and status, most urgent first."""
 
 from __future__ import annotations
 
@@ -15,25 +15,9 @@ from tracker.measures.caseload import (
     STATUS_ON_TRACK,
     STATUS_OVERDUE,
     caseload,
-    review_due,
     review_status,
 )
 from tracker.people.access import MANAGER, PRACTITIONER, Viewer
-
-
-@pytest.mark.parametrize(
-    ("baseline", "reviews", "due"),
-    [
-        (date(2025, 1, 15), 0, date(2025, 2, 15)),
-        (date(2025, 1, 15), 1, date(2025, 5, 15)),
-        (date(2025, 1, 15), 2, date(2025, 8, 15)),
-        # Month ends clamp: 31 January plus one month is the last day of February.
-        (date(2025, 1, 31), 0, date(2025, 2, 28)),
-        (date(2024, 11, 30), 1, date(2025, 3, 30)),
-    ],
-)
-def test_review_schedule(baseline, reviews, due):
-    assert review_due(baseline, reviews) == due
 
 
 @pytest.mark.parametrize(
@@ -87,3 +71,21 @@ def test_caseload_rows_for_a_worker(engine, tmp_path):
     assert frame.loc["F3", "status"] == STATUS_BASELINE_NEEDED
     # Most urgent first.
     assert list(frame.index) == ["F1", "F3", "F2"]
+
+
+def test_the_family_own_rating_counts_as_a_review_on_the_caseload(engine, tmp_path):
+    # Baseline 1 Feb (worker); the family's own rating on 1 Mar is the first review done,
+    # so the second is due 1 + 3 = 4 months after the baseline: 1 June, not 1 March.
+    rows = [
+        ["F1", "taf-dtt", "B", "2025-02-01", "worker", "housing", "4"],
+        ["F1", "taf-dtt", "R1", "2025-03-01", "family", "housing", "3"],
+    ]
+    report = import_files(
+        engine,
+        [families_file(tmp_path), scores_file(tmp_path, rows)],
+        today=date(2025, 6, 1),
+    )
+    assert report.ok, report.problems
+    with engine.connect() as connection:
+        frame = caseload(connection, Viewer("M", MANAGER), today=date(2025, 4, 1))
+    assert frame.set_index("family_ref").loc["F1", "next_review_due"] == date(2025, 6, 1)

@@ -23,12 +23,11 @@ from tracker.measures.cohort import (
     figures,
     mean_interval,
     overall_by_month,
-    reliable_change_sd,
     scatter_points,
-    summarise,
     transitions,
     wilcoxon_p,
 )
+from tracker.measures.reliable_change import reliable_change_sd
 from tracker.measures.scoring import (
     WORSE_OF_FIRST_TWO,
     domain_changes,
@@ -169,16 +168,16 @@ def cohort() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def test_hand_worked_counts(cohort):
-    figures = summarise(*cohort, TAF, min_group=1)
-    assert figures["instrument"] == "taf-dtt"
-    assert figures["min_group"] == 1
-    assert figures["families"] == 7
-    assert figures["with_review"] == 6
-    assert figures["awaiting_review"] == 1
+    result = figures(build_cohort(*cohort, TAF), min_group=1)
+    assert result["instrument"] == "taf-dtt"
+    assert result["min_group"] == 1
+    assert result["families"] == 7
+    assert result["with_review"] == 6
+    assert result["awaiting_review"] == 1
 
 
 def test_hand_worked_overall_figures(cohort):
-    overall = summarise(*cohort, TAF, min_group=1)["overall"]
+    overall = figures(build_cohort(*cohort, TAF), min_group=1)["overall"]
     assert overall["n"] == 6
     assert overall["mean_baseline"] == pytest.approx(4.0)
     assert overall["mean_latest"] == pytest.approx(3.5)
@@ -219,10 +218,10 @@ def test_hand_worked_reliable_change_index_per_family(cohort):
 
 
 def test_hand_worked_domain_figures(cohort):
-    figures = summarise(*cohort, TAF, min_group=1)
-    assert [item["domain"] for item in figures["domains"]] == list(TAF.domain_keys)
+    result = figures(build_cohort(*cohort, TAF), min_group=1)
+    assert [item["domain"] for item in result["domains"]] == list(TAF.domain_keys)
 
-    housing = domain(figures, H)
+    housing = domain(result, H)
     assert housing["n"] == 6
     assert housing["mean_baseline"] == pytest.approx(23 / 6)
     assert housing["mean_latest"] == pytest.approx(3.5)
@@ -230,7 +229,7 @@ def test_hand_worked_domain_figures(cohort):
     assert (housing["improved"], housing["same"], housing["worse"]) == (3, 1, 2)
     assert housing["pct_improved"] == pytest.approx(50.0)
 
-    income = domain(figures, I)
+    income = domain(result, I)
     assert income["n"] == 4
     assert income["mean_baseline"] == pytest.approx(4.0)
     assert income["mean_latest"] == pytest.approx(3.75)
@@ -238,7 +237,7 @@ def test_hand_worked_domain_figures(cohort):
     assert (income["improved"], income["same"], income["worse"]) == (3, 0, 1)
     assert income["pct_improved"] == pytest.approx(75.0)
 
-    mental = domain(figures, M)
+    mental = domain(result, M)
     assert mental["n"] == 3
     assert mental["mean_baseline"] == pytest.approx(13 / 3)
     assert mental["mean_latest"] == pytest.approx(3.0)
@@ -249,10 +248,10 @@ def test_hand_worked_domain_figures(cohort):
 
 def test_domain_wilcoxon_equals_scipy_on_the_same_changes(cohort):
     # The per-domain changes from the table above, passed straight to scipy (defaults).
-    figures = summarise(*cohort, TAF, min_group=1)
-    assert domain(figures, H)["wilcoxon_p"] == pytest.approx(scipy_p([2, -1, 1, -1, 0, 1]))
-    assert domain(figures, I)["wilcoxon_p"] == pytest.approx(scipy_p([1, -2, 1, 1]))
-    assert domain(figures, M)["wilcoxon_p"] == pytest.approx(scipy_p([1, 1, 2]))
+    result = figures(build_cohort(*cohort, TAF), min_group=1)
+    assert domain(result, H)["wilcoxon_p"] == pytest.approx(scipy_p([2, -1, 1, -1, 0, 1]))
+    assert domain(result, I)["wilcoxon_p"] == pytest.approx(scipy_p([1, -2, 1, 1]))
+    assert domain(result, M)["wilcoxon_p"] == pytest.approx(scipy_p([1, 1, 2]))
 
 
 def test_wilcoxon_is_none_when_every_change_is_zero():
@@ -262,14 +261,14 @@ def test_wilcoxon_is_none_when_every_change_is_zero():
     for fam, (h, i0, i1) in enumerate([(2, 4, 3), (3, 4, 3), (4, 3, 2), (5, 5, 4), (1, 2, 3)]):
         rows.append((fam * 10, fam, "baseline", "2024-01-01", "worker", {H: h, I: i0}))
         rows.append((fam * 10 + 1, fam, "review", "2024-04-01", "worker", {H: h, I: i1}))
-    figures = summarise(*frames(rows), TAF, min_group=5)
-    housing = domain(figures, H)
+    result = figures(build_cohort(*frames(rows), TAF), min_group=5)
+    housing = domain(result, H)
     assert housing["n"] == 5
     assert housing["mean_change"] == pytest.approx(0.0)
     assert (housing["improved"], housing["same"], housing["worse"]) == (0, 5, 0)
     assert housing["pct_improved"] == pytest.approx(0.0)
     assert housing["wilcoxon_p"] is None
-    income = domain(figures, I)
+    income = domain(result, I)
     assert income["wilcoxon_p"] == pytest.approx(scipy_p([1, 1, 1, 1, -1]))
 
 
@@ -282,62 +281,62 @@ def test_domain_below_min_group_is_suppressed_and_at_or_above_is_shown(cohort):
     # min_group=4: housing n=6 (above) and income n=4 (exactly at) are shown; mental
     # health n=3 is below, so every figure except "domain" is None. Unscored domains
     # (n=0) are below too.
-    figures = summarise(*cohort, TAF, min_group=4)
-    assert domain(figures, H)["n"] == 6
-    assert domain(figures, H)["mean_change"] == pytest.approx(2 / 6)
-    assert domain(figures, I)["n"] == 4
-    assert domain(figures, I)["mean_change"] == pytest.approx(0.25)
-    assert domain(figures, I)["wilcoxon_p"] == pytest.approx(scipy_p([1, -2, 1, 1]))
+    result = figures(build_cohort(*cohort, TAF), min_group=4)
+    assert domain(result, H)["n"] == 6
+    assert domain(result, H)["mean_change"] == pytest.approx(2 / 6)
+    assert domain(result, I)["n"] == 4
+    assert domain(result, I)["mean_change"] == pytest.approx(0.25)
+    assert domain(result, I)["wilcoxon_p"] == pytest.approx(scipy_p([1, -2, 1, 1]))
     for key in (M, "aspirations"):
-        suppressed = domain(figures, key)
+        suppressed = domain(result, key)
         assert suppressed["domain"] == key
         assert set(FIGURE_KEYS) <= set(suppressed)
         assert all(value is None for name, value in suppressed.items() if name != "domain")
     # overall n=6 >= 4: shown
-    assert figures["overall"]["n"] == 6
-    assert figures["overall"]["mean_change"] == pytest.approx(0.5)
+    assert result["overall"]["n"] == 6
+    assert result["overall"]["mean_change"] == pytest.approx(0.5)
 
 
 def test_overall_suppressed_when_overall_n_below_min_group(cohort):
     # min_group=7: overall n is 6 < 7, so every overall figure is None.
     # Counts: families 7 (shown, = min_group), with_review 6 and awaiting_review 1 hidden.
-    figures = summarise(*cohort, TAF, min_group=7)
-    assert figures["overall"], "the overall block should still be there, with null values"
-    assert all(value is None for value in figures["overall"].values()), figures["overall"]
-    assert figures["families"] == 7
-    assert figures["with_review"] is None
-    assert figures["awaiting_review"] is None
-    assert all(domain(figures, key)["n"] is None for key in (H, I, M))
+    result = figures(build_cohort(*cohort, TAF), min_group=7)
+    assert result["overall"], "the overall block should still be there, with null values"
+    assert all(value is None for value in result["overall"].values()), result["overall"]
+    assert result["families"] == 7
+    assert result["with_review"] is None
+    assert result["awaiting_review"] is None
+    assert all(domain(result, key)["n"] is None for key in (H, I, M))
 
 
 def test_counts_1_to_min_group_minus_1_are_suppressed_but_zero_is_shown(cohort):
     assessments, scores = cohort
     # min_group=5 on the whole cohort: families 7 and with_review 6 shown; awaiting 1 hidden.
-    figures = summarise(assessments, scores, TAF, min_group=5)
-    assert (figures["families"], figures["with_review"], figures["awaiting_review"]) == (
+    result = figures(build_cohort(assessments, scores, TAF), min_group=5)
+    assert (result["families"], result["with_review"], result["awaiting_review"]) == (
         7,
         6,
         None,
     )
     # Without family 7 nobody is awaiting review: 0 is shown as 0, not hidden.
     without_7 = assessments[assessments["family_id"] != 7]
-    figures = summarise(without_7, scores, TAF, min_group=5)
-    assert (figures["families"], figures["with_review"], figures["awaiting_review"]) == (
+    result = figures(build_cohort(without_7, scores, TAF), min_group=5)
+    assert (result["families"], result["with_review"], result["awaiting_review"]) == (
         6,
         6,
         0,
     )
     # Only family 7: families 1 and awaiting 1 hidden; with_review 0 shown.
     only_7 = assessments[assessments["family_id"] == 7]
-    figures = summarise(only_7, scores, TAF, min_group=5)
-    assert (figures["families"], figures["with_review"], figures["awaiting_review"]) == (
+    result = figures(build_cohort(only_7, scores, TAF), min_group=5)
+    assert (result["families"], result["with_review"], result["awaiting_review"]) == (
         None,
         0,
         None,
     )
     # min_group=2: awaiting 1 is still hidden (1 <= 2-1), but 6 and 7 are shown.
-    figures = summarise(assessments, scores, TAF, min_group=2)
-    assert (figures["families"], figures["with_review"], figures["awaiting_review"]) == (
+    result = figures(build_cohort(assessments, scores, TAF), min_group=2)
+    assert (result["families"], result["with_review"], result["awaiting_review"]) == (
         7,
         6,
         None,
@@ -347,9 +346,9 @@ def test_counts_1_to_min_group_minus_1_are_suppressed_but_zero_is_shown(cohort):
 def test_empty_cohort_shows_zero_counts(cohort):
     assessments, scores = cohort
     nobody = assessments.iloc[0:0]
-    figures = summarise(nobody, scores.iloc[0:0], TAF, min_group=5)
-    assert (figures["families"], figures["with_review"], figures["awaiting_review"]) == (0, 0, 0)
-    assert figures["overall"]["mean_change"] is None
+    result = figures(build_cohort(nobody, scores.iloc[0:0], TAF), min_group=5)
+    assert (result["families"], result["with_review"], result["awaiting_review"]) == (0, 0, 0)
+    assert result["overall"]["mean_change"] is None
 
 
 # --------------------------------------------------------------------------------------
@@ -363,30 +362,31 @@ def test_baseline_window_is_by_baseline_date_and_inclusive(cohort):
     #   overall changes +1.0, 0.0, +0.5 -> mean 1.5/3 = 0.5
     #   overall baselines 4, 4, 3 -> mean 11/3; latest 3, 4, 2.5 -> mean 9.5/3
     #   housing changes +1, -1, 0 -> mean 0, n 3
-    figures = summarise(
-        *cohort, TAF, baseline_from=date(2024, 2, 1), baseline_to=date(2024, 3, 1), min_group=1
+    result = figures(
+        build_cohort(*cohort, TAF, baseline_from=date(2024, 2, 1), baseline_to=date(2024, 3, 1)),
+        min_group=1,
     )
-    assert (figures["families"], figures["with_review"], figures["awaiting_review"]) == (3, 3, 0)
-    overall = figures["overall"]
+    assert (result["families"], result["with_review"], result["awaiting_review"]) == (3, 3, 0)
+    overall = result["overall"]
     assert overall["n"] == 3
     assert overall["mean_baseline"] == pytest.approx(11 / 3)
     assert overall["mean_latest"] == pytest.approx(9.5 / 3)
     assert overall["mean_change"] == pytest.approx(0.5)
     assert (overall["improved"], overall["same"], overall["worse"]) == (2, 1, 0)
-    assert domain(figures, H)["n"] == 3
-    assert domain(figures, H)["mean_change"] == pytest.approx(0.0)
+    assert domain(result, H)["n"] == 3
+    assert domain(result, H)["mean_change"] == pytest.approx(0.0)
 
 
 def test_baseline_window_open_ended(cohort):
     # from 1 Apr only: family 7 (baseline 1 Apr, awaiting review). Family 1's review on
     # 10 Apr does not bring family 1 in: the window is on the baseline date.
-    figures = summarise(*cohort, TAF, baseline_from=date(2024, 4, 1), min_group=1)
-    assert (figures["families"], figures["with_review"], figures["awaiting_review"]) == (1, 0, 1)
+    result = figures(build_cohort(*cohort, TAF, baseline_from=date(2024, 4, 1)), min_group=1)
+    assert (result["families"], result["with_review"], result["awaiting_review"]) == (1, 0, 1)
     # up to 31 Jan only: families 1 and 2; changes +1.5 and -1.5 -> mean 0
-    figures = summarise(*cohort, TAF, baseline_to=date(2024, 1, 31), min_group=1)
-    assert (figures["families"], figures["with_review"], figures["awaiting_review"]) == (2, 2, 0)
-    assert figures["overall"]["mean_change"] == pytest.approx(0.0)
-    assert figures["overall"]["mean_baseline"] == pytest.approx(4.0)  # (5 + 3) / 2
+    result = figures(build_cohort(*cohort, TAF, baseline_to=date(2024, 1, 31)), min_group=1)
+    assert (result["families"], result["with_review"], result["awaiting_review"]) == (2, 2, 0)
+    assert result["overall"]["mean_change"] == pytest.approx(0.0)
+    assert result["overall"]["mean_baseline"] == pytest.approx(4.0)  # (5 + 3) / 2
 
 
 # --------------------------------------------------------------------------------------
@@ -414,13 +414,13 @@ def test_family_rater_view_uses_the_family_own_assessments():
     default_view = assessments[assessments["rater"].isin(["worker", "joint"])]
     family_view = assessments[assessments["rater"] == "family"]
 
-    default = summarise(default_view, scores, TAF, min_group=1)
+    default = figures(build_cohort(default_view, scores, TAF), min_group=1)
     assert default["overall"]["mean_baseline"] == pytest.approx(4.0)
     assert default["overall"]["mean_latest"] == pytest.approx(3.0)
     assert default["overall"]["mean_change"] == pytest.approx(1.0)
     assert domain(default, H)["mean_baseline"] == pytest.approx(4.0)
 
-    own = summarise(family_view, scores, TAF, min_group=1)
+    own = figures(build_cohort(family_view, scores, TAF), min_group=1)
     assert own["overall"]["mean_baseline"] == pytest.approx(4.0)  # (5 + 3) / 2
     assert own["overall"]["mean_latest"] == pytest.approx(2.0)  # (2 + 2) / 2
     assert own["overall"]["mean_change"] == pytest.approx(2.0)
@@ -464,8 +464,8 @@ def test_star_cohort_positive_change_is_improvement():
             )
         )
         rows.append((fam * 10 + 1, fam, "review", "2024-04-01", "worker", {"wellbeing": after}))
-    figures = summarise(*frames(rows), STAR, min_group=5)
-    overall = figures["overall"]
+    result = figures(build_cohort(*frames(rows), STAR), min_group=5)
+    overall = result["overall"]
     assert overall["n"] == 5
     assert overall["mean_baseline"] == pytest.approx(4.0)
     assert overall["mean_latest"] == pytest.approx(5.4)
@@ -476,11 +476,11 @@ def test_star_cohort_positive_change_is_improvement():
     assert overall["reliable_improvement"] == 3
     assert overall["reliable_deterioration"] == 0
     assert overall["no_reliable_change"] == 2
-    wellbeing = domain(figures, "wellbeing")
+    wellbeing = domain(result, "wellbeing")
     assert wellbeing["n"] == 5
     assert wellbeing["mean_change"] == pytest.approx(1.4)
     assert wellbeing["wilcoxon_p"] == pytest.approx(scipy_p([3, 0, 2, -1, 3]))
-    assert domain(figures, "home_money")["n"] is None  # n=0 < 5: suppressed
+    assert domain(result, "home_money")["n"] is None  # n=0 < 5: suppressed
 
 
 # --------------------------------------------------------------------------- dashboard views
@@ -681,3 +681,17 @@ def test_small_sample_wilcoxon_equals_scipys_default():
             warnings.simplefilter("ignore")
             expected = stats.wilcoxon(changes).pvalue
         assert wilcoxon_p(pd.Series(changes)) == pytest.approx(expected, rel=1e-9, abs=1e-12)
+
+
+def test_over_time_of_a_cohort_nobody_is_in_has_no_points():
+    # A filter that matches nobody (an area with no tier-3 families, say) must draw an
+    # empty chart, not fail: the database gives back empty frames without date types.
+    assessments = pd.DataFrame(
+        columns=["assessment_id", "family_id", "occasion", "assessed_on", "rater"]
+    )
+    scores = pd.DataFrame(columns=["assessment_id", "domain", "value"])
+    families = pd.DataFrame(columns=["family_id", "area"])
+    cohort = build_cohort(assessments, scores, TAF, families=families)
+    points = overall_by_month(cohort, min_group=5)
+    assert points.empty
+    assert overall_by_month(cohort, min_group=5, dimension="area").empty

@@ -31,6 +31,7 @@ from tracker.measures.reportcard import (
     load_report_data,
     load_story,
     load_targets,
+    report_card,
     suppress,
     trend,
 )
@@ -50,6 +51,8 @@ Q4 = Period(date(2025, 1, 1), date(2025, 3, 31), "2024-25 Q4")
 NO_REVIEWS = Period(date(2024, 4, 1), date(2024, 6, 30), "2024-25 Q1")  # families, no reviews
 ZERO_HOURS = Period(date(2024, 10, 1), date(2024, 12, 31), "2024-25 Q3")  # 0 hours recorded
 EMPTY = Period(date(2022, 7, 1), date(2022, 9, 30), "2022-23 Q2")  # no families at all
+# The day the card is drawn up: a fortnight after Q1.
+TODAY = date(2025, 7, 15)
 
 # --------------------------------------------------------------------------------------
 # The hand-made service (taf-dtt: change = baseline - latest, positive = less need)
@@ -180,16 +183,25 @@ def _frame(rows, columns) -> pd.DataFrame:
     return frame
 
 
-def make_data(activities=ACTIVITIES, costs=COSTS) -> ReportData:
+def make_data(
+    *,
+    families=FAMILIES,
+    assessments=ASSESSMENTS,
+    activities=ACTIVITIES,
+    referrals_on=REFERRALS_ON,
+    feedback=FEEDBACK,
+    goals=GOALS,
+    costs=COSTS,
+) -> ReportData:
     scores = [
         (assessment_id, domain, value)
-        for assessment_id, *_, values in ASSESSMENTS
+        for assessment_id, *_, values in assessments
         for domain, value in values.items()
     ]
     return ReportData(
         instrument=TAF,
         families=_frame(
-            FAMILIES,
+            families,
             [
                 "family_id",
                 "area",
@@ -203,15 +215,16 @@ def make_data(activities=ACTIVITIES, costs=COSTS) -> ReportData:
             ],
         ),
         assessments=_frame(
-            [row[:6] for row in ASSESSMENTS],
+            [row[:6] for row in assessments],
             ["assessment_id", "family_id", "instrument", "occasion", "assessed_on", "rater"],
         ),
         scores=pd.DataFrame(scores, columns=["assessment_id", "domain", "value"]),
         activities=_frame(activities, ["family_id", "activity_on", "hours", "kind"]),
-        referrals_on=_frame(REFERRALS_ON, ["family_id", "referred_on"]),
-        feedback=_frame(FEEDBACK, ["family_id", "given_on", "satisfaction"]),
-        goals=_frame(GOALS, ["family_id", "status", "status_on"]),
+        referrals_on=_frame(referrals_on, ["family_id", "referred_on"]),
+        feedback=_frame(feedback, ["family_id", "given_on", "satisfaction"]),
+        goals=_frame(goals, ["family_id", "status", "status_on"]),
         costs=_frame(costs, ["period_start", "period_end", "amount"]),
+        today=TODAY,
     )
 
 
@@ -549,6 +562,39 @@ def test_empty_breakdowns_when_no_families(data):
     }
 
 
+def current_values(card) -> dict:
+    return {result.spec.key: result.current.value for result in card.measures}
+
+
+VALUES_WHEN_NOBODY_IS_IN_SCOPE = {spec.key: COUNTS_WHEN_EMPTY.get(spec.key) for spec in MEASURES}
+
+
+def test_a_card_for_a_scope_with_no_families():
+    """A scope nobody is in (a key worker type no one has, say) gives a card with no values:
+    counts of 0 and everything else blank, now, in the previous quarter and in the history."""
+    nobody = make_data(
+        families=[],
+        assessments=[],
+        activities=[],
+        referrals_on=[],
+        feedback=[],
+        goals=[],
+        costs=[],
+    )
+    card = build_card(nobody, Q1, Scope("key_worker_type", "social_work"), min_group=5)
+    assert current_values(card) == VALUES_WHEN_NOBODY_IS_IN_SCOPE
+    for result in card.measures:
+        expected = COUNTS_WHEN_EMPTY.get(result.spec.key)
+        assert result.current.families == 0, result.spec.key
+        assert result.previous.value == expected, result.spec.key
+        assert [value for _, value in result.history] == [expected] * 8, result.spec.key
+    no_cost = "No programme cost entered for this period."
+    assert {result.spec.key: result.current.note for result in card.measures} == {
+        spec.key: no_cost if spec.quadrant == "cost" else NOTES_WHEN_EMPTY.get(spec.key, "")
+        for spec in MEASURES
+    }
+
+
 # --------------------------------------------------------------------------- suppress
 
 
@@ -836,7 +882,7 @@ def _rows(engine, model):
 
 def _cost_per_family(engine, scope, period):
     with engine.connect() as connection:
-        data = load_report_data(connection, scope, TAF)
+        data = load_report_data(connection, scope, TAF, today=TODAY)
     return MEASURES_BY_KEY["cost_per_family"].compute(data, period)
 
 
@@ -862,6 +908,15 @@ def test_saved_cost_is_used_for_its_period_and_scope_only(two_families):
         missing = _cost_per_family(engine, scope, period)
         assert missing.value is None
         assert missing.note == "No programme cost entered for this period."
+
+
+def test_a_card_from_the_database_for_a_scope_nobody_is_in(two_families):
+    # Neither family has a youth-work key worker: nothing is loaded and nothing is shown.
+    with two_families.connect() as connection:
+        card = report_card(
+            connection, Q1, Scope("key_worker_type", "youth_work"), TAF, min_group=5, today=TODAY
+        )
+    assert current_values(card) == VALUES_WHEN_NOBODY_IS_IN_SCOPE
 
 
 def test_save_cost_replaces_the_earlier_figure(engine):

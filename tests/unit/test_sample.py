@@ -12,7 +12,7 @@ from tracker.files.exporting import write_canonical_csvs
 from tracker.files.importing import import_files
 from tracker.files.sample import SampleSpec, generate
 from tracker.instruments.loader import get_instrument
-from tracker.measures.cohort import summarise
+from tracker.measures.cohort import build_cohort, figures
 from tracker.measures.scoring import domain_changes, family_overall, select_baseline_and_latest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -120,11 +120,11 @@ def test_the_sample_imports_cleanly_and_most_families_improve(engine, sample, tm
     )
     assessments = frame.drop_duplicates("assessment_id").rename(columns={"family_ref": "family_id"})
     worker_view = assessments[assessments["rater"] != "family"]
-    figures = summarise(
+    cohort = build_cohort(
         worker_view[["assessment_id", "family_id", "occasion", "assessed_on", "rater"]],
         frame,
         taf,
-        min_group=5,
     )
-    assert figures["overall"]["mean_change"] > 0
-    assert figures["overall"]["worse"] > 0
+    overall = figures(cohort, min_group=5)["overall"]
+    assert overall["mean_change"] > 0
+    assert overall["worse"] > 0

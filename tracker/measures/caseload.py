@@ -1,8 +1,8 @@
 """A worker's caseload, with each family's next review date.
 
-Reviews fall one month after the baseline and then every three months, as
-the service specification sets out; the n-th review is due ``1 + 3(n-1)``
-months after the baseline, so a late review does not move later due dates.
+Reviews fall due on the service's one schedule (``tracker.measures.review_schedule``);
+here every rater's assessment counts as a review, the family's own rating included,
+since any of them means the review meeting took place.
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from tracker.measures.review_schedule import next_reviews_due
 from tracker.people.access import Viewer, visible_families
 from tracker.store.models import Assessment, Family, PlanGoal
+from tracker.store.vocabulary import RATERS
 
 DUE_SOON_DAYS = 14
 
@@ -23,12 +25,6 @@ STATUS_OVERDUE = "Overdue"
 STATUS_DUE_SOON = "Due soon"
 STATUS_ON_TRACK = "On track"
 STATUS_CLOSED = "Closed"
-
-
-def review_due(baseline_on: date, reviews_done: int) -> date:
-    """When the next review falls due, given how many reviews followed the baseline."""
-    months = 1 + 3 * reviews_done
-    return (pd.Timestamp(baseline_on) + pd.DateOffset(months=months)).date()
 
 
 def review_status(next_due: date | None, *, closed: bool, today: date) -> str:
@@ -44,17 +40,13 @@ def review_status(next_due: date | None, *, closed: bool, today: date) -> str:
 
 
 def _next_due(assessments: pd.DataFrame) -> pd.DataFrame:
-    """Per family: the earliest next-review date over the instruments it uses."""
-    rows = []
-    for (family_id, _instrument), group in assessments.groupby(["family_id", "instrument"]):
-        baselines = group.loc[group["occasion"] == "baseline", "assessed_on"]
-        if baselines.empty:
-            continue
-        baseline_on = baselines.min()
-        reviews = group.loc[group["assessed_on"] > baseline_on, "assessed_on"].nunique()
-        rows.append((family_id, review_due(baseline_on, reviews)))
-    frame = pd.DataFrame(rows, columns=["family_id", "next_review_due"])
-    return frame.groupby("family_id", as_index=False)["next_review_due"].min()
+    """Per family: the earliest next-review date (a ``date``) over the instruments it uses."""
+    due = next_reviews_due(
+        assessments.assign(assessed_on=pd.to_datetime(assessments["assessed_on"])),
+        raters=RATERS,
+    )
+    earliest = due.groupby("family_id")["due"].min()
+    return earliest.dt.date.rename("next_review_due").reset_index()
 
 
 def caseload(
@@ -84,11 +76,12 @@ def caseload(
                 Assessment.instrument,
                 Assessment.occasion,
                 Assessment.assessed_on,
+                Assessment.rater,
             )
             .join(Family, Family.id == Assessment.family_id)
             .where(condition)
         ).all(),
-        columns=["family_id", "instrument", "occasion", "assessed_on"],
+        columns=["family_id", "instrument", "occasion", "assessed_on", "rater"],
     )
     open_goals = pd.DataFrame(
         connection.execute(

@@ -17,11 +17,11 @@ RELIABLE_CHANGE_Z = 1.96
 RELIABLY_BETTER = "Reliably better"
 NO_RELIABLE_CHANGE = "No reliable change"
 RELIABLY_WORSE = "Reliably worse"
-# Keyed as the figures name each count.
+# Keyed as the figures name each count, in the figures' order.
 CLASSES = {
     "reliable_improvement": RELIABLY_BETTER,
-    "no_reliable_change": NO_RELIABLE_CHANGE,
     "reliable_deterioration": RELIABLY_WORSE,
+    "no_reliable_change": NO_RELIABLE_CHANGE,
 }
 
 
@@ -39,8 +39,9 @@ def with_rci(overall: pd.DataFrame, reliability: float) -> tuple[pd.DataFrame, f
     return overall.assign(rci=overall["change"] / s_diff if s_diff else np.nan), s_diff
 
 
-def classify(rci: pd.Series) -> pd.Series:
-    """Each family's class; null where the index is unknown."""
+def classify(rci: pd.Series, *, unknown: str | None = None) -> pd.Series:
+    """Each family's class: reliably better above +1.96, reliably worse below -1.96, else
+    no reliable change; ``unknown`` where the index is unknown (no S_diff)."""
     labels = np.select(
         [
             rci > RELIABLE_CHANGE_Z,
@@ -48,12 +49,13 @@ def classify(rci: pd.Series) -> pd.Series:
             rci.between(-RELIABLE_CHANGE_Z, RELIABLE_CHANGE_Z),
         ],
         [RELIABLY_BETTER, RELIABLY_WORSE, NO_RELIABLE_CHANGE],
-        default=None,
+        default=unknown,
     )
     return pd.Series(labels, index=rci.index, dtype=object)
 
 
 def class_counts(rci: pd.Series) -> dict[str, int]:
-    """How many families fall in each class, keyed as ``CLASSES``."""
+    """How many families fall in each class, keyed as ``CLASSES``; a family whose index
+    is unknown is in none."""
     classes = classify(rci)
     return {key: int((classes == label).sum()) for key, label in CLASSES.items()}

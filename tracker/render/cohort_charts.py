@@ -12,6 +12,12 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from tracker.instruments.loader import Instrument
+from tracker.measures.reliable_change import (
+    NO_RELIABLE_CHANGE,
+    RELIABLE_CHANGE_Z,
+    RELIABLY_BETTER,
+    RELIABLY_WORSE,
+)
 from tracker.render.charts import (
     BASELINE_COLOUR,
     PALETTE,
@@ -275,7 +281,7 @@ def reliable_change_scatter(
     low, high = instrument.scale_min, instrument.scale_max
     figure = go.Figure()
     if s_diff:
-        width = 1.96 * s_diff
+        width = RELIABLE_CHANGE_Z * s_diff
         xs = [low, high, high, low]
         figure.add_trace(
             go.Scatter(
@@ -299,11 +305,11 @@ def reliable_change_scatter(
         )
     )
     colours = {
-        "Reliably better": BETTER_COLOUR,
-        "No reliable change": "#777777",
-        "Reliably worse": WORSE_COLOUR,
+        RELIABLY_BETTER: BETTER_COLOUR,
+        NO_RELIABLE_CHANGE: "#777777",
+        RELIABLY_WORSE: WORSE_COLOUR,
     }
-    symbols = {"Reliably better": "circle", "No reliable change": "diamond", "Reliably worse": "x"}
+    symbols = {RELIABLY_BETTER: "circle", NO_RELIABLE_CHANGE: "diamond", RELIABLY_WORSE: "x"}
     for label, colour in colours.items():
         chosen = points[points["classification"] == label]
         figure.add_trace(

@@ -189,9 +189,6 @@ class FamilyNote(SQLModel, table=True):
     )
 
 
-SCOPE_KINDS = ("service", "area", "tier_of_need", "key_worker_type")
-
-
 class ProgrammeCost(SQLModel, table=True):
     """What the programme cost in a period, for the whole service or one part of it."""
 

@@ -81,3 +81,11 @@ KEY_WORKER_BACKGROUNDS = {
 }
 
 AGE_GROUPS = ("0-4", "5-10", "11-15", "16-19")
+
+# The parts of the service a report card, its costs, targets and stories can be for.
+SCOPE_KINDS = {
+    "service": "Whole service",
+    "area": "Area",
+    "tier_of_need": "Tier of need",
+    "key_worker_type": "Key worker type",
+}

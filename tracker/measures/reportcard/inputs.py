@@ -8,7 +8,9 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from tracker.measures.periods import Period
-from tracker.measures.reportcard import MEASURES_BY_KEY, STORY_FIELDS, Scope
+from tracker.measures.reportcard.card import STORY_FIELDS
+from tracker.measures.reportcard.data import Scope
+from tracker.measures.reportcard.registry import MEASURES_BY_KEY
 from tracker.people.audit import record
 from tracker.store.errors import RecordInvalid
 from tracker.store.models import MeasureTarget, ProgrammeCost, ReportStory

@@ -1,0 +1,200 @@
+"""What a report card is about, and the data its measures read, loaded once per card.
+
+A ``Scope`` names the part of the service (all of it, an area, a tier, a key worker
+type); ``load_report_data`` reads everything its families' measures need in one go,
+and each measure then filters that data to its period.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from tracker.instruments.loader import Instrument
+from tracker.store.db import read_frame
+from tracker.store.models import (
+    Assessment,
+    Family,
+    Feedback,
+    KeyWorker,
+    PlanGoal,
+    ProgrammeCost,
+    ReferralOn,
+    Score,
+    ServiceActivity,
+)
+from tracker.store.vocabulary import KEY_WORKER_BACKGROUNDS, SCOPE_KINDS
+
+
+@dataclass(frozen=True)
+class Scope:
+    kind: str = "service"
+    value: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in SCOPE_KINDS:
+            raise ValueError(f"unknown scope {self.kind!r}")
+        if (self.kind == "service") != (self.value == ""):
+            raise ValueError("the whole service has no value; every other scope needs one")
+
+    @property
+    def label(self) -> str:
+        if self.kind == "service":
+            return SCOPE_KINDS["service"]
+        value = KEY_WORKER_BACKGROUNDS.get(self.value, self.value)
+        return f"{SCOPE_KINDS[self.kind]}: {value}"
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything a card needs for one scope, loaded once and filtered per period."""
+
+    instrument: Instrument
+    families: pd.DataFrame
+    assessments: pd.DataFrame
+    scores: pd.DataFrame
+    activities: pd.DataFrame
+    referrals_on: pd.DataFrame
+    feedback: pd.DataFrame
+    goals: pd.DataFrame
+    costs: pd.DataFrame
+    # The day the card is drawn up: open cases' reviews are scheduled up to a year past it.
+    today: date
+    # Results several measures share, worked out once per card (keyed by name and period).
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def remember(self, key, compute: Callable):
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
+
+
+def _dated_frame(connection: Connection, statement, columns: list[str]) -> pd.DataFrame:
+    """The rows as a frame, with every date column (named ``*_on``, ``*_date``, ``*_start``
+    or ``*_end``) as datetime64, even when there are no rows."""
+    frame = read_frame(connection, statement, columns)
+    for column in columns:
+        if column.endswith(("_on", "_date", "_start", "_end")):
+            frame[column] = pd.to_datetime(frame[column])
+    return frame
+
+
+def load_report_data(
+    connection: Connection, scope: Scope, instrument: Instrument, *, today: date
+) -> ReportData:
+    """The scope's families and everything recorded about them, as of ``today``."""
+    scope_column = {
+        "area": Family.area,
+        "tier_of_need": Family.tier_of_need,
+        "key_worker_type": KeyWorker.background,
+    }.get(scope.kind)
+    condition = scope_column == scope.value if scope_column is not None else sa.true()
+    families = _dated_frame(
+        connection,
+        sa.select(
+            Family.id,
+            Family.area,
+            Family.tier_of_need,
+            Family.age_group,
+            Family.referral_source,
+            Family.referral_date,
+            Family.closed_on,
+            Family.closure_reason,
+            Family.re_referred_on,
+        )
+        .outerjoin(KeyWorker, KeyWorker.id == Family.key_worker_id)
+        .where(condition),
+        [
+            "family_id",
+            "area",
+            "tier_of_need",
+            "age_group",
+            "referral_source",
+            "referral_date",
+            "closed_on",
+            "closure_reason",
+            "re_referred_on",
+        ],
+    )
+    ids = families["family_id"]
+
+    def of_families(table, columns: dict, name_columns: list[str]) -> pd.DataFrame:
+        statement = sa.select(table.family_id, *columns.values())
+        frame = _dated_frame(connection, statement, ["family_id", *name_columns])
+        return frame[frame["family_id"].isin(ids)].reset_index(drop=True)
+
+    assessments = of_families(
+        Assessment,
+        {
+            "id": Assessment.id,
+            "instrument": Assessment.instrument,
+            "occasion": Assessment.occasion,
+            "assessed_on": Assessment.assessed_on,
+            "rater": Assessment.rater,
+        },
+        ["assessment_id", "instrument", "occasion", "assessed_on", "rater"],
+    )
+    scores = read_frame(
+        connection,
+        sa.select(Score.assessment_id, Score.domain, Score.value)
+        .join(Assessment, Assessment.id == Score.assessment_id)
+        .where(Assessment.instrument == instrument.key),
+        ["assessment_id", "domain", "value"],
+    )
+    scores = scores[scores["assessment_id"].isin(assessments["assessment_id"])]
+    costs = _dated_frame(
+        connection,
+        sa.select(ProgrammeCost.period_start, ProgrammeCost.period_end, ProgrammeCost.amount).where(
+            ProgrammeCost.scope_kind == scope.kind, ProgrammeCost.scope_value == scope.value
+        ),
+        ["period_start", "period_end", "amount"],
+    )
+    return ReportData(
+        instrument=instrument,
+        families=families,
+        assessments=assessments,
+        scores=scores.reset_index(drop=True),
+        activities=of_families(
+            ServiceActivity,
+            {
+                "activity_on": ServiceActivity.activity_on,
+                "hours": ServiceActivity.hours,
+                "kind": ServiceActivity.kind,
+            },
+            ["activity_on", "hours", "kind"],
+        ),
+        referrals_on=of_families(
+            ReferralOn, {"referred_on": ReferralOn.referred_on}, ["referred_on"]
+        ),
+        feedback=of_families(
+            Feedback,
+            {"given_on": Feedback.given_on, "satisfaction": Feedback.satisfaction},
+            ["given_on", "satisfaction"],
+        ),
+        goals=of_families(
+            PlanGoal,
+            {"status": PlanGoal.status, "status_on": PlanGoal.status_on},
+            ["status", "status_on"],
+        ),
+        costs=costs,
+        today=today,
+    )
+
+
+def scope_choices(connection: Connection) -> dict[str, list[str]]:
+    """The values each kind of scope can take, from what is stored."""
+
+    def distinct(column) -> list[str]:
+        rows = connection.execute(sa.select(column).where(column.is_not(None)).distinct())
+        return sorted(value for (value,) in rows if value)
+
+    return {
+        "area": distinct(Family.area),
+        "tier_of_need": distinct(Family.tier_of_need),
+        "key_worker_type": distinct(KeyWorker.background),
+    }

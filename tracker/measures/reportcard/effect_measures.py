@@ -1,0 +1,169 @@
+"""The report card's measures of effect: "Is anyone better off?" and "Is it cost effective?".
+
+Better off follows the cohort rules (docs/metrics.md) for the families reviewed in a
+period; the cost measures divide the programme cost a manager entered for exactly
+that period and scope. Each docstring is the measure's definition.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from tracker.measures.periods import Period
+from tracker.measures.reliable_change import class_counts, with_rci
+from tracker.measures.reportcard.data import ReportData
+from tracker.measures.reportcard.effort_measures import hours_of_service, worked_with
+from tracker.measures.reportcard.value import Value, percent
+from tracker.measures.scoring import domain_changes, family_overall, select_baseline_and_latest
+from tracker.store.vocabulary import CLOSURE_REASONS, DEFAULT_RATERS
+
+
+def _reviewed(data: ReportData, period: Period) -> pd.DataFrame:
+    """Families whose latest assessment up to the period end falls in the period, with change.
+
+    Baseline and latest follow the cohort rules (worker and joint ratings).
+    """
+    return data.remember(("reviewed", period), lambda: _compute_reviewed(data, period))
+
+
+def _compute_reviewed(data: ReportData, period: Period) -> pd.DataFrame:
+    up_to_end = data.assessments[
+        (data.assessments["instrument"] == data.instrument.key)
+        & data.assessments["rater"].isin(DEFAULT_RATERS)
+        & (data.assessments["assessed_on"] <= pd.Timestamp(period.end))
+    ]
+    pairs = select_baseline_and_latest(
+        up_to_end[["assessment_id", "family_id", "occasion", "assessed_on", "rater"]]
+    )
+    pairs = pairs[period.contains(pairs["latest_on"])]
+    # Only these assessments' scores matter; narrowing first spares merging every score.
+    chosen = data.scores["assessment_id"].isin(
+        pd.concat([pairs["baseline_id"], pairs["latest_id"]])
+    )
+    overall = family_overall(domain_changes(pairs, data.scores[chosen], data.instrument))
+    reviewed, _s_diff = with_rci(overall, data.instrument.reliability)
+    return reviewed
+
+
+def _cost(data: ReportData, period: Period) -> float | None:
+    match = data.costs[
+        (data.costs["period_start"] == pd.Timestamp(period.start))
+        & (data.costs["period_end"] == pd.Timestamp(period.end))
+    ]
+    return float(match["amount"].iloc[0]) if not match.empty else None
+
+
+def _cost_per(
+    data: ReportData, period: Period, denominator: float, families: int, what: str
+) -> Value:
+    cost = _cost(data, period)
+    if cost is None:
+        return Value(None, families, note="No programme cost entered for this period.")
+    if not denominator:
+        return Value(None, families, note=f"No {what} in this period.")
+    return Value(cost / denominator, families)
+
+
+# --------------------------------------------------------------------------- better off
+
+
+def better_off(data: ReportData, period: Period) -> Value:
+    """Families reviewed in the period whose overall distance travelled is positive.
+
+    "Reviewed" means their latest assessment up to the period end falls in the period;
+    the change compares it with their first baseline.
+    """
+    reviewed = _reviewed(data, period)
+    improved = int((reviewed["change"] > 0).sum())
+    return Value(
+        percent(improved, len(reviewed)),
+        len(reviewed),
+        number=improved,
+        note="" if len(reviewed) else "No families were reviewed in this period.",
+    )
+
+
+def reliable_improvement(data: ReportData, period: Period) -> Value:
+    """Families reviewed in the period whose improvement is reliable (RCI above 1.96)."""
+    reviewed = _reviewed(data, period)
+    reliable = class_counts(reviewed["rci"])["reliable_improvement"]
+    return Value(
+        percent(reliable, len(reviewed)),
+        len(reviewed),
+        number=reliable,
+        note="" if len(reviewed) else "No families were reviewed in this period.",
+    )
+
+
+def mean_distance_travelled(data: ReportData, period: Period) -> Value:
+    """Mean overall distance travelled of the families reviewed in the period (+ is better)."""
+    reviewed = _reviewed(data, period)
+    return Value(
+        float(reviewed["change"].mean()) if len(reviewed) else None,
+        len(reviewed),
+        note="" if len(reviewed) else "No families were reviewed in this period.",
+    )
+
+
+def plan_outcomes(data: ReportData, period: Period) -> Value:
+    """Cases closed in the period by plan outcome; the headline is the share wholly achieved."""
+    closed = data.families[period.contains(data.families["closed_on"])]
+    counts = {
+        key: int((closed["closure_reason"] == key).sum())
+        for key in ("wholly_achieved", "partially_achieved", "not_achieved", "dropped_out")
+    }
+    parts = {}
+    for key, count in counts.items():
+        parts[f"{CLOSURE_REASONS[key]}"] = count
+        parts[f"{CLOSURE_REASONS[key]} (%)"] = percent(count, len(closed))
+    return Value(
+        percent(counts["wholly_achieved"], len(closed)),
+        len(closed),
+        number=counts["wholly_achieved"],
+        parts=parts,
+    )
+
+
+def goals_achieved(data: ReportData, period: Period) -> Value:
+    """Share of plan goals given an outcome in the period that were wholly achieved."""
+    decided = data.goals[
+        (data.goals["status"] != "open") & period.contains(data.goals["status_on"])
+    ]
+    achieved = int((decided["status"] == "wholly_achieved").sum())
+    return Value(percent(achieved, len(decided)), decided["family_id"].nunique(), number=achieved)
+
+
+def referrals_on_per_100(data: ReportData, period: Period) -> Value:
+    """Referrals on to specialist services in the period per 100 families worked with."""
+    worked = len(worked_with(data, period))
+    made = len(data.referrals_on[period.contains(data.referrals_on["referred_on"])])
+    return Value(100 * made / worked if worked else None, worked, number=made)
+
+
+# --------------------------------------------------------------------------- cost
+
+
+def cost_per_hour(data: ReportData, period: Period) -> Value:
+    """Programme cost for the period divided by its hours of service (fully inclusive)."""
+    hours = hours_of_service(data, period)
+    return _cost_per(data, period, hours.value or 0, hours.families, "hours of service")
+
+
+def cost_per_family(data: ReportData, period: Period) -> Value:
+    """Programme cost for the period divided by the families worked with."""
+    worked = len(worked_with(data, period))
+    return _cost_per(data, period, worked, worked, "families worked with")
+
+
+def cost_per_family_better_off(data: ReportData, period: Period) -> Value:
+    """Programme cost for the period divided by the families better off (see above)."""
+    measure = better_off(data, period)
+    return _cost_per(data, period, measure.number or 0, measure.families, "families better off")
+
+
+def cost_per_reliable_improvement(data: ReportData, period: Period) -> Value:
+    """Programme cost for the period divided by the families with reliable improvement."""
+    measure = reliable_improvement(data, period)
+    return _cost_per(
+        data, period, measure.number or 0, measure.families, "families with reliable improvement"
+    )

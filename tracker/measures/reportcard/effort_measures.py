@@ -1,0 +1,292 @@
+"""The report card's measures of effort: "How much did we do?" and "How well did we do it?".
+
+Each measure is a function of the scope's data and a period; its docstring is its
+definition, shown on the card and in the exports (docs/metrics.md).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from tracker.measures.periods import Period
+from tracker.measures.reportcard.data import ReportData
+from tracker.measures.reportcard.value import Value, percent
+from tracker.measures.review_schedule import review_schedule
+from tracker.store.vocabulary import CLOSURE_REASONS, DEFAULT_RATERS
+
+ON_TIME_DAYS = 14
+RE_REFERRAL_DAYS = 365
+TIME_BANDS = (
+    ("Under 1 month", 0, 1),
+    ("1-3 months", 1, 3),
+    ("3-6 months", 3, 6),
+    ("6 months or more", 6, math.inf),
+)
+
+
+# --------------------------------------------------------------------------- shared selections
+
+
+def worked_with(data: ReportData, period: Period) -> pd.DataFrame:
+    """The families referred by the period end whose case was open at some point in it."""
+    families = data.families
+    started = families["referral_date"] <= pd.Timestamp(period.end)
+    still_open = families["closed_on"].isna() | (
+        families["closed_on"] >= pd.Timestamp(period.start)
+    )
+    return families[started & still_open]
+
+
+def _baselined_by(data: ReportData, period: Period) -> pd.Series:
+    """First baselines on or before the period end: later ones did not exist yet then."""
+    first = _first_baselines(data)
+    return first[first <= pd.Timestamp(period.end)]
+
+
+def _first_baselines(data: ReportData) -> pd.Series:
+    """Each family's first baseline of any instrument, by family id."""
+
+    def compute() -> pd.Series:
+        baselines = data.assessments[data.assessments["occasion"] == "baseline"]
+        return baselines.groupby("family_id")["assessed_on"].min()
+
+    return data.remember("first_baselines", compute)
+
+
+def _for_families(by_family: pd.Series, families: pd.DataFrame) -> pd.Series:
+    """A series by family id, read for each row of ``families`` (missing where absent).
+
+    reindex rather than map: pandas cannot map through an empty series of dates, which is
+    what a scope with no baselines has.
+    """
+    return pd.Series(by_family.reindex(families["family_id"]).to_numpy(), index=families.index)
+
+
+def _counts_by(frame: pd.DataFrame, column: str) -> dict[str, int]:
+    return {
+        str(k): int(v)
+        for k, v in frame[column].fillna("Not recorded").value_counts().sort_index().items()
+    }
+
+
+BREAKDOWNS = (
+    ("area", "Area"),
+    ("tier_of_need", "Tier"),
+    ("age_group", "Age"),
+    ("referral_source", "Referred by"),
+)
+
+
+def _breakdown(families: pd.DataFrame) -> dict[str, int]:
+    """Counts of families by area, tier, age group and referral source."""
+    return {
+        f"{label}: {key}": count
+        for column, label in BREAKDOWNS
+        for key, count in _counts_by(families, column).items()
+    }
+
+
+def _distinct_occasions(data: ReportData, period: Period, baseline: bool) -> pd.DataFrame:
+    chosen = data.assessments[
+        data.assessments["rater"].isin(DEFAULT_RATERS)
+        & ((data.assessments["occasion"] == "baseline") == baseline)
+        & period.contains(data.assessments["assessed_on"])
+    ]
+    return chosen.drop_duplicates(["family_id", "instrument", "assessed_on"])
+
+
+# --------------------------------------------------------------------------- how much
+
+
+def families_worked_with(data: ReportData, period: Period) -> Value:
+    """Families referred by the period end whose case was open at some point in the period."""
+    families = worked_with(data, period)
+    return Value(len(families), len(families), parts=_breakdown(families))
+
+
+def new_families(data: ReportData, period: Period) -> Value:
+    """Families whose first baseline (any instrument) was in the period."""
+    first = _first_baselines(data)
+    new = data.families[data.families["family_id"].isin(first[period.contains(first)].index)]
+    return Value(len(new), len(new), parts=_breakdown(new))
+
+
+def baselines_completed(data: ReportData, period: Period) -> Value:
+    """Baseline assessments (worker or joint) dated in the period, one per family, tool and day."""
+    done = _distinct_occasions(data, period, baseline=True)
+    return Value(len(done), done["family_id"].nunique())
+
+
+def reviews_completed(data: ReportData, period: Period) -> Value:
+    """Review, closure and follow-up assessments (worker or joint) dated in the period."""
+    done = _distinct_occasions(data, period, baseline=False)
+    return Value(len(done), done["family_id"].nunique())
+
+
+def hours_of_service(data: ReportData, period: Period) -> Value:
+    """Hours of key worker activity recorded in the period."""
+    chosen = data.activities[period.contains(data.activities["activity_on"])]
+    return Value(float(chosen["hours"].sum()), chosen["family_id"].nunique())
+
+
+def coordination_share(data: ReportData, period: Period) -> Value:
+    """Share of the period's hours that were coordination; the rest was direct work."""
+    chosen = data.activities[period.contains(data.activities["activity_on"])]
+    total = float(chosen["hours"].sum())
+    coordination = float(chosen.loc[chosen["kind"] == "coordination", "hours"].sum())
+    parts = {
+        "Coordination (%)": percent(coordination, total),
+        "Direct work (%)": percent(total - coordination, total),
+    }
+    return Value(
+        percent(coordination, total),
+        chosen["family_id"].nunique(),
+        parts=parts,
+        note="" if total else "No hours recorded in this period.",
+    )
+
+
+def time_with_key_worker(data: ReportData, period: Period) -> Value:
+    """Families worked with, by time since their first baseline (or referral) to the period end
+    or their closure: under 1 month, 1-3, 3-6, and 6 months or more."""
+    families = worked_with(data, period)
+    start = _for_families(_baselined_by(data, period), families).combine_first(
+        pd.to_datetime(families["referral_date"])
+    )
+    end = families["closed_on"].where(
+        families["closed_on"].notna() & (families["closed_on"] < pd.Timestamp(period.end)),
+        pd.Timestamp(period.end),
+    )
+    months = (end - start).dt.days / 30.4375
+    parts = {
+        label: int(((months >= low) & (months < high)).sum()) for label, low, high in TIME_BANDS
+    }
+    return Value(len(families), len(families), parts=parts)
+
+
+def referrals_on(data: ReportData, period: Period) -> Value:
+    """Referrals on to specialist services made in the period."""
+    chosen = data.referrals_on[period.contains(data.referrals_on["referred_on"])]
+    return Value(len(chosen), chosen["family_id"].nunique())
+
+
+def cases_closed(data: ReportData, period: Period) -> Value:
+    """Cases closed in the period, by how they ended."""
+    closed = data.families[period.contains(data.families["closed_on"])]
+    parts = {
+        CLOSURE_REASONS[key]: int((closed["closure_reason"] == key).sum())
+        for key in CLOSURE_REASONS
+    }
+    return Value(len(closed), len(closed), parts=parts)
+
+
+def re_referrals(data: ReportData, period: Period) -> Value:
+    """Families referred again in the period within 12 months of their case closing."""
+    families = data.families
+    again = families[
+        period.contains(families["re_referred_on"])
+        & ((families["re_referred_on"] - families["closed_on"]).dt.days <= RE_REFERRAL_DAYS)
+    ]
+    return Value(len(again), len(again))
+
+
+# --------------------------------------------------------------------------- how well
+
+
+def median_days_to_baseline(data: ReportData, period: Period) -> Value:
+    """Median days from referral to first baseline, for families first baselined in the period."""
+    first = _first_baselines(data)
+    new = data.families[data.families["family_id"].isin(first[period.contains(first)].index)]
+    days = (_for_families(first, new) - new["referral_date"]).dt.days
+    return Value(float(days.median()) if len(days) else None, len(new))
+
+
+def _review_schedule(data: ReportData) -> pd.DataFrame:
+    """Every review due so far, per family and instrument, and whether it was on time.
+
+    Reviews fall due on the service's schedule until the case closes; the n-th review is
+    on time when the n-th later assessment (worker or joint) is within 14 days of its due
+    date.
+    """
+
+    def compute() -> pd.DataFrame:
+        schedule = review_schedule(
+            data.assessments,
+            data.families.set_index("family_id")["closed_on"],
+            raters=DEFAULT_RATERS,
+            today=data.today,
+        )
+        on_time = (schedule["done_on"] - schedule["due"]).dt.days.abs() <= ON_TIME_DAYS
+        return schedule.assign(on_time=on_time.fillna(False).astype(bool)).loc[
+            :, ["family_id", "due", "on_time"]
+        ]
+
+    return data.remember("review_schedule", compute)
+
+
+def reviews_on_time(data: ReportData, period: Period) -> Value:
+    """Share of reviews falling due in the period that were done within 14 days of the due date.
+
+    Reviews fall due one month after the baseline and then every three months; the n-th
+    review is on time when the n-th later assessment (worker or joint) is within 14 days.
+    """
+    schedule = _review_schedule(data)
+    due = schedule[period.contains(schedule["due"])]
+    on_time = int(due["on_time"].sum())
+    return Value(
+        percent(on_time, len(due)),
+        due["family_id"].nunique(),
+        number=on_time,
+        note="" if len(due) else "No reviews fell due in this period.",
+    )
+
+
+def engaged(data: ReportData, period: Period) -> Value:
+    """Share of families worked with that had a baseline and had not dropped out by period end."""
+    families = worked_with(data, period)
+    started = families[families["family_id"].isin(_baselined_by(data, period).index)]
+    dropped = (started["closure_reason"] == "dropped_out") & (
+        started["closed_on"] <= pd.Timestamp(period.end)
+    )
+    kept = int((~dropped).sum())
+    return Value(percent(kept, len(started)), len(started), number=kept)
+
+
+def _feedback_in(data: ReportData, period: Period) -> pd.DataFrame:
+    return data.feedback[period.contains(data.feedback["given_on"])]
+
+
+def satisfaction_mean(data: ReportData, period: Period) -> Value:
+    """Mean family satisfaction (1-5) from questionnaires returned in the period."""
+    chosen = _feedback_in(data, period)
+    return Value(
+        float(chosen["satisfaction"].mean()) if len(chosen) else None, chosen["family_id"].nunique()
+    )
+
+
+def satisfied_share(data: ReportData, period: Period) -> Value:
+    """Share of questionnaires returned in the period rating satisfaction 4 or 5."""
+    chosen = _feedback_in(data, period)
+    high = int((chosen["satisfaction"] >= 4).sum())
+    return Value(percent(high, len(chosen)), chosen["family_id"].nunique(), number=high)
+
+
+def feedback_response_rate(data: ReportData, period: Period) -> Value:
+    """Families who returned a questionnaire in the period, as a share of families worked with."""
+    responded = _feedback_in(data, period)["family_id"].nunique()
+    worked = len(worked_with(data, period))
+    return Value(percent(responded, worked), worked, number=responded)
+
+
+def data_completeness(data: ReportData, period: Period) -> Value:
+    """Share of domain scores filled in (not blank or N/A) on the period's assessments."""
+    chosen = data.assessments[
+        (data.assessments["instrument"] == data.instrument.key)
+        & period.contains(data.assessments["assessed_on"])
+    ]
+    slots = len(chosen) * len(data.instrument.domain_keys)
+    scored = data.scores[data.scores["assessment_id"].isin(chosen["assessment_id"])]
+    filled = int(scored["value"].notna().sum())
+    return Value(percent(filled, slots), chosen["family_id"].nunique(), number=filled)

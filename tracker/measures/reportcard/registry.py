@@ -1,0 +1,206 @@
+"""The report card's measures, in the order the card shows them, with what they are.
+
+Each entry says which quadrant a measure answers, its label and unit, which way is
+better, and the function that works it out; that function's docstring is the
+definition the card and every export print.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tracker.measures.periods import Period
+from tracker.measures.reportcard.data import ReportData
+from tracker.measures.reportcard.effect_measures import (
+    better_off,
+    cost_per_family,
+    cost_per_family_better_off,
+    cost_per_hour,
+    cost_per_reliable_improvement,
+    goals_achieved,
+    mean_distance_travelled,
+    plan_outcomes,
+    referrals_on_per_100,
+    reliable_improvement,
+)
+from tracker.measures.reportcard.effort_measures import (
+    baselines_completed,
+    cases_closed,
+    coordination_share,
+    data_completeness,
+    engaged,
+    families_worked_with,
+    feedback_response_rate,
+    hours_of_service,
+    median_days_to_baseline,
+    new_families,
+    re_referrals,
+    referrals_on,
+    reviews_completed,
+    reviews_on_time,
+    satisfaction_mean,
+    satisfied_share,
+    time_with_key_worker,
+)
+from tracker.measures.reportcard.value import Value
+
+QUADRANTS = {
+    "how_much": "How much did we do?",
+    "how_well": "How well did we do it?",
+    "better_off": "Is anyone better off?",
+    "cost": "Is it cost effective?",
+}
+
+
+@dataclass(frozen=True)
+class MeasureSpec:
+    key: str
+    quadrant: str
+    label: str
+    unit: str  # count, pct, hours, days, score, money, rate
+    higher_is_better: bool | None
+    compute: Callable[[ReportData, Period], Value]
+
+    @property
+    def definition(self) -> str:
+        return " ".join((self.compute.__doc__ or "").split())
+
+
+MEASURES = (
+    MeasureSpec(
+        "families_worked_with",
+        "how_much",
+        "Families worked with",
+        "count",
+        None,
+        families_worked_with,
+    ),
+    MeasureSpec("new_families", "how_much", "New families", "count", None, new_families),
+    MeasureSpec(
+        "baselines_completed", "how_much", "Baselines completed", "count", None, baselines_completed
+    ),
+    MeasureSpec(
+        "reviews_completed", "how_much", "Reviews completed", "count", None, reviews_completed
+    ),
+    MeasureSpec(
+        "hours_of_service", "how_much", "Hours of service", "hours", None, hours_of_service
+    ),
+    MeasureSpec(
+        "coordination_share",
+        "how_much",
+        "Coordination share of hours",
+        "pct",
+        None,
+        coordination_share,
+    ),
+    MeasureSpec(
+        "time_with_key_worker",
+        "how_much",
+        "Families by time with a key worker",
+        "count",
+        None,
+        time_with_key_worker,
+    ),
+    MeasureSpec(
+        "referrals_on",
+        "how_much",
+        "Referrals on to specialist services",
+        "count",
+        None,
+        referrals_on,
+    ),
+    MeasureSpec("cases_closed", "how_much", "Cases closed", "count", None, cases_closed),
+    MeasureSpec(
+        "re_referrals", "how_much", "Re-referrals within 12 months", "count", False, re_referrals
+    ),
+    MeasureSpec(
+        "median_days_to_baseline",
+        "how_well",
+        "Median days from referral to baseline",
+        "days",
+        False,
+        median_days_to_baseline,
+    ),
+    MeasureSpec("reviews_on_time", "how_well", "Reviews on time", "pct", True, reviews_on_time),
+    MeasureSpec("engaged", "how_well", "Families engaged", "pct", True, engaged),
+    MeasureSpec(
+        "satisfaction_mean",
+        "how_well",
+        "Family satisfaction (mean of 1-5)",
+        "score",
+        True,
+        satisfaction_mean,
+    ),
+    MeasureSpec(
+        "satisfied_share", "how_well", "Families rating 4 or 5", "pct", True, satisfied_share
+    ),
+    MeasureSpec(
+        "feedback_response_rate",
+        "how_well",
+        "Feedback response rate",
+        "pct",
+        True,
+        feedback_response_rate,
+    ),
+    MeasureSpec("data_completeness", "how_well", "Domains scored", "pct", True, data_completeness),
+    MeasureSpec("better_off", "better_off", "Families better off", "pct", True, better_off),
+    MeasureSpec(
+        "reliable_improvement",
+        "better_off",
+        "Reliable improvement",
+        "pct",
+        True,
+        reliable_improvement,
+    ),
+    MeasureSpec(
+        "mean_distance_travelled",
+        "better_off",
+        "Mean distance travelled",
+        "score",
+        True,
+        mean_distance_travelled,
+    ),
+    MeasureSpec(
+        "plan_outcomes",
+        "better_off",
+        "Plans wholly achieved (closed cases)",
+        "pct",
+        True,
+        plan_outcomes,
+    ),
+    MeasureSpec("goals_achieved", "better_off", "Plan goals achieved", "pct", True, goals_achieved),
+    MeasureSpec(
+        "referrals_on_per_100",
+        "better_off",
+        "Referrals on per 100 families",
+        "rate",
+        False,
+        referrals_on_per_100,
+    ),
+    MeasureSpec(
+        "cost_per_hour", "cost", "Unit cost per hour of service", "money", False, cost_per_hour
+    ),
+    MeasureSpec(
+        "cost_per_family", "cost", "Cost per family worked with", "money", False, cost_per_family
+    ),
+    MeasureSpec(
+        "cost_per_family_better_off",
+        "cost",
+        "Cost per family better off",
+        "money",
+        False,
+        cost_per_family_better_off,
+    ),
+    MeasureSpec(
+        "cost_per_reliable_improvement",
+        "cost",
+        "Cost per family with reliable improvement",
+        "money",
+        False,
+        cost_per_reliable_improvement,
+    ),
+)
+
+
+MEASURES_BY_KEY = {spec.key: spec for spec in MEASURES}
