@@ -46,13 +46,6 @@ DOMAIN_KEYS = {
 }
 
 
-@pytest.fixture
-def sample_db(database_url, capsys):
-    assert main(["init", "--sample"]) == 0
-    capsys.readouterr()
-    return make_engine(database_url)
-
-
 def run_json(capsys, argv: list[str]) -> dict:
     assert main(argv) == 0
     out = capsys.readouterr().out
@@ -72,7 +65,7 @@ def test_init_migrates_to_head_and_loads_the_sample_once(database_url, capsys):
     assert snapshot(engine) == before
 
 
-def test_cohort_json_has_the_contract_keys(sample_db, capsys):
+def test_cohort_json_has_the_contract_keys(sample_engine, capsys):
     figures = run_json(capsys, ["cohort", "--instrument", "taf-dtt", "--json"])
     assert set(figures) >= COHORT_KEYS
     assert set(figures["overall"]) >= OVERALL_KEYS
@@ -82,7 +75,7 @@ def test_cohort_json_has_the_contract_keys(sample_db, capsys):
     assert figures["overall"]["n"] <= figures["with_review"]
 
 
-def test_cohort_filters_narrow_the_cohort(sample_db, capsys):
+def test_cohort_filters_narrow_the_cohort(sample_engine, capsys):
     everyone = run_json(capsys, ["cohort", "--instrument", "taf-dtt", "--json", "--min-group", "0"])
     north = run_json(
         capsys,
@@ -101,7 +94,7 @@ def test_cohort_filters_narrow_the_cohort(sample_db, capsys):
     assert window["families"] == 0
 
 
-def test_cohort_suppresses_small_groups(sample_db, capsys):
+def test_cohort_suppresses_small_groups(sample_engine, capsys):
     figures = run_json(
         capsys, ["cohort", "--instrument", "taf-dtt", "--json", "--min-group", "100000"]
     )
@@ -110,7 +103,7 @@ def test_cohort_suppresses_small_groups(sample_db, capsys):
     assert all(row["n"] is None and row["mean_change"] is None for row in figures["domains"])
 
 
-def test_cohort_text_output_and_unknown_instrument(sample_db, capsys):
+def test_cohort_text_output_and_unknown_instrument(sample_engine, capsys):
     assert main(["cohort", "--instrument", "family-outcomes-10"]) == 0
     assert "Reliable change" in capsys.readouterr().out
     assert main(["cohort", "--instrument", "nope", "--json"]) == 2
@@ -161,7 +154,7 @@ def test_import_of_a_missing_file_is_a_usage_error(engine, tmp_path, capsys):
     assert "No such file" in capsys.readouterr().err
 
 
-def test_export_round_trips_exactly(sample_db, tmp_path, monkeypatch, capsys):
+def test_export_round_trips_exactly(sample_engine, tmp_path, monkeypatch, capsys):
     first, second = tmp_path / "first", tmp_path / "second"
     assert main(["export", "--out", str(first)]) == 0
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'copy.db'}")
@@ -174,7 +167,7 @@ def test_export_round_trips_exactly(sample_db, tmp_path, monkeypatch, capsys):
     assert len(names) == 8
     for name in names:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
-    assert snapshot(make_engine()) == snapshot(sample_db)
+    assert snapshot(make_engine()) == snapshot(sample_engine)
 
 
 def test_generate_writes_importable_files(database_url, tmp_path, capsys):
@@ -209,6 +202,19 @@ def test_module_and_console_script_both_run(command, database_url):
     )
     assert result.returncode == 0, result.stderr
     assert "--instrument" in result.stdout
+
+
+def test_bench_hands_its_arguments_to_the_checkouts_bench(capfd):
+    assert main(["bench", "--help"]) == 0
+    assert "--families N" in capfd.readouterr().out
+    assert main(["bench", "--families", "-1"]) == 2
+    assert "--families: must be zero or more" in capfd.readouterr().err
+
+
+def test_bench_without_a_checkout_says_so(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("tracker.cli.bench.PROJECT_ROOT", tmp_path)
+    assert main(["bench", "--families", "10"]) == 2
+    assert f"there is no bench/ in {tmp_path}" in capsys.readouterr().err
 
 
 def _expected_families(sample: dict, instrument: str, **attributes) -> int:

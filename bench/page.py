@@ -1,7 +1,9 @@
-"""Time the cohort page for ``tracker bench``: drawn by AppTest, cold then warm.
+"""The cohort page's timing: drawn by Streamlit's AppTest for a manager, cold then warm.
 
-It runs as its own process because ``tracker`` never imports Streamlit. The store
-comes from ``DATABASE_URL``; the two times are printed as one JSON object.
+It runs as its own process (``python -m bench.page``, started by the bench) so
+that Streamlit and the page's caches stay out of the bench's memory figure. The
+store and group size come from ``DATABASE_URL`` and ``TRACKER_MIN_GROUP``, as the
+app reads them; the two times are printed as one JSON object.
 """
 
 from __future__ import annotations
@@ -13,17 +15,17 @@ import streamlit as st
 from streamlit.logger import set_log_level
 from streamlit.testing.v1 import AppTest
 
-from tracker.bench import timed
+from bench.timing import timed
 from tracker.people.access import MANAGER, Viewer
 
-ROOT = Path(__file__).resolve().parent.parent
+APP = Path(__file__).resolve().parent.parent / "app.py"
 
 
 def page_times() -> tuple[float, float]:
     """The cohort page drawn for a manager: first (empty caches), then again."""
     # Clearing caches outside a script run makes Streamlit warn each time; that is expected.
     set_log_level("error")
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+    app = AppTest.from_file(str(APP), default_timeout=600)
     app.session_state["viewer"] = Viewer(name="Benchmark manager", role=MANAGER, username="bench")
     app.run()
     app.switch_page("pages/cohort.py")

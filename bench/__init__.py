@@ -1,0 +1,15 @@
+"""The performance benchmark: ``python -m bench`` from a checkout (docs/benchmarks.md).
+
+It lives beside ``tracker``, not in it: it is not installed, it needs the
+``bench`` extra (DuckDB) and Streamlit's test harness, and ``tracker`` never
+imports it (``tracker bench`` runs it as a child process). It is split by idea:
+``timing`` (how a step is timed), ``scratch`` (the database it builds and drops),
+``workload`` (the generated cohort), ``reference`` (the DuckDB computation the
+figures are checked against), ``page`` (the cohort page, in its own process)
+and ``__main__`` (the run and its options).
+"""
+
+from bench.reference import disagreements, load_duckdb, reference_figures
+from bench.workload import FILTER_AREA, FILTER_TIER
+
+__all__ = ["FILTER_AREA", "FILTER_TIER", "disagreements", "load_duckdb", "reference_figures"]

@@ -1,0 +1,70 @@
+"""What every ``tracker`` command shares: exit codes, argument types, the audit trail's name.
+
+Each command lives in its own module; these are the few conventions they must
+agree on, so that every command exits, parses dates and reports imports alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from datetime import date
+
+from tracker.files.importing import ImportReport
+from tracker.people.audit import record
+from tracker.store.db import make_engine, write_session
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+def iso_date(text: str) -> date:
+    """An argument type: a ``YYYY-MM-DD`` date."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (use YYYY-MM-DD)") from error
+
+
+def non_negative_int(text: str) -> int:
+    """An argument type: a whole number, zero or more."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be zero or more")
+    return value
+
+
+def operator() -> str:
+    """Who ran the command, for the audit trail."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except OSError:
+        return "cli"
+
+
+def audit_download(action: str, what: str) -> None:
+    """Record in the audit trail that the operator took data out of the store."""
+    with write_session(make_engine()) as session:
+        record(session, actor=operator(), action=action, entity="download", entity_id=what)
+
+
+def print_import_report(report: ImportReport) -> None:
+    """Every problem on standard error; otherwise what was (or would be) imported."""
+    for problem in report.problems:
+        print(problem, file=sys.stderr)
+    if not report.ok:
+        print(
+            f"Import refused: {len(report.errors)} problem(s). Nothing was written.",
+            file=sys.stderr,
+        )
+        return
+    verb = "Would import" if report.dry_run else "Imported"
+    for kind, counts in report.counts.items():
+        print(
+            f"{verb} {kind}: {counts.get('new', 0)} new, {counts.get('unchanged', 0)} unchanged, "
+            f"{counts.get('replaced', 0)} replaced"
+        )
+    if not report.changed_anything:
+        print("Nothing changed: every row is already stored.")
+    elif report.dry_run:
+        print("Dry run: nothing was written.")

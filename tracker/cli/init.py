@@ -1,0 +1,66 @@
+"""``tracker init``: bring the schema to the latest revision, and load the sample once if asked.
+
+Setting up a new installation is one command, safe to run again: the sample and
+the demo accounts go only into a database that has no families yet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from tracker.cli.common import EXIT_INVALID, EXIT_OK, print_import_report
+from tracker.files.exporting import write_canonical_csvs
+from tracker.files.importing import import_files
+from tracker.files.sample import SampleSpec, generate, sample_end_date
+from tracker.people.auth import create_demo_accounts
+from tracker.store import migrate
+from tracker.store.db import make_engine, read_session, write_session
+from tracker.store.models import Family
+from tracker.store.settings import get_settings
+
+
+def register(subcommands: argparse._SubParsersAction) -> None:
+    parser = subcommands.add_parser("init", help="create or upgrade the database schema")
+    parser.add_argument(
+        "--sample",
+        action="store_true",
+        help="load the synthetic sample cohort if the database has no families yet",
+    )
+    parser.set_defaults(handler=command_init)
+
+
+def command_init(args: argparse.Namespace) -> int:
+    engine = make_engine()
+    migrate.upgrade(engine)
+    print(f"Database is at schema revision {migrate.current_revision(engine)}.")
+    if not args.sample:
+        return EXIT_OK
+    with read_session(engine) as session:
+        has_families = session.execute(sa.select(sa.func.count(Family.id))).scalar_one() > 0
+    if has_families:
+        print("Sample data not loaded: the database already has families.")
+        return EXIT_OK
+    spec = SampleSpec(as_of=sample_end_date(date.today()))
+    with tempfile.TemporaryDirectory() as folder:
+        paths = write_canonical_csvs(generate(spec), Path(folder))
+        report = import_files(engine, paths, actor="tracker init --sample")
+    print_import_report(report)
+    if not report.ok:
+        return EXIT_INVALID
+    if get_settings().environment == "production":
+        print("No demo accounts: TRACKER_ENV is production.")
+        return EXIT_OK
+    with write_session(engine) as session:
+        password = create_demo_accounts(session)
+    if password:
+        print(
+            "\nDemo accounts, one per role: demo-practitioner, demo-manager, "
+            "demo-commissioner, demo-admin."
+        )
+        print(f"Their password (shown only this once): {password}\n")
+    return EXIT_OK

@@ -1,0 +1,59 @@
+"""The ``tracker`` program: one parser made of every command, and how a run ends.
+
+Each command module adds its own parser and handler; this module puts them in
+the order ``tracker --help`` lists them, runs the chosen handler and turns the
+errors any command can meet (an unknown instrument, an unusable database, a
+closed pipe) into a line on standard error and an exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+import sqlalchemy as sa
+
+from tracker.cli import (
+    backup,
+    bench,
+    cohort,
+    export,
+    generate,
+    importing,
+    init,
+    report_card,
+    template,
+    users,
+)
+from tracker.cli.common import EXIT_INVALID, EXIT_OK, EXIT_USAGE
+from tracker.instruments.loader import InstrumentError
+
+COMMANDS = (init, importing, cohort, export, backup, report_card, template, users, generate, bench)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tracker",
+        description="Distance Travelled: outcomes tracker for family-support services.",
+    )
+    subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        command.register(subcommands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except InstrumentError as error:
+        print(f"tracker: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except sa.exc.OperationalError as error:
+        print(f"tracker: the database cannot be used: {error.orig}", file=sys.stderr)
+        return EXIT_INVALID
+    except BrokenPipeError:
+        # The reader (``head``, say) stopped early; that is not an error of ours.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the interpreter's flush
+        return EXIT_OK
