@@ -10,8 +10,7 @@ import time
 
 import streamlit as st
 
-from pages.common import engine, entry_point_running
-from tracker.people.access import allowed
+from pages.common import engine, entry_point_running, offered_pages, reading, writing
 from tracker.people.audit import record
 from tracker.people.auth import (
     IDLE_TIMEOUT,
@@ -22,7 +21,6 @@ from tracker.people.auth import (
     sign_in_by_email,
 )
 from tracker.store import migrate
-from tracker.store.db import read_session, write_session
 from tracker.store.settings import get_settings
 
 st.set_page_config(page_title="Distance Travelled", page_icon="⭐", layout="wide")
@@ -37,7 +35,7 @@ if migrate.current_revision(engine()) != migrate.head_revision():
     )
     st.stop()
 
-with read_session(engine()) as session:
+with reading() as session:
     try:
         check_production(session, get_settings().environment)
     except ProductionWithDemoAccounts as refusal:
@@ -57,7 +55,7 @@ def sign_out(reason: str = "") -> None:
     viewer = st.session_state.pop("viewer", None)
     st.session_state.pop("last_active", None)
     if viewer is not None:
-        with write_session(engine()) as session:
+        with writing() as session:
             record(
                 session,
                 actor=viewer.actor,
@@ -96,7 +94,7 @@ if viewer is None:
         st.info(note)
     if oidc_configured():
         if getattr(st.user, "is_logged_in", False):
-            with write_session(engine()) as session:
+            with writing() as session:
                 result = sign_in_by_email(session, st.user.email or "")
             if result.viewer is None:
                 st.error(result.message)
@@ -112,7 +110,7 @@ if viewer is None:
         password = st.text_input("Password", type="password", autocomplete="current-password")
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
-        with write_session(engine()) as session:
+        with writing() as session:
             result = sign_in(session, username, password)
         if result.viewer is None:
             st.error(result.message)
@@ -131,21 +129,6 @@ with st.sidebar:
         sign_out("You have signed out.")
         st.rerun()
 
-pages = [st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)]
-optional = [
-    ("view_caseload", "pages/caseload.py", "Caseload", ":material/groups:"),
-    ("edit_family", "pages/record_scores.py", "Record scores", ":material/edit_note:"),
-    ("view_family", "pages/family_journey.py", "Family journey", ":material/star:"),
-    ("view_cohort", "pages/cohort.py", "Cohort", ":material/monitoring:"),
-    ("view_report_card", "pages/report_card.py", "Report card", ":material/summarize:"),
-    ("import_data", "pages/data.py", "Import and export", ":material/swap_vert:"),
-    ("view_audit", "pages/audit.py", "Audit trail", ":material/history:"),
-    ("manage_users", "pages/admin.py", "Administration", ":material/admin_panel_settings:"),
-]
-pages += [
-    st.Page(path, title=title, icon=icon)
-    for action, path, title, icon in optional
-    if allowed(viewer, action)
-]
+pages = [st.Page(page.path, title=page.title, icon=page.icon) for page in offered_pages(viewer)]
 with entry_point_running():
     st.navigation(pages).run()

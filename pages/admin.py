@@ -3,19 +3,17 @@
 import pandas as pd
 import streamlit as st
 
-from pages.common import data_changed, engine, instruments, require, show_problems, show_table
+from pages.common import instruments, reading, require_page, save, show_table
 from tracker.people.auth import create_user, reset_password, set_active, set_role, users_frame
 from tracker.records.families import key_workers
-from tracker.store.db import read_session, write_session
-from tracker.store.errors import RecordInvalid
 from tracker.store.models import ROLES
 
-viewer = require("manage_users")
+viewer = require_page(__file__)
 st.title("Administration")
 users_tab, instruments_tab = st.tabs(["Accounts", "Instruments"])
 
 with users_tab:
-    with read_session(engine()) as session:
+    with reading() as session:
         accounts = users_frame(session)
         workers = key_workers(session.connection())
     show_table(accounts.drop(columns=["locked_until"]))
@@ -33,23 +31,19 @@ with users_tab:
         email = columns[0].text_input("E-mail (for organisation sign-in)")
         password = columns[1].text_input("Password (at least 12 characters)", type="password")
         if st.form_submit_button("Add account", type="primary"):
-            try:
-                with write_session(engine()) as session:
-                    create_user(
-                        session,
-                        username=username,
-                        display_name=display_name,
-                        role=role,
-                        key_worker=worker,
-                        email=email or None,
-                        password=password,
-                        actor=viewer.actor,
-                    )
-            except RecordInvalid as invalid:
-                show_problems(invalid.problems)
-            else:
-                data_changed()
-                st.success(f"Added {username}.")
+            save(
+                lambda session: create_user(
+                    session,
+                    username=username,
+                    display_name=display_name,
+                    role=role,
+                    key_worker=worker,
+                    email=email or None,
+                    password=password,
+                    actor=viewer.actor,
+                ),
+                done=f"Added {username}.",
+            )
     if not accounts.empty:
         with st.form("change-user"):
             st.markdown("**Change an account**")
@@ -61,23 +55,20 @@ with users_tab:
             active = columns[2].radio("Can sign in", ["unchanged", "yes", "no"], horizontal=True)
             new_password = st.text_input("New password (leave empty to keep)", type="password")
             if st.form_submit_button("Save changes"):
-                try:
-                    with write_session(engine()) as session:
-                        if new_role:
-                            set_role(session, username=chosen, role=new_role, actor=viewer.actor)
-                        if active != "unchanged":
-                            set_active(
-                                session, username=chosen, active=active == "yes", actor=viewer.actor
-                            )
-                        if new_password:
-                            reset_password(
-                                session, username=chosen, password=new_password, actor=viewer.actor
-                            )
-                except RecordInvalid as invalid:
-                    show_problems(invalid.problems)
-                else:
-                    data_changed()
-                    st.success(f"Saved the changes to {chosen}.")
+
+                def change_account(session) -> None:
+                    if new_role:
+                        set_role(session, username=chosen, role=new_role, actor=viewer.actor)
+                    if active != "unchanged":
+                        set_active(
+                            session, username=chosen, active=active == "yes", actor=viewer.actor
+                        )
+                    if new_password:
+                        reset_password(
+                            session, username=chosen, password=new_password, actor=viewer.actor
+                        )
+
+                save(change_account, done=f"Saved the changes to {chosen}.")
 
 with instruments_tab:
     rows = [

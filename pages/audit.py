@@ -4,10 +4,10 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from pages.common import audited, engine, require, show_table
+from pages.common import audited, engine, require_page, show_table
 from tracker.people.audit import ACTIONS, audit_frame
 
-viewer = require("view_audit")
+viewer = require_page(__file__)
 st.title("Audit trail")
 st.caption(
     "Every change, sign-in, import, export and backup, newest first. Nothing here can "

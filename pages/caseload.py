@@ -4,10 +4,12 @@ import pandas as pd
 import streamlit as st
 
 from pages.common import (
-    data_changed,
-    engine,
     instruments,
+    link_if_open,
+    reading,
     require,
+    require_page,
+    save,
     show_problems,
     today,
     viewer_caseload,
@@ -28,7 +30,6 @@ from tracker.records.families import (
     key_workers,
     reassign_family,
 )
-from tracker.store.db import read_session, write_session
 from tracker.store.errors import RecordInvalid
 from tracker.store.vocabulary import AGE_GROUPS, CLOSURE_REASONS, TIERS_OF_NEED
 
@@ -51,7 +52,7 @@ ADD_FAMILY_LABELS = {
     "key_worker": "Key worker",
 }
 
-viewer = require("view_caseload")
+viewer = require_page(__file__)
 st.title("Caseload" if viewer.key_worker_id is None else f"{viewer.name}'s caseload")
 
 show_closed = st.toggle("Include closed families", value=False)
@@ -147,13 +148,15 @@ if not shown.empty:
     picked = st.selectbox("Work with a family", shown["family_ref"].tolist())
     links = st.container(horizontal=True)
     with links:
-        st.page_link(
+        link_if_open(
+            viewer,
             "pages/record_scores.py",
             label="Record scores",
             icon=":material/edit_note:",
             query_params={"family": picked},
         )
-        st.page_link(
+        link_if_open(
+            viewer,
             "pages/family_journey.py",
             label="See the journey",
             icon=":material/star:",
@@ -164,7 +167,7 @@ st.divider()
 add_column, close_column = st.columns(2)
 
 with add_column, st.expander("Add a new family", icon=":material/person_add:"):
-    with read_session(engine()) as session:
+    with reading() as session:
         workers = key_workers(session.connection())
         known_areas = filter_choices(session.connection())["area"]
     with st.form("add-family", clear_on_submit=False):
@@ -215,7 +218,8 @@ with add_column, st.expander("Add a new family", icon=":material/person_add:"):
     if submitted:
         require("add_family")
         worker_ids = dict(zip(workers["name"], workers["id"], strict=True))
-        try:
+
+        def add(session) -> None:
             data = build_family(
                 family_ref=family_ref,
                 area=area or "",
@@ -233,13 +237,13 @@ with add_column, st.expander("Add a new family", icon=":material/person_add:"):
             )
             if key_worker_id is None:
                 raise RecordInvalid({"key_worker": "Choose the family's key worker."})
-            with write_session(engine()) as session:
-                add_family(session, data=data, key_worker_id=key_worker_id, actor=viewer.actor)
-        except RecordInvalid as invalid:
-            show_problems(invalid.problems, labels=ADD_FAMILY_LABELS)
-        else:
-            data_changed()
-            st.success(f"Added {data.family_ref}. Record their baseline next.")
+            add_family(session, data=data, key_worker_id=key_worker_id, actor=viewer.actor)
+
+        save(
+            add,
+            done=f"Added {family_ref.strip()}. Record their baseline next.",
+            labels=ADD_FAMILY_LABELS,
+        )
 
 if allowed(viewer, "close_family"):
     with close_column, st.expander("Close a family's case", icon=":material/task_alt:"):
@@ -261,25 +265,22 @@ if allowed(viewer, "close_family"):
             if ref is None:
                 show_problems({"family": "Choose the family to close."})
             else:
-                with read_session(engine()) as session:
+                with reading() as session:
                     family = family_by_ref(session.connection(), ref)
                 require("close_family", family=family)
-                try:
-                    with write_session(engine()) as session:
-                        close_family(
-                            session,
-                            actor=viewer.actor,
-                            family_id=family.id,
-                            closed_on=closed_on,
-                            closure_reason=reason or "",
-                            closure_note=note,
-                            today=today(),
-                        )
-                except RecordInvalid as invalid:
-                    show_problems(invalid.problems)
-                else:
-                    data_changed()
-                    st.success(f"Closed {ref}: {CLOSURE_REASONS[reason].lower()}.")
+                save(
+                    lambda session: close_family(
+                        session,
+                        actor=viewer.actor,
+                        family_id=family.id,
+                        closed_on=closed_on,
+                        closure_reason=reason or "",
+                        closure_note=note,
+                        today=today(),
+                    ),
+                    # Without a reason the save is refused, and this is never shown.
+                    done=f"Closed {ref}: {CLOSURE_REASONS.get(reason, '').lower()}.",
+                )
 
 if allowed(viewer, "reassign_family"):
     with (
@@ -287,7 +288,7 @@ if allowed(viewer, "reassign_family"):
         st.expander("Move a family to another key worker", icon=":material/swap_horiz:"),
     ):
         open_refs = families.loc[families["closed_on"].isna(), "family_ref"].tolist()
-        with read_session(engine()) as session:
+        with reading() as session:
             workers = key_workers(session.connection())
         with st.form("reassign-family"):
             ref = st.selectbox("Family to move", open_refs, index=None)
@@ -306,20 +307,16 @@ if allowed(viewer, "reassign_family"):
                     }
                 )
             else:
-                with read_session(engine()) as session:
+                with reading() as session:
                     family = family_by_ref(session.connection(), ref)
                 require("reassign_family", family=family)
                 worker_ids = dict(zip(workers["name"], workers["id"], strict=True))
-                try:
-                    with write_session(engine()) as session:
-                        reassign_family(
-                            session,
-                            family_id=family.id,
-                            key_worker_id=int(worker_ids[worker_name]),
-                            actor=viewer.actor,
-                        )
-                except RecordInvalid as invalid:
-                    show_problems(invalid.problems)
-                else:
-                    data_changed()
-                    st.success(f"{ref} is now on {worker_name}'s caseload.")
+                save(
+                    lambda session: reassign_family(
+                        session,
+                        family_id=family.id,
+                        key_worker_id=int(worker_ids[worker_name]),
+                        actor=viewer.actor,
+                    ),
+                    done=f"{ref} is now on {worker_name}'s caseload.",
+                )

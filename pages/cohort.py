@@ -9,7 +9,7 @@ from pages.common import (
     chart_download,
     engine_for,
     instruments,
-    require,
+    require_page,
     show_table,
     table_downloads,
 )
@@ -25,6 +25,7 @@ from tracker.measures.cohort import (
     scatter_points,
     transitions,
 )
+from tracker.measures.reliable_change import NO_RELIABLE_CHANGE, RELIABLY_BETTER, RELIABLY_WORSE
 from tracker.measures.scoring import BASELINE_RULES, FIRST_BASELINE, WORSE_OF_FIRST_TWO
 from tracker.people.access import allowed
 from tracker.render.cohort_charts import (
@@ -68,7 +69,7 @@ def pick(column, label: str, options: list[str], labels: dict[str, str] | None =
     return None if choice == ANY else shown[choice]
 
 
-viewer = require("view_cohort")
+viewer = require_page(__file__)
 settings = get_settings()
 min_group = settings.min_group
 database_url = settings.database_url
@@ -174,17 +175,17 @@ tiles.metric(
 st.caption(f"Mean distance travelled 95% interval: {interval}.")
 tiles = st.container(horizontal=True, gap="medium")
 tiles.metric(
-    "Reliably improved",
+    RELIABLY_BETTER,
     with_pct(overall["reliable_improvement"], overall["pct_reliable_improvement"]),
     width=TILE_WIDTH,
 )
 tiles.metric(
-    "No reliable change",
+    NO_RELIABLE_CHANGE,
     with_pct(overall["no_reliable_change"], overall["pct_no_reliable_change"]),
     width=TILE_WIDTH,
 )
 tiles.metric(
-    "Reliably worse",
+    RELIABLY_WORSE,
     with_pct(overall["reliable_deterioration"], overall["pct_reliable_deterioration"]),
     width=TILE_WIDTH,
 )

@@ -1,4 +1,4 @@
-"""What every page shares: the engine, the current viewer, the access check and caches.
+"""What every page shares: the page registry, the engine and sessions, access checks, caches.
 
 Pages stay thin: they read widgets, call ``tracker`` and render. Anything
 that can be tested without Streamlit lives in ``tracker`` instead.
@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import runpy
 import threading
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import NoReturn
 
 import pandas as pd
 import streamlit as st
+from sqlmodel import Session
 
 from tracker.instruments.loader import load_instruments
 from tracker.measures.caseload import caseload
-from tracker.people.access import AccessDenied, Viewer, authorise
+from tracker.people.access import AccessDenied, Viewer, allowed, authorise
 from tracker.records.families import family_by_ref
-from tracker.store.db import make_engine, read_session
+from tracker.store.db import make_engine, read_session, write_session
+from tracker.store.errors import RecordInvalid
 from tracker.store.models import Family
 from tracker.store.settings import get_settings
 
@@ -38,6 +43,16 @@ def engine():
     return engine_for(get_settings().database_url)
 
 
+def reading() -> AbstractContextManager[Session]:
+    """A session for reading the app's database: pages open sessions only through here."""
+    return read_session(engine())
+
+
+def writing() -> AbstractContextManager[Session]:
+    """A session for one atomic write; forms write through ``save`` instead."""
+    return write_session(engine())
+
+
 def today() -> date:
     return date.today()
 
@@ -46,8 +61,63 @@ def current_viewer() -> Viewer | None:
     return st.session_state.get("viewer")
 
 
-_entry_point = threading.local()
 ENTRY_POINT = Path(__file__).resolve().parent.parent / "app.py"
+
+
+@dataclass(frozen=True)
+class AppPage:
+    """One page: where it lives, how navigation shows it, and which action opens it."""
+
+    path: str  # relative to app.py, as st.Page and st.page_link take it
+    title: str
+    icon: str
+    action: str | None = None  # None: open to everyone signed in
+
+
+# Navigation offers a page, and the page lets a viewer in, by this one table. Home comes
+# first, so it is the default page.
+APP_PAGES = (
+    AppPage("pages/home.py", "Home", ":material/home:"),
+    AppPage("pages/caseload.py", "Caseload", ":material/groups:", "view_caseload"),
+    AppPage("pages/record_scores.py", "Record scores", ":material/edit_note:", "edit_family"),
+    AppPage("pages/family_journey.py", "Family journey", ":material/star:", "view_family"),
+    AppPage("pages/cohort.py", "Cohort", ":material/monitoring:", "view_cohort"),
+    AppPage("pages/report_card.py", "Report card", ":material/summarize:", "view_report_card"),
+    AppPage("pages/data.py", "Import and export", ":material/swap_vert:", "import_data"),
+    AppPage("pages/audit.py", "Audit trail", ":material/history:", "view_audit"),
+    AppPage("pages/admin.py", "Administration", ":material/admin_panel_settings:", "manage_users"),
+)
+
+
+def app_page(path: str) -> AppPage:
+    """The registry entry for a page, from its ``__file__`` or its path from app.py."""
+    wanted = (ENTRY_POINT.parent / path).resolve()
+    for page in APP_PAGES:
+        if (ENTRY_POINT.parent / page.path).resolve() == wanted:
+            return page
+    raise LookupError(f"{path} is not in APP_PAGES")
+
+
+def may_open(viewer: Viewer | None, page: AppPage) -> bool:
+    """Whether the viewer's role opens ``page``; a family's own check comes later."""
+    return viewer is not None and (page.action is None or allowed(viewer, page.action))
+
+
+def offered_pages(viewer: Viewer | None) -> list[AppPage]:
+    """The pages navigation offers: exactly those whose own check lets the viewer in."""
+    return [page for page in APP_PAGES if may_open(viewer, page)]
+
+
+def link_if_open(viewer: Viewer, path: str, **page_link) -> None:
+    """A link to another page, drawn only if the viewer may open it.
+
+    ``st.page_link`` fails on a page the viewer's navigation does not hold.
+    """
+    if may_open(viewer, app_page(path)):
+        st.page_link(path, **page_link)
+
+
+_entry_point = threading.local()
 
 
 @contextmanager
@@ -75,15 +145,35 @@ def through_entry_point() -> None:
     st.stop()
 
 
+def refuse(message: str) -> NoReturn:
+    st.error(message, icon=":material/block:")
+    st.stop()
+
+
+def require_page(page_file: str) -> Viewer:
+    """Stop the page unless the viewer may open it, by the rule navigation offers it by.
+
+    Hiding a page in navigation is not authorisation, so each page calls this first
+    with its own ``__file__``.
+    """
+    page = app_page(page_file)
+    through_entry_point()
+    viewer = current_viewer()
+    if viewer is None:
+        refuse("Please sign in first.")
+    if not may_open(viewer, page):
+        refuse("Your role does not allow this.")
+    return viewer
+
+
 def require(action: str, *, family: Family | None = None) -> Viewer:
-    """Stop the page with a plain refusal unless the viewer may do ``action``."""
+    """Stop the page with a plain refusal unless the viewer may do ``action`` (to ``family``)."""
     through_entry_point()
     viewer = current_viewer()
     try:
         authorise(viewer, action, family=family)
     except AccessDenied as refusal:
-        st.error(str(refusal), icon=":material/block:")
-        st.stop()
+        refuse(str(refusal))
     return viewer
 
 
@@ -121,7 +211,7 @@ def chosen_family(viewer: Viewer, action: str, *, include_closed: bool = True) -
     refs = families["family_ref"].tolist()
     wanted = st.query_params.get("family")
     if wanted and wanted not in refs:
-        with read_session(engine()) as session:
+        with reading() as session:
             family = family_by_ref(session.connection(), wanted)
         try:
             authorise(viewer, action, family=family)
@@ -139,7 +229,7 @@ def chosen_family(viewer: Viewer, action: str, *, include_closed: bool = True) -
     family_ref = st.selectbox("Family", refs, index=index, key=f"family-picker-{action}")
     if family_ref != wanted:
         st.query_params["family"] = family_ref
-    with read_session(engine()) as session:
+    with reading() as session:
         family = family_by_ref(session.connection(), family_ref)
     require(action, family=family)
     return family
@@ -161,6 +251,31 @@ def show_problems(
             for key, text in shown.items()
         ]
         st.error("Please check:\n\n" + "\n".join(lines))
+
+
+def save(
+    write: Callable[[Session], object],
+    *,
+    done: str | Callable[[], object],
+    labels: dict[str, str] | None = None,
+) -> None:
+    """Run one form's write in a transaction of its own, then say how it went.
+
+    Problems go in one box, named by the form's ``labels``. Once saved, every cached
+    figure is cleared, then ``done`` is shown as a confirmation or, if it is a function
+    such as ``st.rerun``, called to redraw the page with what was saved.
+    """
+    try:
+        with writing() as session:
+            write(session)
+    except RecordInvalid as invalid:
+        show_problems(invalid.problems, labels=labels)
+        return
+    data_changed()
+    if callable(done):
+        done()
+    else:
+        st.success(done)
 
 
 def table_downloads(frame: pd.DataFrame, name: str, min_group: int) -> None:
@@ -229,11 +344,10 @@ def show_table(frame: pd.DataFrame) -> None:
 def audited(viewer: Viewer, action: str, what: str, make):
     """Wrap a download's data function so that taking the file is recorded in the audit."""
     from tracker.people.audit import record
-    from tracker.store.db import write_session
 
     def produce():
         data = make()
-        with write_session(engine()) as session:
+        with writing() as session:
             record(session, actor=viewer.actor, action=action, entity="download", entity_id=what)
         return data
 

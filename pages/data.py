@@ -6,7 +6,15 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages.common import audited, data_changed, engine, instruments, require, show_table
+from pages.common import (
+    audited,
+    data_changed,
+    engine,
+    instruments,
+    require,
+    require_page,
+    show_table,
+)
 from tracker.files.backup import backup
 from tracker.files.canonical import FILE_KINDS
 from tracker.files.exporting import canonical_frames, canonical_workbook, canonical_zip
@@ -19,7 +27,7 @@ from tracker.store.settings import get_settings
 
 BIG_IMPORT_ROWS = 3000
 
-viewer = require("import_data")
+viewer = require_page(__file__)
 st.title("Import and export")
 flash = st.session_state.pop("import-flash", None)
 if flash:

@@ -5,10 +5,12 @@ import streamlit as st
 
 from pages.common import (
     chosen_family,
-    data_changed,
     engine,
     instruments,
+    reading,
     require,
+    require_page,
+    save,
     show_table,
     today,
 )
@@ -24,25 +26,11 @@ from tracker.people.audit import audit_frame
 from tracker.records.families import add_goal, add_note, goals, notes, update_goal
 from tracker.render.charts import StarTrace, overall_line, star_chart
 from tracker.render.summary import family_summary_html
-from tracker.store.db import read_session, write_session
 from tracker.store.errors import RecordInvalid
 from tracker.store.models import PlanGoal
 from tracker.store.vocabulary import CLOSURE_REASONS, GOAL_STATUSES, RATER_NAMES
 
-
-def save_then_refresh(write) -> None:
-    """Run one write; show what was wrong, or refresh the page with the saved data."""
-    try:
-        with write_session(engine()) as session:
-            write(session)
-    except RecordInvalid as invalid:
-        st.error(" ".join(invalid.problems.values()))
-    else:
-        data_changed()
-        st.rerun()
-
-
-viewer = require("view_caseload")
+viewer = require_page(__file__)
 st.title("Family journey")
 family = chosen_family(viewer, "view_family")
 if family is None:
@@ -57,7 +45,7 @@ if family.closed_on:
 st.caption(" · ".join(facts))
 
 available = instruments()
-with read_session(engine()) as session:
+with reading() as session:
     connection = session.connection()
     scores_by_instrument = {key: family_scores(connection, family.id, key) for key in available}
     family_goals = goals(connection, family.id)
@@ -175,7 +163,7 @@ with goals_tab:
         set_on = st.date_input("Agreed on", value=today(), max_value=today(), format="DD/MM/YYYY")
         if st.form_submit_button("Add goal"):
             require("edit_family", family=family)
-            save_then_refresh(
+            save(
                 lambda session: add_goal(
                     session,
                     family_id=family.id,
@@ -184,7 +172,8 @@ with goals_tab:
                     set_on=set_on,
                     today=today(),
                     actor=viewer.actor,
-                )
+                ),
+                done=st.rerun,
             )
     if not family_goals.empty:
         with right, st.form("update-goal"):
@@ -214,7 +203,7 @@ with goals_tab:
                         actor=viewer.actor,
                     )
 
-                save_then_refresh(change_status)
+                save(change_status, done=st.rerun)
 
 with notes_tab:
     timeline_rows = [
@@ -233,7 +222,7 @@ with notes_tab:
         written_on = st.date_input("Date", value=today(), max_value=today(), format="DD/MM/YYYY")
         if st.form_submit_button("Add note"):
             require("edit_family", family=family)
-            save_then_refresh(
+            save(
                 lambda session: add_note(
                     session,
                     family_id=family.id,
@@ -242,7 +231,8 @@ with notes_tab:
                     author=viewer.name,
                     today=today(),
                     actor=viewer.actor,
-                )
+                ),
+                done=st.rerun,
             )
     if not timeline_rows:
         st.caption("No notes yet.")

@@ -4,14 +4,15 @@ import streamlit as st
 
 from pages.common import (
     CACHE_TTL_SECONDS,
-    current_viewer,
+    app_page,
     engine,
-    through_entry_point,
+    link_if_open,
+    may_open,
+    require_page,
     viewer_caseload,
 )
 from tracker.measures.caseload import STATUS_DUE_SOON, STATUS_OVERDUE
 from tracker.measures.overview import service_overview
-from tracker.people.access import allowed
 from tracker.store.settings import get_settings
 
 
@@ -22,7 +23,7 @@ def overview(database_url: str) -> dict[str, int]:
         return service_overview(connection)
 
 
-through_entry_point()
+viewer = require_page(__file__)
 st.title("Distance Travelled")
 st.caption("How far families have come with early help, in their own and their key worker's view.")
 counts = overview(get_settings().database_url)
@@ -34,18 +35,16 @@ columns[3].metric("Assessments", counts["assessments"])
 if not counts["families"]:
     st.info("No families yet. Run `tracker init --sample` to load the sample cohort.")
 
-viewer = current_viewer()
-if viewer is not None and not allowed(viewer, "view_caseload"):
+if not may_open(viewer, app_page("pages/caseload.py")):
     st.header(f"Hello, {viewer.name.split(' ')[0]}")
-    for action, page, label in (
-        ("view_cohort", "pages/cohort.py", "Cohort: distance travelled"),
-        ("view_report_card", "pages/report_card.py", "Report card"),
-        ("manage_users", "pages/admin.py", "Administration"),
-        ("view_audit", "pages/audit.py", "Audit trail"),
+    for page, label in (
+        ("pages/cohort.py", "Cohort: distance travelled"),
+        ("pages/report_card.py", "Report card"),
+        ("pages/admin.py", "Administration"),
+        ("pages/audit.py", "Audit trail"),
     ):
-        if allowed(viewer, action):
-            st.page_link(page, label=label)
-elif viewer is not None:
+        link_if_open(viewer, page, label=label)
+else:
     mine = viewer_caseload(viewer)
     overdue = int((mine["status"] == STATUS_OVERDUE).sum())
     due_soon = int((mine["status"] == STATUS_DUE_SOON).sum())

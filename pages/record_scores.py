@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from pages.common import chosen_family, data_changed, engine, instruments, require, today
+from pages.common import chosen_family, instruments, reading, require_page, save, today
 from tracker.instruments.loader import Instrument
 from tracker.records.assessments import (
     AssessmentDraft,
@@ -17,8 +17,6 @@ from tracker.records.assessments import (
     save_assessment,
     suggest_occasion,
 )
-from tracker.store.db import read_session, write_session
-from tracker.store.errors import RecordInvalid
 from tracker.store.vocabulary import (
     DEFAULT_RATERS,
     OCCASION_LABELS,
@@ -27,7 +25,7 @@ from tracker.store.vocabulary import (
     RATERS,
 )
 
-viewer = require("view_caseload")
+viewer = require_page(__file__)
 st.title("Record scores")
 flash = st.session_state.pop("record-flash", None)
 if flash:
@@ -43,7 +41,7 @@ if family.closed_on:
     )
 
 available = instruments()
-with read_session(engine()) as session:
+with reading() as session:
     connection = session.connection()
     in_use = [key for key in available if not family_assessments(connection, family.id, key).empty]
 keys = sorted(available, key=lambda key: (key not in in_use, key))
@@ -63,7 +61,7 @@ mode = st.radio(
 )
 stored = None
 if mode == "Correcting an earlier one":
-    with read_session(engine()) as session:
+    with reading() as session:
         earlier = family_assessments(session.connection(), family.id, instrument.key)
     if earlier.empty:
         st.info("There is nothing to correct yet for this instrument.")
@@ -78,7 +76,7 @@ if mode == "Correcting an earlier one":
     )
     form_id = f"edit-{assessment_id}"
     if f"{form_id}:loaded" not in st.session_state:
-        with read_session(engine()) as session:
+        with reading() as session:
             stored = load_assessment(session.connection(), assessment_id)
         st.session_state[f"{form_id}:occasion"] = stored.occasion
         st.session_state[f"{form_id}:date"] = stored.assessed_on
@@ -97,7 +95,7 @@ else:
     form_id = f"new-{family.id}-{instrument.key}-{nonce}"
     editing_id = None
     if f"{form_id}:occasion" not in st.session_state:
-        with read_session(engine()) as session:
+        with reading() as session:
             st.session_state[f"{form_id}:occasion"] = suggest_occasion(
                 session.connection(), family.id, instrument.key
             )
@@ -161,7 +159,7 @@ draft = AssessmentDraft(
     values=values,
     notes=notes,
 )
-with read_session(engine()) as session:
+with reading() as session:
     problems = check_draft(
         session.connection(), draft, instrument=instrument, today=today(), assessment_id=editing_id
     )
@@ -292,11 +290,28 @@ if tried and problems:
         "Not saved yet. Please check:\n\n" + "\n".join(f"- {text}" for text in problems.values())
     )
 
+
+def start_afresh() -> None:
+    """After a save: a blank form for the next assessment, or the saved one reloaded."""
+    if editing_id is None:
+        st.session_state["record-nonce"] = st.session_state.get("record-nonce", 0) + 1
+    else:
+        for suffix in ("loaded", "conflict", "tried"):
+            st.session_state.pop(f"{form_id}:{suffix}", None)
+    st.session_state["record-flash"] = (
+        f"Saved the {OCCASION_LABELS[occasion].lower()} for {family.family_ref} "
+        f"on {assessed_on:%d %b %Y}."
+    )
+    st.rerun()
+
+
 if st.button("Save assessment", type="primary", icon=":material/save:"):
     st.session_state[f"{form_id}:tried"] = True
+    if problems:
+        st.rerun()  # redraw with each problem beside its box; nothing typed is lost
     try:
-        with write_session(engine()) as session:
-            saved_id = save_assessment(
+        save(
+            lambda session: save_assessment(
                 session,
                 draft,
                 instrument=instrument,
@@ -304,22 +319,10 @@ if st.button("Save assessment", type="primary", icon=":material/save:"):
                 today=today(),
                 assessment_id=editing_id,
                 expected_version=st.session_state.get(f"{form_id}:version"),
-            )
-    except RecordInvalid:
-        st.rerun()
+            ),
+            done=start_afresh,
+        )
     except VersionConflict as clash:
         st.session_state[f"{form_id}:conflict"] = clash.current
         st.session_state[f"{form_id}:version"] = clash.current.version
-        st.rerun()
-    else:
-        data_changed()
-        if editing_id is None:
-            st.session_state["record-nonce"] = st.session_state.get("record-nonce", 0) + 1
-        else:
-            for suffix in ("loaded", "conflict", "tried"):
-                st.session_state.pop(f"{form_id}:{suffix}", None)
-        st.session_state["record-flash"] = (
-            f"Saved the {OCCASION_LABELS[occasion].lower()} for {family.family_ref} "
-            f"on {assessed_on:%d %b %Y}."
-        )
         st.rerun()

@@ -7,12 +7,11 @@ import streamlit as st
 from pages.common import (
     CACHE_TTL_SECONDS,
     audited,
-    data_changed,
-    engine,
     engine_for,
     instruments,
     require,
-    show_problems,
+    require_page,
+    save,
     today,
 )
 from tracker.measures.periods import (
@@ -35,8 +34,6 @@ from tracker.measures.reportcard.inputs import save_cost, save_story, save_targe
 from tracker.people.access import allowed
 from tracker.render.reportcard_charts import forecast_note, turn_the_curve
 from tracker.render.reportcard_export import card_html, card_pdf, card_xlsx, format_value, headline
-from tracker.store.db import write_session
-from tracker.store.errors import RecordInvalid
 from tracker.store.settings import get_settings
 from tracker.store.vocabulary import KEY_WORKER_BACKGROUNDS
 
@@ -56,6 +53,7 @@ def cached_card(
     scope: Scope,
     instrument_key: str,
     min_group: int,
+    day: date,
 ):
     with engine_for(database_url).connect() as connection:
         return report_card(
@@ -64,10 +62,11 @@ def cached_card(
             scope,
             instruments()[instrument_key],
             min_group=min_group,
+            today=day,
         )
 
 
-viewer = require("view_report_card")
+viewer = require_page(__file__)
 settings = get_settings()
 st.title("Report card")
 
@@ -129,6 +128,7 @@ card = cached_card(
     scope,
     instrument_key,
     settings.min_group,
+    today(),
 )
 st.caption(
     f"{scope.label} · {period.label}: {period.start:%d %b %Y} to {period.end:%d %b %Y} "
@@ -247,14 +247,12 @@ with st.form("story"):
     }
     if st.form_submit_button("Save the story", type="primary"):
         require("edit_report_card")
-        try:
-            with write_session(engine()) as session:
-                save_story(session, period=period, scope=scope, story=texts, author=viewer.actor)
-        except RecordInvalid as invalid:
-            show_problems(invalid.problems)
-        else:
-            data_changed()
-            st.success("Saved. It will appear in the downloads.")
+        save(
+            lambda session: save_story(
+                session, period=period, scope=scope, story=texts, author=viewer.actor
+            ),
+            done="Saved. It will appear in the downloads.",
+        )
 
 if allowed(viewer, "edit_report_card"):
     with st.expander("Programme cost and targets", icon=":material/payments:"):
@@ -267,29 +265,27 @@ if allowed(viewer, "edit_report_card"):
             )
             cost_note = st.text_input("Note (optional)", max_chars=500)
             if st.form_submit_button("Save cost"):
-                try:
-                    with write_session(engine()) as session:
-                        save_cost(
-                            session,
-                            period=period,
-                            scope=scope,
-                            amount=amount,
-                            note=cost_note,
-                            actor=viewer.actor,
-                        )
-                except RecordInvalid as invalid:
-                    show_problems(invalid.problems)
-                else:
-                    data_changed()
-                    st.success("Cost saved.")
+                require("edit_report_card")
+                save(
+                    lambda session: save_cost(
+                        session,
+                        period=period,
+                        scope=scope,
+                        amount=amount,
+                        note=cost_note,
+                        actor=viewer.actor,
+                    ),
+                    done="Cost saved.",
+                )
         with st.form("target"):
             labels = {spec.key: spec.label for spec in MEASURES}
             measure = st.selectbox("Measure", list(labels), format_func=labels.get)
             target = st.number_input("Target (leave empty to clear)", value=None)
             if st.form_submit_button("Save target"):
-                with write_session(engine()) as session:
-                    save_target(
+                require("edit_report_card")
+                save(
+                    lambda session: save_target(
                         session, measure=measure, scope=scope, target=target, actor=viewer.actor
-                    )
-                data_changed()
-                st.success("Target saved." if target is not None else "Target cleared.")
+                    ),
+                    done="Target saved." if target is not None else "Target cleared.",
+                )

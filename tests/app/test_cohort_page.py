@@ -82,7 +82,7 @@ def test_tiles_match_tracker_cohort_json(manager, capsys, sidebar, cli):
     assert metric(app, "Mean distance travelled") == shown(overall["mean_change"], digits=2)
     assert metric(app, "Effect size d_z") == shown(overall["effect_size_dz"], digits=2)
     if overall["reliable_improvement"] is not None:
-        assert metric(app, "Reliably improved").startswith(f"{overall['reliable_improvement']} (")
+        assert metric(app, "Reliably better").startswith(f"{overall['reliable_improvement']} (")
         assert metric(app, "Reliably worse").startswith(f"{overall['reliable_deterioration']} (")
 
 

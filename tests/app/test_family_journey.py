@@ -108,3 +108,16 @@ def test_the_family_summary_downloads_as_plain_html(practitioner, sample_engine)
     assert "What has got better" in html and "Parent&#x27;s own well-being" in html
     assert "Steps towards work or training" in html.split("What we are still working on")[1]
     assert "<svg" in html and html.count("<polygon") == 3
+
+
+def test_an_empty_goal_is_refused_in_the_usual_problem_box(practitioner, sample_engine):
+    family_id = family_with_history(sample_engine, practitioner.key_worker_id)
+    app = open_app(practitioner, PAGE, family="J-1")
+    by_label(app.button, "Add goal").click().run()
+    assert not app.exception
+    assert "Please check:" in app.error[0].value
+    assert "Write the goal in a few words." in app.error[0].value
+    with sample_engine.connect() as connection:
+        assert not connection.execute(
+            sa.select(PlanGoal.id).where(PlanGoal.family_id == family_id)
+        ).first()

@@ -40,7 +40,7 @@ def test_managers_reach_every_family(action):
 
 
 def test_nobody_and_unknown_roles_are_refused():
-    with pytest.raises(AccessDenied, match="Choose who you are"):
+    with pytest.raises(AccessDenied, match="Please sign in first"):
         authorise(None, "view_caseload")
     with pytest.raises(AccessDenied, match="does not allow"):
         authorise(Viewer("X", "visitor"), "view_caseload")

@@ -1,8 +1,8 @@
 """Who may see and change what: one policy that every page and command asks.
 
 Pages must never decide this themselves; hiding a page in navigation is not
-authorisation. Until sign-in exists, the current user comes from a selector,
-so only the source of the ``Viewer`` will change when it does.
+authorisation. The ``Viewer`` comes from signing in (app.py): a local account or
+the organisation's identity provider.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ class Viewer:
 def authorise(viewer: Viewer | None, action: str, *, family: Family | None = None) -> None:
     """Raise ``AccessDenied`` unless ``viewer`` may do ``action`` (to ``family``)."""
     if viewer is None:
-        raise AccessDenied("Choose who you are first.")
+        raise AccessDenied("Please sign in first.")
     if action not in PERMISSIONS.get(viewer.role, set()):
         raise AccessDenied("Your role does not allow this.")
     if action in FAMILY_ACTIONS:
