@@ -1,26 +1,139 @@
-"""Shared fixtures: a real database per test, migrated to head, on SQLite and PostgreSQL.
+"""Shared fixtures: a real database per test, on SQLite and PostgreSQL.
 
 Every database-backed test runs twice: on a SQLite file and on a throwaway PostgreSQL
 server (see tests/postgres.py). Tests about one store's own machinery are marked
-``sqlite_only``.
+``sqlite_only`` or ``postgres_only``; AppTests (tests/app) run on SQLite unless marked
+``both_stores``, as the pages reach the store through code the unit tests run on both.
+``--store sqlite`` leaves PostgreSQL out for a quick loop (``make test-fast``); CI runs both.
+
+A test's database starts empty, or, when it asks for ``engine`` or ``sample_engine``, as a
+copy of a migrated or sampled database built once per store per session: a test pays for
+a copy, not for the migrations and the sample import.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+import re
+import sqlite3
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
 from tests import postgres
-from tracker.store import migrate
+from tracker.cli import main
+from tracker.people import auth
 from tracker.store.db import make_engine
 
 STORES = ["sqlite", "postgres"]
+APP_TESTS = Path(__file__).parent / "app"
+# What a test's database starts as, by the fixture the test asks for; the first one wins,
+# so a test asking for both gets the sample (which is migrated too).
+SEEDS = {"sample_engine": "sampled", "engine": "migrated"}
+SEED_COMMANDS = {"sampled": ["init", "--sample"], "migrated": ["init"]}
+
+
+def pytest_addoption(parser) -> None:
+    parser.addoption(
+        "--store",
+        action="append",
+        choices=STORES,
+        help="run the database tests on this store only (repeatable; default: every store)",
+    )
 
 
 def pytest_configure(config) -> None:
-    config.addinivalue_line("markers", "sqlite_only: about SQLite's own machinery")
+    if os.environ.get("CI") == "true" and set(chosen_stores(config)) != set(STORES):
+        raise pytest.UsageError("CI must test on every store: drop --store")
+
+
+def store_of(item) -> str | None:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("database_url") if callspec else None
+
+
+def chosen_stores(config) -> list[str]:
+    return config.getoption("store") or STORES
+
+
+def stores_for(definition) -> list[str]:
+    if definition.get_closest_marker("sqlite_only"):
+        return ["sqlite"]
+    if definition.get_closest_marker("postgres_only"):
+        return ["postgres"]
+    if APP_TESTS in definition.path.parents and not definition.get_closest_marker("both_stores"):
+        return ["sqlite"]
+    return STORES
+
+
+def pytest_generate_tests(metafunc) -> None:
+    if "database_url" in metafunc.fixturenames:
+        metafunc.parametrize("database_url", stores_for(metafunc.definition), indirect=True)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Deselect, rather than skip, the legs on a store left out with --store."""
+    chosen = chosen_stores(config)
+    left_out = [item for item in items if store_of(item) not in (None, *chosen)]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if item not in left_out]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing():
+    """Argon2 at its lowest cost in this process, as the production cost is there to slow
+    attackers, not tests. Child processes (the CLI as a program, the browser tests' server)
+    keep the production parameters."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+        yield
+
+
+def seed(kind: str, url: str) -> str:
+    """Run ``tracker init`` (with ``--sample`` for the sample) on a new template, under the
+    default settings rather than whatever the first test to need it has set; what it printed."""
+    output = io.StringIO()
+    with (
+        pytest.MonkeyPatch.context() as patch,
+        contextlib.redirect_stdout(output),
+        contextlib.redirect_stderr(output),
+    ):
+        for name in [name for name in os.environ if name.startswith("TRACKER_")]:
+            patch.delenv(name)
+        patch.setenv("DATABASE_URL", url)
+        assert main(SEED_COMMANDS[kind]) == 0, output.getvalue()
+    return output.getvalue()
+
+
+class Templates:
+    """Seeded databases, each built the first time a test needs it."""
+
+    def __init__(self, build):
+        self._build = build
+        self.built = {}
+        self.printed = {}  # what seeding printed, by kind: the demo password, say
+
+    def __getitem__(self, kind: str):
+        if kind not in self.built:
+            self.built[kind] = self._build(kind)
+        return self.built[kind]
+
+
+@pytest.fixture(scope="session")
+def sqlite_templates(tmp_path_factory, cheap_password_hashing) -> Templates:
+    folder = tmp_path_factory.mktemp("templates")
+
+    def build(kind: str) -> Path:
+        path = folder / f"{kind}.db"
+        templates.printed[kind] = seed(kind, f"sqlite:///{path}")
+        return path
+
+    templates = Templates(build)
+    return templates
 
 
 @pytest.fixture(scope="session")
@@ -41,15 +154,42 @@ def postgres_server():
     server.stop()
 
 
-@pytest.fixture(params=STORES)
+@pytest.fixture(scope="session")
+def postgres_templates(postgres_server, cheap_password_hashing):
+    def build(kind: str) -> str:
+        url, name = postgres_server.new_database()
+        templates.printed[kind] = seed(kind, url)
+        postgres_server.freeze(name)
+        return name
+
+    templates = Templates(build)
+    yield templates
+    for name in templates.built.values():
+        postgres_server.drop_database(name)
+
+
+def copy_sqlite(source: Path, target: Path) -> None:
+    """SQLite's backup API reads through a connection, so pages still in the WAL come too."""
+    with (
+        contextlib.closing(sqlite3.connect(source)) as reader,
+        contextlib.closing(sqlite3.connect(target)) as writer,
+    ):
+        reader.backup(writer)
+
+
+@pytest.fixture
 def database_url(request, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """This test's own database, also in DATABASE_URL for the CLI and the app."""
+    kind = next((SEEDS[name] for name in SEEDS if name in request.fixturenames), None)
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'tracker.db'}"
+        path = tmp_path / "tracker.db"
+        if kind:
+            copy_sqlite(request.getfixturevalue("sqlite_templates")[kind], path)
+        url = f"sqlite:///{path}"
     else:
-        if request.node.get_closest_marker("sqlite_only"):
-            pytest.skip("about SQLite's own machinery")
         server = request.getfixturevalue("postgres_server")
-        url, name = server.new_database()
+        template = request.getfixturevalue("postgres_templates")[kind] if kind else None
+        url, name = server.new_database(template)
         request.addfinalizer(lambda: server.drop_database(name))
     monkeypatch.setenv("DATABASE_URL", url)
     return url
@@ -57,7 +197,24 @@ def database_url(request, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> st
 
 @pytest.fixture
 def engine(database_url: str):
+    """This test's database, migrated to head."""
     engine = make_engine(database_url)
-    migrate.upgrade(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def sample_engine(database_url: str):
+    """This test's database as ``tracker init --sample`` leaves it."""
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def demo_password(request, sample_engine) -> str:
+    """The demo accounts' password, as ``tracker init --sample`` printed it for the sample
+    this test's database was copied from."""
+    store = request.node.callspec.params["database_url"]
+    printed = request.getfixturevalue(f"{store}_templates").printed["sampled"]
+    return re.search(r"shown only this once\): (\S+)", printed).group(1)

@@ -25,21 +25,35 @@ class PostgresServer:
         self.admin_url = admin_url  # a libpq URL to the "postgres" database
         self._cleanup = cleanup
 
-    def new_database(self) -> tuple[str, str]:
-        """Create an empty database; return its SQLAlchemy URL and its name."""
+    def new_database(self, template: str | None = None) -> tuple[str, str]:
+        """Create a database, empty or a copy of ``template``; return its URL and name."""
         name = f"t_{uuid.uuid4().hex[:12]}"
+        copy_of = f' TEMPLATE "{template}"' if template else ""
         with psycopg.connect(self.admin_url, autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
-        base = self.admin_url.rsplit("/", 1)[0] if "?" not in self.admin_url else None
-        if base is not None:
-            return f"postgresql+psycopg://{base.split('://', 1)[1]}/{name}", name
-        prefix, query = self.admin_url.split("?", 1)
-        prefix = prefix.rsplit("/", 1)[0]
-        return f"postgresql+psycopg://{prefix.split('://', 1)[1]}/{name}?{query}", name
+            connection.execute(f'CREATE DATABASE "{name}"{copy_of}')
+        return self._url_for(name), name
+
+    def freeze(self, name: str) -> None:
+        """Close a database to connections so it can be a template: CREATE DATABASE refuses to
+        copy one that anyone is connected to."""
+        with psycopg.connect(self.admin_url, autocommit=True) as connection:
+            connection.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
+            connection.execute(
+                "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = %s",
+                [name],
+            )
 
     def drop_database(self, name: str) -> None:
         with psycopg.connect(self.admin_url, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def _url_for(self, name: str) -> str:
+        base = self.admin_url.rsplit("/", 1)[0] if "?" not in self.admin_url else None
+        if base is not None:
+            return f"postgresql+psycopg://{base.split('://', 1)[1]}/{name}"
+        prefix, query = self.admin_url.split("?", 1)
+        prefix = prefix.rsplit("/", 1)[0]
+        return f"postgresql+psycopg://{prefix.split('://', 1)[1]}/{name}?{query}"
 
     def stop(self) -> None:
         if self._cleanup:

@@ -1,4 +1,4 @@
-"""AppTest fixtures: a real SQLite file with the sample cohort, and apps signed in by role.
+"""AppTest fixtures: apps signed in by role on the sample cohort (``sample_engine``).
 
 Who is using the app is seeded through session state, as the sign-in issue
 will do, so each test says exactly whose view it checks.
@@ -6,16 +6,16 @@ will do, so each test says exactly whose view it checks.
 
 from __future__ import annotations
 
+import functools
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from streamlit.components.v2 import manifest_scanner
 from streamlit.testing.v1 import AppTest
 
-from tracker.cli import main
 from tracker.people.access import ADMIN, COMMISSIONER, MANAGER, PRACTITIONER, Viewer
-from tracker.store.db import make_engine
 from tracker.store.models import Family, KeyWorker
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,13 +23,14 @@ APP = str(ROOT / "app.py")
 MANAGER_NAME = "Service manager (all families)"
 
 
-@pytest.fixture
-def sample_engine(database_url, capsys):
-    assert main(["init", "--sample"]) == 0
-    capsys.readouterr()
-    engine = make_engine(database_url)
-    yield engine
-    engine.dispose()
+@pytest.fixture(scope="session", autouse=True)
+def components_scanned_once():
+    """Every AppTest scans all installed packages for Streamlit components, a quarter of a
+    second each time; what is installed does not change during a run, so scan once."""
+    with pytest.MonkeyPatch.context() as patch:
+        scan_once = functools.cache(manifest_scanner.scan_component_manifests)
+        patch.setattr(manifest_scanner, "scan_component_manifests", scan_once)
+        yield
 
 
 def first_worker(engine) -> tuple[int, str]:

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import by_label
-from tracker.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def demo_password(database_url, capsys) -> str:
-    assert main(["init", "--sample"]) == 0
-    printed = capsys.readouterr().out
-    return re.search(r"shown only this once\): (\S+)", printed).group(1)
 
 
 def fresh_app() -> AppTest:

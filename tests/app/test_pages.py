@@ -35,6 +35,7 @@ def test_navigation_moves_between_pages(practitioner):
         assert not app.exception
 
 
+@pytest.mark.both_stores  # about the store: each reports its schema revision its own way
 def test_a_database_that_is_not_migrated_says_what_to_do(database_url):
     app = AppTest.from_file(APP, default_timeout=60)
     app.session_state["viewer"] = Viewer(name="Service manager (all families)", role=MANAGER)
@@ -44,7 +45,7 @@ def test_a_database_that_is_not_migrated_says_what_to_do(database_url):
 
 
 def test_every_page_runs_through_the_entry_point(practitioner):
-    """A page never runs alone: app.py's navigation and user selector come with it."""
+    """A page never runs alone: app.py's sign-in check and navigation come with it."""
     app = open_app(practitioner)
     for page in PAGES:
         app.switch_page(page).run()

@@ -55,11 +55,10 @@ def test_restoring_something_that_is_not_a_backup_is_refused(database_url, tmp_p
     assert "not a SQLite backup" in capsys.readouterr().err
 
 
+@pytest.mark.postgres_only
 def test_postgres_backup_and_restore_through_pg_dump(
     database_url, tmp_path, monkeypatch, capsys, request
 ):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("pg_dump is for PostgreSQL")
     assert main(["init", "--sample"]) == 0
     original = snapshot(make_engine(database_url))
     dump = tmp_path / "tracker.dump"

@@ -147,9 +147,8 @@ def test_upgrading_from_the_first_migration_keeps_the_data(database_url):
     engine.dispose()
 
 
+@pytest.mark.postgres_only
 def test_postgres_engines_check_connections_and_size_their_pool(database_url, monkeypatch):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("connection pooling settings are for PostgreSQL")
     monkeypatch.setenv("TRACKER_DB_POOL_SIZE", "3")
     monkeypatch.setenv("TRACKER_DB_MAX_OVERFLOW", "2")
     engine = make_engine(database_url)

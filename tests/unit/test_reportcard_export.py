@@ -17,17 +17,16 @@ from tracker.measures.periods import last_full_quarter
 from tracker.measures.reportcard import MEASURES, QUADRANTS, STORY_FIELDS, Scope, report_card
 from tracker.render.downloads import browser_available
 from tracker.render.reportcard_export import card_html, card_pdf, card_xlsx
-from tracker.store.db import make_engine
 
 QUARTER = last_full_quarter(date.today())
 
 
 @pytest.fixture
-def card(database_url, capsys):
-    assert main(["init", "--sample"]) == 0
-    capsys.readouterr()
-    with make_engine(database_url).connect() as connection:
-        built = report_card(connection, QUARTER, Scope(), get_instrument("taf-dtt"), min_group=5)
+def card(sample_engine):
+    with sample_engine.connect() as connection:
+        built = report_card(
+            connection, QUARTER, Scope(), get_instrument("taf-dtt"), min_group=5, today=date.today()
+        )
     built.story["working"] = "Evening visits <help> working parents."
     return built
 
