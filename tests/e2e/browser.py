@@ -79,6 +79,18 @@ class Browser:
         action()
         self.page.wait_for_function(RAN, timeout=RUN_TIMEOUT_MS)
 
+    def remove_upload(self) -> None:
+        """Take the file out of the page's uploader and wait for the page to forget it.
+
+        Not ``act``: the run this starts has almost nothing to do, and when it begins and
+        ends within one React render the state attribute never changes, so no run is
+        counted. Waiting for the file's chip to go, then for an idle app, sees the same end.
+        """
+        self.idle()
+        self.main.get_by_test_id("stFileChipDeleteBtn").click()
+        expect(self.main.get_by_test_id("stFileChip")).to_have_count(0)
+        self.idle()
+
     def open(self, path: str = "") -> None:
         """Type an address into the browser: a new Streamlit session starts."""
         self.page.goto(f"{self.server.url}/{path.lstrip('/')}")

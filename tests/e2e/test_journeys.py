@@ -325,7 +325,8 @@ def test_import_reports_a_bad_row_and_writes_only_once_fixed(browser, store, tmp
     b.visit("import-problems")
     assert store.families_named("E2E-IMPORT-1") == 0
 
-    b.act(b.main.get_by_role("button", name=re.compile("Remove")).first.click)
+    b.remove_upload()
+    expect(b.main.get_by_text("problem(s) to fix")).to_have_count(0)
     good = tmp_path / "good" / "offline-scores.xlsx"
     good.parent.mkdir()
     good.write_bytes(workbook(2))
