@@ -16,16 +16,21 @@ run: $(STAMP)
 	$(BIN)/tracker init --sample
 	$(BIN)/streamlit run app.py
 
+# Every test but the browser journeys, spread over every core a module at a time (so a
+# module's fixtures are built once); then the journeys alone, as they time a real server.
+PARALLEL := -n auto --dist loadscope
+
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PARALLEL) --ignore=tests/e2e
+	$(BIN)/python -m pytest tests/e2e
 
 # The quick loop while working: unit and app tests on SQLite, no browser, nothing slow.
 test-fast: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -m "not slow" --store sqlite tests/unit tests/app
+	$(BIN)/python -m pytest $(PARALLEL) -m "not slow" --store sqlite --ignore=tests/e2e
 
 # Two app replicas behind nginx on one PostgreSQL (docs/deploy.md); CI runs it after test.
 smoke: $(STAMP)
