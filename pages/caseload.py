@@ -31,6 +31,7 @@ from tracker.records.families import (
     reassign_family,
 )
 from tracker.store.errors import RecordInvalid
+from tracker.store.models import Family, longest
 from tracker.store.vocabulary import AGE_GROUPS, CLOSURE_REASONS, TIERS_OF_NEED
 
 # Status cells carry words and a colour, so they read in greyscale and for colour-blind users.
@@ -172,7 +173,9 @@ with add_column, st.expander("Add a new family", icon=":material/person_add:"):
         known_areas = filter_choices(session.connection())["area"]
     with st.form("add-family", clear_on_submit=False):
         family_ref = st.text_input(
-            "Family reference", max_chars=64, help="A pseudonymous reference, never a name."
+            "Family reference",
+            max_chars=longest(Family.family_ref),
+            help="A pseudonymous reference, never a name.",
         )
         area = st.selectbox(
             "Area",
@@ -205,7 +208,9 @@ with add_column, st.expander("Add a new family", icon=":material/person_add:"):
             "A child has a disability", ["Not known", "Yes", "No"], horizontal=True
         )
         issues = st.text_input(
-            "Presenting issues", max_chars=500, placeholder="e.g. school attendance; housing"
+            "Presenting issues",
+            max_chars=longest(Family.presenting_issues),
+            placeholder="e.g. school attendance; housing",
         )
         if viewer.key_worker_id is None:
             worker_name = st.selectbox("Key worker", workers["name"].tolist(), index=None)
@@ -259,7 +264,10 @@ if allowed(viewer, "close_family"):
                 format_func=CLOSURE_REASONS.get,
                 index=None,
             )
-            note = st.text_area("Why? (needed unless the plan was wholly achieved)", max_chars=1000)
+            note = st.text_area(
+                "Why? (needed unless the plan was wholly achieved)",
+                max_chars=longest(Family.closure_note),
+            )
             closing = st.form_submit_button("Close case")
         if closing:
             if ref is None:

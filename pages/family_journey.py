@@ -27,7 +27,7 @@ from tracker.records.families import add_goal, add_note, goals, notes, update_go
 from tracker.render.charts import StarTrace, overall_line, star_chart
 from tracker.render.summary import family_summary_html
 from tracker.store.errors import RecordInvalid
-from tracker.store.models import PlanGoal
+from tracker.store.models import FamilyNote, PlanGoal, longest
 from tracker.store.vocabulary import CLOSURE_REASONS, GOAL_STATUSES, RATER_NAMES
 
 viewer = require_page(__file__)
@@ -150,7 +150,7 @@ with goals_tab:
     left, right = st.columns(2)
     with left, st.form("add-goal", clear_on_submit=True):
         st.markdown("**Add a goal**")
-        text = st.text_input("Goal, in the family's words", max_chars=500)
+        text = st.text_input("Goal, in the family's words", max_chars=longest(PlanGoal.text))
         domain_options = {
             d.key: d.label for k in (used or list(available)) for d in available[k].domains
         }
@@ -218,7 +218,7 @@ with notes_tab:
             )
     timeline_rows.sort(key=lambda item: item[0], reverse=True)
     with st.form("add-note", clear_on_submit=True):
-        note_text = st.text_area("New note", max_chars=4000)
+        note_text = st.text_area("New note", max_chars=longest(FamilyNote.text))
         written_on = st.date_input("Date", value=today(), max_value=today(), format="DD/MM/YYYY")
         if st.form_submit_button("Add note"):
             require("edit_family", family=family)

@@ -17,6 +17,7 @@ from tracker.records.assessments import (
     save_assessment,
     suggest_occasion,
 )
+from tracker.store.models import Score, longest
 from tracker.store.vocabulary import (
     DEFAULT_RATERS,
     OCCASION_LABELS,
@@ -216,7 +217,9 @@ for section in instrument.sections:
             )
             with note_box.popover("Note"):
                 st.text_area(
-                    f"Note on {domain.label}", key=f"{form_id}:{domain.key}:note", max_chars=2000
+                    f"Note on {domain.label}",
+                    key=f"{form_id}:{domain.key}:note",
+                    max_chars=longest(Score.note),
                 )
             if domain.key in problems:
                 st.error(problems[domain.key], icon=":material/error:")

@@ -34,6 +34,7 @@ from tracker.measures.reportcard.inputs import save_cost, save_story, save_targe
 from tracker.people.access import allowed
 from tracker.render.reportcard_charts import forecast_note, turn_the_curve
 from tracker.render.reportcard_export import card_html, card_pdf, card_xlsx, format_value, headline
+from tracker.store.models import ProgrammeCost, ReportStory, longest
 from tracker.store.settings import get_settings
 from tracker.store.vocabulary import KEY_WORKER_BACKGROUNDS
 
@@ -240,7 +241,7 @@ with st.form("story"):
         key: st.text_area(
             label,
             value=card.story.get(key, ""),
-            max_chars=8000,
+            max_chars=longest(ReportStory.text),
             key=f"story-{key}-{period.label}-{scope.label}",
         )
         for key, label in STORY_FIELDS.items()
@@ -263,7 +264,7 @@ if allowed(viewer, "edit_report_card"):
                 step=1000.0,
                 value=None,
             )
-            cost_note = st.text_input("Note (optional)", max_chars=500)
+            cost_note = st.text_input("Note (optional)", max_chars=longest(ProgrammeCost.note))
             if st.form_submit_button("Save cost"):
                 require("edit_report_card")
                 save(

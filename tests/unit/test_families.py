@@ -22,7 +22,7 @@ from tracker.records.families import (
 )
 from tracker.store.db import read_session, write_session
 from tracker.store.errors import RecordInvalid
-from tracker.store.models import AuditLog, KeyWorker, PlanGoal
+from tracker.store.models import AuditLog, Family, FamilyNote, KeyWorker, PlanGoal, longest
 
 TODAY = date(2025, 6, 1)
 
@@ -267,3 +267,53 @@ def test_notes_are_kept_newest_first(engine, family):
             author="Ann",
             today=TODAY,
         )
+
+
+def _write_goal(session, family, text):
+    add_goal(
+        session, actor="t", family_id=family.id, text=text, domain=None, set_on=TODAY, today=TODAY
+    )
+
+
+def _write_note(session, family, text):
+    add_note(
+        session,
+        actor="t",
+        family_id=family.id,
+        written_on=TODAY,
+        text=text,
+        author="Ann",
+        today=TODAY,
+    )
+
+
+def _close_with_note(session, family, text):
+    close_family(
+        session,
+        actor="t",
+        family_id=family.id,
+        closed_on=TODAY,
+        closure_reason="partially_achieved",
+        closure_note=text,
+        today=TODAY,
+    )
+
+
+@pytest.mark.parametrize(
+    ("write", "column", "field"),
+    [
+        (_write_goal, PlanGoal.text, "text"),
+        (_write_note, FamilyNote.text, "text"),
+        (_close_with_note, Family.closure_note, "closure_note"),
+    ],
+    ids=["goal", "note", "closure note"],
+)
+def test_text_may_fill_its_column_and_no_more(engine, family, write, column, field):
+    """The form's limit is the column's: the longest text fits, one more character is
+    refused with the number in the words, before the database could cut it."""
+    most = longest(column)
+    with pytest.raises(RecordInvalid) as refused, write_session(engine) as session:
+        write(session, family, "x" * (most + 1))
+    assert f"{most:,} characters" in refused.value.problems[field]
+    with write_session(engine) as session:
+        write(session, family, "x" * most)

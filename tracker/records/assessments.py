@@ -20,7 +20,7 @@ from sqlmodel import Session
 from tracker.instruments.loader import Instrument
 from tracker.people.audit import record
 from tracker.store.errors import RecordInvalid
-from tracker.store.models import Assessment, Family, Score
+from tracker.store.models import Assessment, Family, Score, longest
 from tracker.store.vocabulary import OCCASIONS, RATERS
 
 # A change of this share of the scale or more (3 points on 1-5) deserves a second look.
@@ -171,9 +171,10 @@ def check_draft(
             problems[key] = f"{labels[key]}: scores go in steps of {instrument.step:g}."
     if draft.values and not missing and all(v is None for v in draft.values.values()):
         problems["scores"] = "Score at least one area; every area is marked not applicable."
+    most = longest(Score.note)
     for key, note in draft.notes.items():
-        if len(note) > 2000:
-            problems[key] = f"{labels.get(key, key)}: keep the note under 2,000 characters."
+        if len(note) > most:
+            problems[key] = f"{labels.get(key, key)}: keep the note under {most:,} characters."
     return problems
 
 

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from tracker.people.audit import record
 from tracker.store.errors import RecordInvalid
-from tracker.store.models import Family, FamilyBase, FamilyNote, KeyWorker, PlanGoal
+from tracker.store.models import Family, FamilyBase, FamilyNote, KeyWorker, PlanGoal, longest
 from tracker.store.vocabulary import AGE_GROUPS, CLOSURE_REASONS, GOAL_STATUSES, TIERS_OF_NEED
 
 
@@ -122,8 +122,8 @@ def close_family(
         problems["closure_note"] = (
             "The plan was not wholly achieved: say briefly why, for the record."
         )
-    if len(note) > 1000:
-        problems["closure_note"] = "Keep the note under 1,000 characters."
+    if len(note) > (most := longest(Family.closure_note)):
+        problems["closure_note"] = f"Keep the note under {most:,} characters."
     if closed_on > today:
         problems["closed_on"] = "The closing date cannot be in the future."
     elif closed_on < family.referral_date:
@@ -195,8 +195,8 @@ def add_goal(
     problems = {}
     if not text:
         problems["text"] = "Write the goal in a few words."
-    elif len(text) > 500:
-        problems["text"] = "Keep the goal under 500 characters."
+    elif len(text) > longest(PlanGoal.text):
+        problems["text"] = f"Keep the goal under {longest(PlanGoal.text):,} characters."
     if set_on > today:
         problems["set_on"] = "The date cannot be in the future."
     if problems:
@@ -258,8 +258,8 @@ def add_note(
     problems = {}
     if not text:
         problems["text"] = "The note is empty."
-    elif len(text) > 4000:
-        problems["text"] = "Keep the note under 4,000 characters."
+    elif len(text) > longest(FamilyNote.text):
+        problems["text"] = f"Keep the note under {longest(FamilyNote.text):,} characters."
     if written_on > today:
         problems["written_on"] = "The date cannot be in the future."
     if problems:

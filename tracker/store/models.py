@@ -40,6 +40,12 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def longest(column: sa.orm.InstrumentedAttribute) -> int:
+    """The most characters a text column holds: forms, checks and the importer ask here,
+    so a limit changes in the model alone."""
+    return column.type.length
+
+
 class KeyWorkerBase(SQLModel):
     name: str = Field(max_length=120, sa_column_kwargs={"unique": True}, nullable=False)
     background: str = Field(default="other", max_length=40)

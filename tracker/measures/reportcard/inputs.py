@@ -13,7 +13,7 @@ from tracker.measures.reportcard.data import Scope
 from tracker.measures.reportcard.registry import MEASURES_BY_KEY
 from tracker.people.audit import record
 from tracker.store.errors import RecordInvalid
-from tracker.store.models import MeasureTarget, ProgrammeCost, ReportStory
+from tracker.store.models import MeasureTarget, ProgrammeCost, ReportStory, longest
 
 
 def save_cost(
@@ -101,9 +101,10 @@ def save_story(
     unknown = set(story) - set(STORY_FIELDS)
     if unknown:
         raise RecordInvalid({"story": f"Unknown story fields: {', '.join(sorted(unknown))}."})
-    too_long = [STORY_FIELDS[key] for key, text in story.items() if len(text) > 8000]
+    most = longest(ReportStory.text)
+    too_long = [STORY_FIELDS[key] for key, text in story.items() if len(text) > most]
     if too_long:
-        raise RecordInvalid({"story": f"Keep each text under 8,000 characters: {too_long[0]}."})
+        raise RecordInvalid({"story": f"Keep each text under {most:,} characters: {too_long[0]}."})
     existing = {
         row.field: row
         for row in session.execute(
