@@ -36,14 +36,21 @@ IDLE = """() => {
   return !!app && app.dataset.testConnectionState === "CONNECTED"
     && app.dataset.testScriptState === "notRunning";
 }"""
-# Counts finished script runs from now on (a run ends when the state leaves "running").
+# Counts script runs from now on. A widget change first shows "rerunRequested", then
+# "running", then "notRunning"; a short run can start and end within one React render, so
+# "running" never reaches the page. Leaving either busy state therefore counts, and RAN
+# also waits for the app to be idle. The states seen are kept for a failed journey's notes.
 ARM = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   window.__e2eRunsDone = 0;
+  window.__e2eStatesLeft = [];
   if (window.__e2eWatched !== app) {
     new MutationObserver((records) => {
       for (const record of records) {
-        if (record.oldValue === "running") window.__e2eRunsDone += 1;
+        if (record.oldValue === "running" || record.oldValue === "rerunRequested") {
+          window.__e2eRunsDone += 1;
+        }
+        window.__e2eStatesLeft.push(record.oldValue);
       }
     }).observe(app, {
       attributes: true,
@@ -80,16 +87,19 @@ class Browser:
         self.page.wait_for_function(RAN, timeout=RUN_TIMEOUT_MS)
 
     def remove_upload(self) -> None:
-        """Take the file out of the page's uploader and wait for the page to forget it.
-
-        Not ``act``: the run this starts has almost nothing to do, and when it begins and
-        ends within one React render the state attribute never changes, so no run is
-        counted. Waiting for the file's chip to go, then for an idle app, sees the same end.
-        """
-        self.idle()
-        self.main.get_by_test_id("stFileChipDeleteBtn").click()
+        """Take the file out of the page's uploader and wait for the page to forget it."""
+        self.act(self.main.get_by_test_id("stFileChipDeleteBtn").click)
         expect(self.main.get_by_test_id("stFileChip")).to_have_count(0)
-        self.idle()
+
+    def notes_on_failure(self) -> None:
+        """Keep what the page showed and the run states it went through, for a failed journey."""
+        self.page.screenshot(path=self.shots / "failed.png", full_page=True)
+        counted, left = self.page.evaluate("() => [window.__e2eRunsDone, window.__e2eStatesLeft]")
+        now = self.page.get_by_test_id("stApp").get_attribute("data-test-script-state")
+        (self.shots / "failed.txt").write_text(
+            f"url: {self.page.url}\nsince the last action: runs counted {counted}, "
+            f"script states left {left}, script state now {now!r}\n"
+        )
 
     def open(self, path: str = "") -> None:
         """Type an address into the browser: a new Streamlit session starts."""

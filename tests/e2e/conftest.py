@@ -224,9 +224,20 @@ def browser(browser_context, app_server, axe_script, axe_report, request):
     )
     try:
         yield helper
+        if getattr(request.node, "journey_failed", False):
+            helper.notes_on_failure()
     finally:
         page.close()
         shutil.rmtree(downloads, ignore_errors=True)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Mark a journey whose steps failed, so its browser fixture keeps notes on the way out."""
+    report = yield
+    if report.when == "call" and report.failed:
+        item.journey_failed = True
+    return report
 
 
 @pytest.fixture
