@@ -37,7 +37,14 @@ from tracker.measures.reportcard import (
 )
 from tracker.measures.reportcard.inputs import save_cost, save_story, save_target
 from tracker.store.errors import RecordInvalid
-from tracker.store.models import Family, KeyWorker, MeasureTarget, ProgrammeCost, ReportStory
+from tracker.store.models import (
+    Family,
+    KeyWorker,
+    MeasureTarget,
+    ProgrammeCost,
+    ReportStory,
+    longest,
+)
 
 TAF = get_instrument("taf-dtt")  # need scale 1-5, lower is better, r = 0.80, 22 domains
 H = "housing"
@@ -992,6 +999,31 @@ def test_unknown_measure_target_writes_nothing(engine):
         session.commit()
     assert set(raised.value.problems) == {"measure"}
     assert _rows(engine, MeasureTarget) == []
+
+
+def test_a_cost_note_longer_than_its_column_is_refused_and_nothing_is_written(engine):
+    most = longest(ProgrammeCost.note)
+    with Session(engine) as session:
+        with pytest.raises(RecordInvalid) as raised:
+            save_cost(
+                session, actor="tester", period=Q1, scope=SERVICE, amount=10, note="x" * (most + 1)
+            )
+        session.commit()
+    assert f"{most:,} characters" in raised.value.problems["note"]
+    assert _rows(engine, ProgrammeCost) == []
+    with Session(engine) as session:
+        save_cost(session, actor="tester", period=Q1, scope=SERVICE, amount=10, note="x" * most)
+        session.commit()
+    assert len(_rows(engine, ProgrammeCost)[0].note) == most
+
+
+def test_a_story_longer_than_its_column_is_refused(engine):
+    most = longest(ReportStory.text)
+    with Session(engine) as session, pytest.raises(RecordInvalid) as raised:
+        save_story(
+            session, period=Q1, scope=SERVICE, story={"working": "x" * (most + 1)}, author="m"
+        )
+    assert f"{most:,} characters" in raised.value.problems["story"]
 
 
 def test_save_story_round_trip(engine):

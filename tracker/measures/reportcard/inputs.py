@@ -22,6 +22,8 @@ def save_cost(
     """Set the programme cost of a period and scope, replacing any earlier figure."""
     if amount is None or amount < 0:
         raise RecordInvalid({"amount": "Enter the cost as a positive amount in pounds."})
+    if len(note.strip()) > (most := longest(ProgrammeCost.note)):
+        raise RecordInvalid({"note": f"Keep the note under {most:,} characters."})
     existing = session.execute(
         sa.select(ProgrammeCost).where(
             ProgrammeCost.period_start == period.start,
