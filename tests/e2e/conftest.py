@@ -7,7 +7,8 @@ ever downloaded. Locally the suite skips (saying why) when Chromium or Playwrigh
 missing; in CI (``CI=true``) that is a failure, as for PostgreSQL in tests/postgres.py.
 
 Every page a journey visits is screenshotted at two sizes under ``test-artifacts/e2e/``
-and checked with axe-core (see ``tests/e2e/axe.py``).
+and checked with axe-core (see ``tests/e2e/axe.py``). A journey that fails also leaves
+``failed.png`` and ``failed.txt`` (the address and the script states since its last step).
 """
 
 from __future__ import annotations
