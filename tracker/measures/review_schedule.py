@@ -39,6 +39,15 @@ def add_months(days: pd.Series, months: pd.Series) -> pd.Series:
     return first + pd.to_timedelta(day - 1, unit="D")
 
 
+def for_families(by_family: pd.Series, families: pd.DataFrame) -> pd.Series:
+    """A series by family id, read for each row of ``families`` (missing where absent).
+
+    reindex rather than map: pandas cannot map through an empty series of dates, which is
+    what a scope with no baselines, or no closed cases, has.
+    """
+    return pd.Series(by_family.reindex(families["family_id"]).to_numpy(), index=families.index)
+
+
 def due_dates(baselines: pd.Series, review: pd.Series) -> pd.Series:
     """When review number ``review`` (0 for the first) falls due after each baseline."""
     return add_months(baselines, FIRST_REVIEW_MONTHS + REVIEW_INTERVAL_MONTHS * review)
@@ -96,8 +105,7 @@ def review_schedule(
     # Worked out for every family at once: a loop over families took seconds per county.
     baselines, reviews = _baselines_and_reviews(assessments, raters=raters)
     horizon = pd.Timestamp(today) + HORIZON
-    # reindex rather than map: pandas cannot map through an empty series of dates.
-    closed = pd.Series(closed_on.reindex(baselines["family_id"]).to_numpy(), index=baselines.index)
+    closed = for_families(closed_on, baselines)
     stop = closed.where(closed.notna() & (closed < horizon), horizon)
     enough = ((stop - baselines["baseline"]).dt.days // SHORTEST_INTERVAL_DAYS + 2).clip(
         lower=0, upper=MOST_REVIEWS

@@ -158,7 +158,7 @@ def scatter_points(cohort: Cohort, *, min_group: int) -> pd.DataFrame:
             {
                 "baseline": overall["baseline"],
                 "latest": overall["latest"],
-                "classification": classify(overall["rci"], unknown=NO_RELIABLE_CHANGE).astype(str),
+                "classification": classify(overall["rci"], unknown=NO_RELIABLE_CHANGE),
             }
         )
         .sample(frac=1, random_state=0)  # order carries no information about who is who

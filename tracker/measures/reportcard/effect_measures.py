@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from tracker.measures.cohort.statistics import percent
 from tracker.measures.periods import Period
 from tracker.measures.reliable_change import class_counts, with_rci
 from tracker.measures.reportcard.data import ReportData
 from tracker.measures.reportcard.effort_measures import hours_of_service, worked_with
-from tracker.measures.reportcard.value import Value, percent
+from tracker.measures.reportcard.value import Value
 from tracker.measures.scoring import domain_changes, family_overall, select_baseline_and_latest
 from tracker.store.vocabulary import CLOSURE_REASONS, DEFAULT_RATERS
 
@@ -137,7 +138,7 @@ def referrals_on_per_100(data: ReportData, period: Period) -> Value:
     """Referrals on to specialist services in the period per 100 families worked with."""
     worked = len(worked_with(data, period))
     made = len(data.referrals_on[period.contains(data.referrals_on["referred_on"])])
-    return Value(100 * made / worked if worked else None, worked, number=made)
+    return Value(percent(made, worked), worked, number=made)
 
 
 # --------------------------------------------------------------------------- cost

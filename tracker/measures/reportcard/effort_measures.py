@@ -10,10 +10,11 @@ import math
 
 import pandas as pd
 
+from tracker.measures.cohort.statistics import percent
 from tracker.measures.periods import Period
 from tracker.measures.reportcard.data import ReportData
-from tracker.measures.reportcard.value import Value, percent
-from tracker.measures.review_schedule import review_schedule
+from tracker.measures.reportcard.value import Value
+from tracker.measures.review_schedule import for_families, review_schedule
 from tracker.store.vocabulary import CLOSURE_REASONS, DEFAULT_RATERS
 
 ON_TIME_DAYS = 14
@@ -53,15 +54,6 @@ def _first_baselines(data: ReportData) -> pd.Series:
         return baselines.groupby("family_id")["assessed_on"].min()
 
     return data.remember("first_baselines", compute)
-
-
-def _for_families(by_family: pd.Series, families: pd.DataFrame) -> pd.Series:
-    """A series by family id, read for each row of ``families`` (missing where absent).
-
-    reindex rather than map: pandas cannot map through an empty series of dates, which is
-    what a scope with no baselines has.
-    """
-    return pd.Series(by_family.reindex(families["family_id"]).to_numpy(), index=families.index)
 
 
 def _counts_by(frame: pd.DataFrame, column: str) -> dict[str, int]:
@@ -152,7 +144,7 @@ def time_with_key_worker(data: ReportData, period: Period) -> Value:
     """Families worked with, by time since their first baseline (or referral) to the period end
     or their closure: under 1 month, 1-3, 3-6, and 6 months or more."""
     families = worked_with(data, period)
-    start = _for_families(_baselined_by(data, period), families).combine_first(
+    start = for_families(_baselined_by(data, period), families).combine_first(
         pd.to_datetime(families["referral_date"])
     )
     end = families["closed_on"].where(
@@ -199,7 +191,7 @@ def median_days_to_baseline(data: ReportData, period: Period) -> Value:
     """Median days from referral to first baseline, for families first baselined in the period."""
     first = _first_baselines(data)
     new = data.families[data.families["family_id"].isin(first[period.contains(first)].index)]
-    days = (_for_families(first, new) - new["referral_date"]).dt.days
+    days = (for_families(first, new) - new["referral_date"]).dt.days
     return Value(float(days.median()) if len(days) else None, len(new))
 
 

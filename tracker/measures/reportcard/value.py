@@ -26,11 +26,6 @@ class Value:
     note: str = ""
 
 
-def percent(part: float, whole: float) -> float | None:
-    """``100 × part / whole``, or None when there is no whole."""
-    return 100 * part / whole if whole else None
-
-
 def suppress(value: Value, min_group: int) -> Value:
     """Hide what could identify families, as on the cohort page.
 
