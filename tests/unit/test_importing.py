@@ -306,6 +306,15 @@ def test_utf8_with_bom_is_read(engine, tmp_path):
     assert snapshot(engine)["key_workers"][0][0] == "Zoë Ng"
 
 
+def test_a_key_worker_only_named_in_families_gets_the_models_defaults(engine, tmp_path):
+    path = tmp_path / "families.csv"
+    path.write_text(",".join(FAMILY_HEADER) + "\nF1,Northfield,tier 2,Ann Lee,School,2025-01-06\n")
+    assert import_files(engine, [path], today=TODAY).ok
+    with engine.connect() as connection:
+        stored = connection.execute(sa.select(KeyWorker.background, KeyWorker.dedicated)).all()
+    assert [tuple(row) for row in stored] == [("other", True)]
+
+
 def test_windows_1252_is_read_with_a_warning_and_stored_correctly(engine, tmp_path):
     path = tmp_path / "families.csv"
     text = ",".join(FAMILY_HEADER) + "\nF1,Northfield,tier 2,Zoë Ng,School,2025-01-06\n"

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel import SQLModel
 
+from tracker.files.validation import as_choices
 from tracker.store.models import (
     Assessment,
     Family,
@@ -27,6 +28,7 @@ from tracker.store.models import (
     ReferralOn,
     Score,
     ServiceActivity,
+    longest,
 )
 from tracker.store.vocabulary import (
     ACTIVITY_KINDS,
@@ -52,10 +54,7 @@ def choices(
     what: str, vocabulary: Collection[str], aliases: Mapping[str, str] | None = None
 ) -> Choices:
     """``Choices`` from a vocabulary given as keys with labels, or as plain keys."""
-    if isinstance(vocabulary, Mapping):
-        labels = dict(vocabulary)
-    else:
-        labels = {key: key for key in vocabulary}
+    labels = dict(vocabulary) if isinstance(vocabulary, Mapping) else as_choices(vocabulary)
     return Choices(what, labels, dict(aliases or {}))
 
 
@@ -111,7 +110,7 @@ class FileKind:
     def lengths(self) -> dict[str, int]:
         """The longest text each column may hold, as its model column says."""
         return {
-            column: attribute.type.length
+            column: longest(attribute)
             for column, attribute in self.fields.items()
             if getattr(attribute.type, "length", None)
         }

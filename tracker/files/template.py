@@ -42,7 +42,7 @@ def offline_form(instrument: Instrument) -> bytes:
         cell.fill = PatternFill("solid", fgColor="DDEBF7" if is_domain else "EEEEEE")
         scores.column_dimensions[get_column_letter(column)].width = 14 if is_domain else 16
     scores.row_dimensions[1].height = 60
-    scores.freeze_panes = "F2"
+    scores.freeze_panes = f"{get_column_letter(len(ASSESSMENT_COLUMNS) + 1)}2"
 
     _validation(
         scores, 2, DataValidation(type="list", formula1=f'"{instrument.key}"', allow_blank=True)

@@ -111,12 +111,11 @@ class _Importer:
         for parsed in self.rows("families"):
             named = set(parsed.rows["key_worker"].dropna()) - known_workers
             if named:
-                # Created as the model makes a key worker nobody has described yet.
-                defaults = {column: KEY_WORKERS.default(column) for column in KEY_WORKERS.values}
-                implicit = pd.DataFrame({"name": sorted(named), **defaults})
+                # Only the name is known; the model's defaults fill in the rest.
+                implicit = pd.DataFrame({"name": sorted(named)})
                 self.report.count("key_workers", "new", len(implicit))
                 self.plan.append(
-                    lambda implicit=implicit: insert_rows(self.connection, KEY_WORKERS, implicit)
+                    lambda implicit=implicit: insert(self.connection, KeyWorker, implicit, ["name"])
                 )
                 known_workers |= named
             result = self._reconcile(parsed, stored_families, FAMILIES)
