@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from tracker.instruments.loader import load_instruments
 from tracker.measures.caseload import caseload
-from tracker.people.access import AccessDenied, Viewer, allowed, authorise
+from tracker.people.access import AccessDenied, Viewer, allowed, authorise, authorise_role
 from tracker.records.families import family_by_ref
 from tracker.store.db import make_engine, read_session, write_session
 from tracker.store.errors import RecordInvalid
@@ -89,13 +89,15 @@ APP_PAGES = (
 )
 
 
+_PAGES_BY_FILE = {(ENTRY_POINT.parent / page.path).resolve(): page for page in APP_PAGES}
+
+
 def app_page(path: str) -> AppPage:
     """The registry entry for a page, from its ``__file__`` or its path from app.py."""
-    wanted = (ENTRY_POINT.parent / path).resolve()
-    for page in APP_PAGES:
-        if (ENTRY_POINT.parent / page.path).resolve() == wanted:
-            return page
-    raise LookupError(f"{path} is not in APP_PAGES")
+    try:
+        return _PAGES_BY_FILE[(ENTRY_POINT.parent / path).resolve()]
+    except KeyError:
+        raise LookupError(f"{path} is not in APP_PAGES") from None
 
 
 def may_open(viewer: Viewer | None, page: AppPage) -> bool:
@@ -159,10 +161,10 @@ def require_page(page_file: str) -> Viewer:
     page = app_page(page_file)
     through_entry_point()
     viewer = current_viewer()
-    if viewer is None:
-        refuse("Please sign in first.")
-    if not may_open(viewer, page):
-        refuse("Your role does not allow this.")
+    try:
+        authorise_role(viewer, page.action)
+    except AccessDenied as refusal:
+        refuse(str(refusal))
     return viewer
 
 

@@ -66,12 +66,18 @@ class Viewer:
         return self.role == MANAGER
 
 
-def authorise(viewer: Viewer | None, action: str, *, family: Family | None = None) -> None:
-    """Raise ``AccessDenied`` unless ``viewer`` may do ``action`` (to ``family``)."""
+def authorise_role(viewer: Viewer | None, action: str | None) -> None:
+    """Raise ``AccessDenied`` unless someone is signed in and their role includes ``action``
+    (any role, for None): the check a page makes before it knows of any family."""
     if viewer is None:
         raise AccessDenied("Please sign in first.")
-    if action not in PERMISSIONS.get(viewer.role, set()):
+    if action is not None and action not in PERMISSIONS.get(viewer.role, set()):
         raise AccessDenied("Your role does not allow this.")
+
+
+def authorise(viewer: Viewer | None, action: str, *, family: Family | None = None) -> None:
+    """Raise ``AccessDenied`` unless ``viewer`` may do ``action`` (to ``family``)."""
+    authorise_role(viewer, action)
     if action in FAMILY_ACTIONS:
         if family is None:
             raise AccessDenied("That family was not found.")
