@@ -7,9 +7,7 @@ imports it (``tracker bench`` runs it as a child process). It is split by idea:
 ``workload`` (the generated cohort), ``reference`` (the DuckDB computation the
 figures are checked against), ``page`` (the cohort page, in its own process)
 and ``__main__`` (the run and its options).
+
+Import from those modules; this package stays empty so that the page's own process
+loads no DuckDB.
 """
-
-from bench.reference import disagreements, load_duckdb, reference_figures
-from bench.workload import FILTER_AREA, FILTER_TIER
-
-__all__ = ["FILTER_AREA", "FILTER_TIER", "disagreements", "load_duckdb", "reference_figures"]

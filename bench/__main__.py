@@ -27,9 +27,9 @@ from bench.reference import disagreements, load_duckdb, reference_figures
 from bench.scratch import fresh_database
 from bench.timing import peak_rss_mb, timed
 from bench.workload import AS_OF, FILTER_AREA, FILTER_TIER, INSTRUMENT, OTHER_FILES, cohort_csvs
-from tracker.cli.common import EXIT_INVALID, EXIT_OK, EXIT_USAGE, non_negative_int
+from tracker.cli.common import EXIT_INVALID, EXIT_OK, non_negative_int, reporting_errors
 from tracker.files.importing import import_files
-from tracker.instruments.loader import Instrument, InstrumentError, get_instrument
+from tracker.instruments.loader import Instrument, get_instrument
 from tracker.measures.cohort import CohortFilter, cohort_figures
 from tracker.measures.periods import financial_quarter, previous
 from tracker.measures.reportcard import Scope, report_card
@@ -212,19 +212,17 @@ def main(argv: list[str] | None = None) -> int:
         workdir=args.workdir,
         min_group=get_settings().min_group,
     )
-    try:
-        figures = run_bench(spec, log=lambda text: print(f"bench: {text}", file=sys.stderr))
-    except BenchError as error:
-        print(f"tracker: {error}", file=sys.stderr)
-        return EXIT_INVALID
-    except InstrumentError as error:
-        print(f"tracker: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except sa.exc.OperationalError as error:
-        print(f"tracker: the database cannot be used: {error.orig}", file=sys.stderr)
-        return EXIT_INVALID
-    print(json.dumps(figures) if args.json else as_table(figures))
-    return EXIT_OK
+
+    def bench() -> int:
+        try:
+            figures = run_bench(spec, log=lambda text: print(f"bench: {text}", file=sys.stderr))
+        except BenchError as error:
+            print(f"tracker: {error}", file=sys.stderr)
+            return EXIT_INVALID
+        print(json.dumps(figures) if args.json else as_table(figures))
+        return EXIT_OK
+
+    return reporting_errors(bench)
 
 
 if __name__ == "__main__":

@@ -215,6 +215,6 @@ def sample_engine(database_url: str):
 def demo_password(request, sample_engine) -> str:
     """The demo accounts' password, as ``tracker init --sample`` printed it for the sample
     this test's database was copied from."""
-    store = request.node.callspec.params["database_url"]
+    store = store_of(request.node)
     printed = request.getfixturevalue(f"{store}_templates").printed["sampled"]
     return re.search(r"shown only this once\): (\S+)", printed).group(1)

@@ -16,7 +16,8 @@ import sys
 
 import pytest
 
-from bench import FILTER_AREA, FILTER_TIER, disagreements, load_duckdb, reference_figures
+from bench.reference import disagreements, load_duckdb, reference_figures
+from bench.workload import FILTER_AREA, FILTER_TIER
 from tracker.cli import main
 from tracker.instruments.loader import get_instrument
 

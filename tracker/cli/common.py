@@ -9,13 +9,30 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from collections.abc import Callable
 from datetime import date
 
+import sqlalchemy as sa
+
 from tracker.files.importing import ImportReport
+from tracker.instruments.loader import InstrumentError
 from tracker.people.audit import record
 from tracker.store.db import make_engine, write_session
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+def reporting_errors(run: Callable[[], int]) -> int:
+    """Run a command, turning the failures any command can meet (an unknown instrument, an
+    unusable database) into one line on standard error and an exit code, not a traceback."""
+    try:
+        return run()
+    except InstrumentError as error:
+        print(f"tracker: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except sa.exc.OperationalError as error:
+        print(f"tracker: the database cannot be used: {error.orig}", file=sys.stderr)
+        return EXIT_INVALID
 
 
 def iso_date(text: str) -> date:

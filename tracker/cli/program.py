@@ -12,8 +12,6 @@ import argparse
 import os
 import sys
 
-import sqlalchemy as sa
-
 from tracker.cli import (
     backup,
     bench,
@@ -26,8 +24,7 @@ from tracker.cli import (
     template,
     users,
 )
-from tracker.cli.common import EXIT_INVALID, EXIT_OK, EXIT_USAGE
-from tracker.instruments.loader import InstrumentError
+from tracker.cli.common import EXIT_OK, reporting_errors
 
 COMMANDS = (init, importing, cohort, export, backup, report_card, template, users, generate, bench)
 
@@ -46,13 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.handler(args)
-    except InstrumentError as error:
-        print(f"tracker: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except sa.exc.OperationalError as error:
-        print(f"tracker: the database cannot be used: {error.orig}", file=sys.stderr)
-        return EXIT_INVALID
+        return reporting_errors(lambda: args.handler(args))
     except BrokenPipeError:
         # The reader (``head``, say) stopped early; that is not an error of ours.
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the interpreter's flush
