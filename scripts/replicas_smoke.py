@@ -21,6 +21,7 @@ from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pages.common import CACHE_TTL_SECONDS
+from tests.e2e.browser import IDLE
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -86,16 +87,28 @@ def caseload_count(page: Page) -> int:
     return int(CASELOAD_COUNT.search(text).group(1))
 
 
+def idle(page: Page) -> None:
+    """Wait until no script run is under way, so nothing moves while it is used."""
+    page.wait_for_function(IDLE, timeout=30_000)
+
+
 def go_to(page: Page, title: str) -> None:
     page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
+    idle(page)
 
 
 def choose(form: Locator, label: str, option: str) -> None:
-    """Type into a select box to narrow its list, then pick the option."""
+    """Type into a select box to narrow its list to the option, then take it with Enter.
+
+    Enter, not a click: a list that opens near the foot of the window can sit where a
+    click cannot reach it. Checking the box's value afterwards proves the right one.
+    """
     box = form.get_by_role("combobox", name=label, exact=True)
     box.click()
     form.page.keyboard.type(option)
-    form.page.get_by_role("listbox").get_by_role("option", name=option, exact=True).click()
+    listed = form.page.get_by_role("listbox").get_by_role("option", name=option, exact=True)
+    expect(listed).to_be_visible()
+    form.page.keyboard.press("Enter")
     expect(box).to_have_value(option)
 
 
