@@ -1,47 +1,42 @@
 """Distance Travelled: the Streamlit entry point.
 
 It sets up the page, checks the database is ready, signs people in (local accounts, or
-the organisation's identity provider when OIDC is configured), times out idle sessions,
-and builds the navigation for the person's role. Each page re-checks access itself; the
-navigation only decides what is offered.
+the organisation's identity provider when OIDC is configured), ends sessions whose account
+changed or whose time is up, and builds the navigation for the person's role. Each page
+re-checks access itself; the navigation only decides what is offered. Whatever fails on
+the way is shown as plain words and a reference, never as a traceback.
 """
 
 import time
 
 import streamlit as st
 
-from pages.common import engine, entry_point_running, offered_pages, reading, writing
-from tracker.people.audit import record
-from tracker.people.auth import (
-    IDLE_TIMEOUT,
-    ProductionWithDemoAccounts,
-    check_production,
-    has_demo_accounts,
-    sign_in,
-    sign_in_by_email,
+from pages.common import (
+    engine,
+    entry_point_running,
+    errors_shown_plainly,
+    note_in_audit,
+    offered_pages,
+    reading,
+    writing,
 )
+from tracker.people.access import Viewer
+from tracker.people.accounts import ProductionWithDemoAccounts, check_production, has_demo_accounts
+from tracker.people.auth import sign_in, sign_in_by_email
+from tracker.people.sessions import session_end_reason, stored_account
+from tracker.render.plain_text import markdown_literal
 from tracker.store import migrate
 from tracker.store.settings import get_settings
 
+settings = get_settings()
+if settings.environment == "production":
+    # Whatever escapes the wrapper below (a button's callback, say) shows no details
+    # either; they go to the server's log.
+    st.set_option("client.showErrorDetails", "none")
 st.set_page_config(page_title="Distance Travelled", page_icon="⭐", layout="wide")
 # Streamlit draws captions at 60% opacity, which on white is 3.9:1, short of the 4.5:1
 # that WCAG AA asks of small text; at 80% they stay quieter than body text and pass.
 st.html("<style>[data-testid='stCaptionContainer'] { opacity: 0.8; }</style>")
-
-if migrate.current_revision(engine()) != migrate.head_revision():
-    st.error(
-        "The database is not ready. Run `tracker init` (or `make run`) to create or "
-        "upgrade it, then reload this page."
-    )
-    st.stop()
-
-with reading() as session:
-    try:
-        check_production(session, get_settings().environment)
-    except ProductionWithDemoAccounts as refusal:
-        st.error(str(refusal))
-        st.stop()
-    demo = has_demo_accounts(session)
 
 
 def oidc_configured() -> bool:
@@ -51,36 +46,59 @@ def oidc_configured() -> bool:
         return False
 
 
+def client_address() -> str | None:
+    """The browser's address (nginx's X-Forwarded-For, trusted from loopback by default),
+    or None on the server itself; Streamlit's test harness has no real connection."""
+    address = st.context.ip_address
+    return address if isinstance(address, str) else None
+
+
+def start_session(viewer: Viewer) -> None:
+    st.session_state["viewer"] = viewer
+    st.session_state["signed_in_at"] = st.session_state["last_active"] = time.time()
+    st.rerun()
+
+
 def sign_out(reason: str = "") -> None:
     viewer = st.session_state.pop("viewer", None)
+    st.session_state.pop("signed_in_at", None)
     st.session_state.pop("last_active", None)
     if viewer is not None:
-        with writing() as session:
-            record(
-                session,
-                actor=viewer.actor,
-                action="sign_out",
-                entity="user",
-                entity_id=viewer.user_id,
-                after={"reason": reason or "signed out"},
-            )
+        note_in_audit(
+            viewer,
+            action="sign_out",
+            entity="user",
+            entity_id=viewer.user_id,
+            after={"reason": reason or "signed out"},
+        )
     if reason:
         st.session_state["sign-in-note"] = reason
     if oidc_configured() and getattr(st.user, "is_logged_in", False):
         st.logout()
 
 
-viewer = st.session_state.get("viewer")
-last_active = st.session_state.get("last_active")
-if (
-    viewer is not None
-    and last_active is not None
-    and (time.time() - last_active > IDLE_TIMEOUT.total_seconds())
-):
-    sign_out("You were signed out after 30 minutes without activity. Please sign in again.")
-    viewer = None
+def session_still_good(viewer: Viewer) -> bool:
+    """Re-read the account (one lookup by id) and end the session if it changed or its
+    time is up; the rules are in tracker.people.sessions."""
+    account = None
+    if viewer.user_id is not None:
+        with reading() as session:
+            account = stored_account(session, viewer.user_id)
+    reason = session_end_reason(
+        viewer,
+        account,
+        signed_in_at=st.session_state.get("signed_in_at"),
+        last_active=st.session_state.get("last_active"),
+        now=time.time(),
+        settings=settings,
+    )
+    if reason:
+        sign_out(reason)
+    return reason is None
 
-if viewer is None:
+
+def sign_in_page(demo: bool) -> None:
+    """The sign-in form (or the organisation's sign-in); the run stops here."""
     st.title("Distance Travelled")
     if demo:
         st.warning(
@@ -100,9 +118,7 @@ if viewer is None:
                 st.error(result.message)
                 st.button("Sign out", on_click=st.logout)
                 st.stop()
-            st.session_state["viewer"] = result.viewer
-            st.session_state["last_active"] = time.time()
-            st.rerun()
+            start_session(result.viewer)
         st.button("Sign in with your organisation account", on_click=st.login, type="primary")
         st.stop()
     with st.form("sign-in"):
@@ -111,24 +127,47 @@ if viewer is None:
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
         with writing() as session:
-            result = sign_in(session, username, password)
+            result = sign_in(session, username, password, client=client_address())
         if result.viewer is None:
             st.error(result.message)
         else:
-            st.session_state["viewer"] = result.viewer
-            st.session_state["last_active"] = time.time()
-            st.rerun()
+            start_session(result.viewer)
     st.stop()
 
-st.session_state["last_active"] = time.time()
-with st.sidebar:
-    st.caption(f"Signed in as **{viewer.name}** ({viewer.role})")
-    if demo:
-        st.badge("DEMO data and accounts", icon=":material/science:", color="orange")
-    if st.button("Sign out", icon=":material/logout:"):
-        sign_out("You have signed out.")
-        st.rerun()
 
-pages = [st.Page(page.path, title=page.title, icon=page.icon) for page in offered_pages(viewer)]
-with entry_point_running():
-    st.navigation(pages).run()
+def run_app() -> None:
+    if migrate.current_revision(engine()) != migrate.head_revision():
+        st.error(
+            "The database is not ready. Run `tracker init` (or `make run`) to create or "
+            "upgrade it, then reload this page."
+        )
+        st.stop()
+
+    with reading() as session:
+        try:
+            check_production(session, settings.environment)
+        except ProductionWithDemoAccounts as refusal:
+            st.error(str(refusal))
+            st.stop()
+        demo = has_demo_accounts(session)
+
+    viewer = st.session_state.get("viewer")
+    if viewer is None or not session_still_good(viewer):
+        sign_in_page(demo)
+
+    st.session_state["last_active"] = time.time()
+    with st.sidebar:
+        st.caption(f"Signed in as **{markdown_literal(viewer.name)}** ({viewer.role})")
+        if demo:
+            st.badge("DEMO data and accounts", icon=":material/science:", color="orange")
+        if st.button("Sign out", icon=":material/logout:"):
+            sign_out("You have signed out.")
+            st.rerun()
+
+    pages = [st.Page(page.path, title=page.title, icon=page.icon) for page in offered_pages(viewer)]
+    with entry_point_running():
+        st.navigation(pages).run()
+
+
+with errors_shown_plainly():
+    run_app()

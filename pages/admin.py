@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from pages.common import instruments, reading, require_page, save, show_table
-from tracker.people.auth import create_user, reset_password, set_active, set_role, users_frame
+from tracker.people.accounts import create_user, reset_password, set_active, set_role, users_frame
 from tracker.records.families import key_workers
 from tracker.store.models import ROLES
 
@@ -52,13 +52,26 @@ with users_tab:
             new_role = columns[1].selectbox(
                 "Role", [None, *ROLES], format_func=lambda v: v or "unchanged"
             )
-            active = columns[2].radio("Can sign in", ["unchanged", "yes", "no"], horizontal=True)
+            new_worker = columns[2].selectbox(
+                "Key worker record (practitioners)",
+                [None, *workers["name"]],
+                format_func=lambda v: v or "unchanged",
+                help="A practitioner sees the families of this key worker, and no others.",
+            )
+            active = columns[0].radio("Can sign in", ["unchanged", "yes", "no"], horizontal=True)
             new_password = st.text_input("New password (leave empty to keep)", type="password")
             if st.form_submit_button("Save changes"):
+                current_role = accounts.set_index("username").at[chosen, "role"]
 
                 def change_account(session) -> None:
-                    if new_role:
-                        set_role(session, username=chosen, role=new_role, actor=viewer.actor)
+                    if new_role or new_worker:
+                        set_role(
+                            session,
+                            username=chosen,
+                            role=new_role or current_role,
+                            key_worker=new_worker,
+                            actor=viewer.actor,
+                        )
                     if active != "unchanged":
                         set_active(
                             session, username=chosen, active=active == "yes", actor=viewer.actor
@@ -68,7 +81,16 @@ with users_tab:
                             session, username=chosen, password=new_password, actor=viewer.actor
                         )
 
-                save(change_account, done=f"Saved the changes to {chosen}.")
+                save(
+                    change_account,
+                    done=f"Saved the changes to {chosen}.",
+                    labels={
+                        "role": "Role",
+                        "key_worker": "Key worker record",
+                        "active": "Can sign in",
+                        "password": "New password",
+                    },
+                )
 
 with instruments_tab:
     rows = [

@@ -30,6 +30,7 @@ from tracker.records.families import (
     key_workers,
     reassign_family,
 )
+from tracker.render.plain_text import markdown_literal
 from tracker.store.errors import RecordInvalid
 from tracker.store.models import Family, longest
 from tracker.store.vocabulary import AGE_GROUPS, CLOSURE_REASONS, TIERS_OF_NEED
@@ -54,7 +55,9 @@ ADD_FAMILY_LABELS = {
 }
 
 viewer = require_page(__file__)
-st.title("Caseload" if viewer.key_worker_id is None else f"{viewer.name}'s caseload")
+st.title(
+    "Caseload" if viewer.key_worker_id is None else f"{markdown_literal(viewer.name)}'s caseload"
+)
 
 show_closed = st.toggle("Include closed families", value=False)
 families = viewer_caseload(viewer, include_closed=show_closed)

@@ -90,7 +90,10 @@ with st.sidebar:
     )
     area = pick(st, "Area", choices["area"])
     tier = pick(st, "Tier of need", choices["tier_of_need"])
-    worker = pick(st, "Key worker", choices["key_worker"])
+    # Staff names are for managers; commissioners compare key worker types only.
+    worker = (
+        pick(st, "Key worker", choices["key_worker"]) if allowed(viewer, "view_staff") else None
+    )
     worker_type = pick(st, "Key worker type", choices["key_worker_type"], KEY_WORKER_BACKGROUNDS)
     age = pick(st, "Age of youngest child", choices["age_group"])
     source = pick(st, "Referral source", choices["referral_source"])

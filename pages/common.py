@@ -6,7 +6,9 @@ that can be tested without Streamlit lives in ``tracker`` instead.
 
 from __future__ import annotations
 
+import logging
 import runpy
+import secrets
 import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager, contextmanager
@@ -22,6 +24,7 @@ from sqlmodel import Session
 from tracker.instruments.loader import load_instruments
 from tracker.measures.caseload import caseload
 from tracker.people.access import AccessDenied, Viewer, allowed, authorise, authorise_role
+from tracker.people.audit import record
 from tracker.records.families import family_by_ref
 from tracker.store.db import make_engine, read_session, write_session
 from tracker.store.errors import RecordInvalid
@@ -130,6 +133,29 @@ def entry_point_running():
         yield
     finally:
         _entry_point.active = False
+
+
+_log = logging.getLogger(__name__)
+
+
+@contextmanager
+def errors_shown_plainly():
+    """Show an unexpected failure as plain words and a short reference, never a traceback;
+    the whole error goes to the server's log under that reference, for the operator.
+
+    Streamlit's own ``st.stop``, ``st.rerun`` and ``st.switch_page`` raise exceptions that
+    are not ``Exception``s, so they pass through untouched.
+    """
+    try:
+        yield
+    except Exception:
+        reference = secrets.token_hex(4).upper()
+        _log.error("Unexpected error shown to a user as reference %s", reference, exc_info=True)
+        st.error(
+            "Something went wrong, so this page could not be shown in full. If it keeps "
+            f"happening, tell your administrator and quote reference {reference}.",
+            icon=":material/error:",
+        )
 
 
 def through_entry_point() -> None:
@@ -286,9 +312,10 @@ def table_downloads(frame: pd.DataFrame, name: str, min_group: int) -> None:
 
     # Side by side in a row that wraps, rather than at the far edges of two half columns.
     row = st.container(horizontal=True)
+    viewer = current_viewer()
     row.download_button(
         "CSV",
-        table_csv(frame, min_group),
+        audited(viewer, "export", f"{name}.csv", lambda: table_csv(frame, min_group)),
         file_name=f"{name}.csv",
         mime="text/csv",
         icon=":material/download:",
@@ -296,7 +323,7 @@ def table_downloads(frame: pd.DataFrame, name: str, min_group: int) -> None:
     )
     row.download_button(
         "Excel",
-        table_xlsx(frame, min_group),
+        audited(viewer, "export", f"{name}.xlsx", lambda: table_xlsx(frame, min_group)),
         file_name=f"{name}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:",
@@ -308,10 +335,11 @@ def chart_download(figure, name: str) -> None:
     """A PNG when a Chromium can render one, otherwise a self-contained HTML chart."""
     from tracker.render.downloads import browser_available, figure_html, figure_png
 
+    viewer = current_viewer()
     if browser_available():
         st.download_button(
             "Chart as PNG",
-            lambda: figure_png(figure),
+            audited(viewer, "export", f"{name}.png", lambda: figure_png(figure)),
             file_name=f"{name}.png",
             mime="image/png",
             icon=":material/image:",
@@ -320,7 +348,7 @@ def chart_download(figure, name: str) -> None:
     else:
         st.download_button(
             "Chart as HTML",
-            lambda: figure_html(figure),
+            audited(viewer, "export", f"{name}.html", lambda: figure_html(figure)),
             file_name=f"{name}.html",
             mime="text/html",
             icon=":material/image:",
@@ -343,14 +371,39 @@ def show_table(frame: pd.DataFrame) -> None:
     )
 
 
-def audited(viewer: Viewer, action: str, what: str, make):
-    """Wrap a download's data function so that taking the file is recorded in the audit."""
-    from tracker.people.audit import record
+def note_in_audit(viewer: Viewer, **row) -> None:
+    """One audit row for something the viewer did that changes nothing stored (a download,
+    a view, signing out), written in a transaction of its own."""
+    with writing() as session:
+        record(session, actor=viewer.actor, **row)
+
+
+def audited(viewer: Viewer, action: str, what: str, make, *, family: Family | None = None):
+    """Wrap a download's data function so that taking the file is recorded in the audit
+    (against the family too, when the file is about one family)."""
 
     def produce():
         data = make()
-        with writing() as session:
-            record(session, actor=viewer.actor, action=action, entity="download", entity_id=what)
+        note_in_audit(
+            viewer,
+            action=action,
+            entity="download",
+            entity_id=what,
+            family_id=None if family is None else family.id,
+        )
         return data
 
     return produce
+
+
+def record_view(viewer: Viewer, family: Family) -> None:
+    """Record in the audit trail that the viewer opened this family's record: once per
+    session and family, whichever page showed it, so the trail says who looked at whom
+    without a row for every click."""
+    seen = st.session_state.setdefault("families-viewed", set())
+    if (viewer.actor, family.id) in seen:
+        return
+    note_in_audit(
+        viewer, action="view", entity="family", entity_id=family.family_ref, family_id=family.id
+    )
+    seen.add((viewer.actor, family.id))

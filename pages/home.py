@@ -13,6 +13,7 @@ from pages.common import (
 )
 from tracker.measures.caseload import STATUS_DUE_SOON, STATUS_OVERDUE
 from tracker.measures.overview import service_overview
+from tracker.render.plain_text import markdown_literal
 from tracker.store.settings import get_settings
 
 
@@ -36,7 +37,7 @@ if not counts["families"]:
     st.info("No families yet. Run `tracker init --sample` to load the sample cohort.")
 
 if not may_open(viewer, app_page("pages/caseload.py")):
-    st.header(f"Hello, {viewer.name.split(' ')[0]}")
+    st.header(f"Hello, {markdown_literal(viewer.name.split(' ')[0])}")
     for page, label in (
         ("pages/cohort.py", "Cohort: distance travelled"),
         ("pages/report_card.py", "Report card"),
@@ -48,7 +49,11 @@ else:
     mine = viewer_caseload(viewer)
     overdue = int((mine["status"] == STATUS_OVERDUE).sum())
     due_soon = int((mine["status"] == STATUS_DUE_SOON).sum())
-    st.header(f"Hello, {viewer.name.split(' ')[0]}" if viewer.key_worker_id else "Your service")
+    st.header(
+        f"Hello, {markdown_literal(viewer.name.split(' ')[0])}"
+        if viewer.key_worker_id
+        else "Your service"
+    )
     st.write(f"{len(mine)} open families on {'your' if viewer.key_worker_id else 'the'} caseload.")
     badges = st.container(horizontal=True)
     if overdue:

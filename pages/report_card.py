@@ -236,26 +236,34 @@ downloads.download_button(
 )
 
 st.header("The story behind the curve")
-with st.form("story"):
-    texts = {
-        key: st.text_area(
-            label,
-            value=card.story.get(key, ""),
-            max_chars=longest(ReportStory.text),
-            key=f"story-{key}-{period.label}-{scope.label}",
-        )
-        for key, label in STORY_FIELDS.items()
-    }
-    if st.form_submit_button("Save the story", type="primary"):
-        require("edit_report_card")
-        save(
-            lambda session: save_story(
-                session, period=period, scope=scope, story=texts, author=viewer.actor
-            ),
-            done="Saved. It will appear in the downloads.",
-        )
-
-if allowed(viewer, "edit_report_card"):
+if not allowed(viewer, "edit_report_card"):
+    # Read, not edit: the form is shown only to those who may save it.
+    told = [(label, card.story.get(key, "")) for key, label in STORY_FIELDS.items()]
+    for label, text in told:
+        if text:
+            st.markdown(f"**{label}**")
+            st.text(text)
+    if not any(text for _, text in told):
+        st.caption("No story has been written for this period and scope yet.")
+else:
+    with st.form("story"):
+        texts = {
+            key: st.text_area(
+                label,
+                value=card.story.get(key, ""),
+                max_chars=longest(ReportStory.text),
+                key=f"story-{key}-{period.label}-{scope.label}",
+            )
+            for key, label in STORY_FIELDS.items()
+        }
+        if st.form_submit_button("Save the story", type="primary"):
+            require("edit_report_card")
+            save(
+                lambda session: save_story(
+                    session, period=period, scope=scope, story=texts, author=viewer.actor
+                ),
+                done="Saved. It will appear in the downloads.",
+            )
     with st.expander("Programme cost and targets", icon=":material/payments:"):
         with st.form("cost"):
             amount = st.number_input(

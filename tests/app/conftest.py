@@ -1,12 +1,14 @@
 """AppTest fixtures: apps signed in by role on the sample cohort (``sample_engine``).
 
-Who is using the app is seeded through session state, as the sign-in issue
-will do, so each test says exactly whose view it checks.
+Who is using the app is a real account in the test's database, put into session state
+as signing in would put it, so each test says exactly whose view it checks. The app
+re-reads the account on every run, so a viewer without one would be signed out.
 """
 
 from __future__ import annotations
 
 import functools
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -16,7 +18,9 @@ from streamlit.components.v2 import manifest_scanner
 from streamlit.testing.v1 import AppTest
 
 from tracker.people.access import ADMIN, COMMISSIONER, MANAGER, PRACTITIONER, Viewer
-from tracker.store.models import Family, KeyWorker
+from tracker.people.auth import viewer_for
+from tracker.store.db import write_session
+from tracker.store.models import AppUser, Family, KeyWorker
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -45,9 +49,22 @@ def first_worker(engine) -> tuple[int, str]:
         ).first()
 
 
+def account(
+    engine, username: str, name: str, role: str, key_worker_id: int | None = None
+) -> Viewer:
+    """A real account, stored without a password (no hashing): what signing in would
+    have put in the session."""
+    with write_session(engine) as session:
+        user = AppUser(username=username, display_name=name, role=role, key_worker_id=key_worker_id)
+        session.add(user)
+        session.flush()
+        return viewer_for(user)
+
+
 def open_app(viewer: Viewer, page: str | None = None, **query) -> AppTest:
     app = AppTest.from_file(APP, default_timeout=60)
     app.session_state["viewer"] = viewer
+    app.session_state["signed_in_at"] = app.session_state["last_active"] = time.time()
     app.query_params.update(query)
     app.run()
     if page:
@@ -59,22 +76,22 @@ def open_app(viewer: Viewer, page: str | None = None, **query) -> AppTest:
 @pytest.fixture
 def practitioner(sample_engine) -> Viewer:
     worker_id, name = first_worker(sample_engine)
-    return Viewer(name=name, role=PRACTITIONER, key_worker_id=worker_id, username="pat")
+    return account(sample_engine, "pat", name, PRACTITIONER, worker_id)
 
 
 @pytest.fixture
 def manager(sample_engine) -> Viewer:
-    return Viewer(name=MANAGER_NAME, role=MANAGER, username="manny")
+    return account(sample_engine, "manny", MANAGER_NAME, MANAGER)
 
 
 @pytest.fixture
 def commissioner(sample_engine) -> Viewer:
-    return Viewer(name="Commissioner", role=COMMISSIONER, username="connie")
+    return account(sample_engine, "connie", "Commissioner", COMMISSIONER)
 
 
 @pytest.fixture
 def admin(sample_engine) -> Viewer:
-    return Viewer(name="Administrator", role=ADMIN, username="addy")
+    return account(sample_engine, "addy", "Administrator", ADMIN)
 
 
 def yesterday() -> date:

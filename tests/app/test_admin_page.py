@@ -46,3 +46,27 @@ def test_an_account_is_changed(admin, sample_engine):
             sa.select(AppUser.active).where(AppUser.username == "cass")
         ).scalar()
     assert active is False
+
+
+def test_a_practitioner_is_made_only_with_a_key_worker(admin, sample_engine):
+    app = open_app(admin, PAGE)
+    add_account(app, "cass", "tidal Kestrel 7 marmalade")
+    app.run()
+    by_label(app.selectbox, "Account").set_value("cass")
+
+    def changed(label: str):  # the change form's box; the add form's comes first
+        return [box for box in app.selectbox if box.label == label][1]
+
+    changed("Role").set_value("practitioner")
+    by_label(app.button, "Save changes").click().run()
+    assert "Key worker record" in app.error[0].value
+    worker = changed("Key worker record (practitioners)")
+    worker.set_value(worker.options[1])
+    changed("Role").set_value("practitioner")
+    by_label(app.button, "Save changes").click().run()
+    assert app.success[0].value == "Saved the changes to cass."
+    with sample_engine.connect() as connection:
+        role, worker_id = connection.execute(
+            sa.select(AppUser.role, AppUser.key_worker_id).where(AppUser.username == "cass")
+        ).one()
+    assert role == "practitioner" and worker_id is not None

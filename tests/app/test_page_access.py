@@ -15,8 +15,8 @@ from streamlit.testing.v1 import AppTest
 
 import pages.common
 from pages.common import APP_PAGES, app_page
-from tests.app.conftest import ROOT, open_app
-from tracker.people.access import PERMISSIONS, Viewer
+from tests.app.conftest import ROOT, account, open_app
+from tracker.people.access import MANAGER, PERMISSIONS, Viewer
 
 SHARED_MODULES = {"__init__.py", "common.py"}
 ACTIONS = set().union(*PERMISSIONS.values())
@@ -53,12 +53,18 @@ def opened_alone(viewer: Viewer, path: str, monkeypatch) -> AppTest:
 
 
 @pytest.mark.parametrize("role", [*PERMISSIONS, *LACKING_ONE])
-def test_a_page_lets_in_exactly_the_roles_navigation_offers_it_to(role, practitioner, monkeypatch):
-    if role in LACKING_ONE:
-        monkeypatch.setitem(PERMISSIONS, role, LACKING_ONE[role])
+def test_a_page_lets_in_exactly_the_roles_navigation_offers_it_to(
+    role, practitioner, sample_engine, monkeypatch
+):
+    if role in LACKING_ONE:  # a manager's account, with the policy's manager cut down
+        monkeypatch.setitem(PERMISSIONS, MANAGER, LACKING_ONE[role])
     # A key worker's id, so pages about families have a caseload to show.
-    viewer = Viewer(
-        name="Tester", role=role, key_worker_id=practitioner.key_worker_id, username="tester"
+    viewer = account(
+        sample_engine,
+        "tester",
+        "Tester",
+        role if role in PERMISSIONS else MANAGER,
+        practitioner.key_worker_id,
     )
     shown = offered(viewer)
     assert "pages/home.py" in shown, "Home is open to everyone signed in"

@@ -26,7 +26,8 @@ OFFERED = {
     },
     "manager": set(PAGES) - {"pages/admin.py"},
     "commissioner": {"pages/home.py", "pages/cohort.py", "pages/report_card.py"},
-    "admin": {"pages/home.py", "pages/data.py", "pages/audit.py", "pages/admin.py"},
+    # Admins manage accounts, not family data: no import or export.
+    "admin": {"pages/home.py", "pages/audit.py", "pages/admin.py"},
 }
 
 

@@ -6,7 +6,17 @@ from datetime import date
 
 import pytest
 
-from tracker.people.access import MANAGER, PRACTITIONER, AccessDenied, Viewer, authorise
+from tracker.people.access import (
+    ADMIN,
+    COMMISSIONER,
+    FAMILY_REFUSAL,
+    MANAGER,
+    PRACTITIONER,
+    AccessDenied,
+    Viewer,
+    allowed,
+    authorise,
+)
 from tracker.store.models import Family
 
 
@@ -48,9 +58,31 @@ def test_nobody_and_unknown_roles_are_refused():
         authorise(ANN, "delete_everything")
 
 
-def test_a_family_action_without_a_family_is_refused():
-    with pytest.raises(AccessDenied, match="not found"):
+def test_a_missing_family_is_refused_in_the_words_of_someone_elses():
+    """A typed reference must not tell whether the family exists elsewhere."""
+    with pytest.raises(AccessDenied) as missing:
+        authorise(ANN, "view_family", family=None)
+    with pytest.raises(AccessDenied) as elsewhere:
+        authorise(ANN, "view_family", family=family_of(2))
+    assert str(missing.value) == str(elsewhere.value) == FAMILY_REFUSAL
+    with pytest.raises(AccessDenied, match=FAMILY_REFUSAL):
         authorise(BOSS, "view_family", family=None)
+
+
+def test_a_practitioner_without_a_key_worker_may_do_nothing():
+    adrift = Viewer("Adrift", PRACTITIONER)
+    for action in ("view_caseload", "add_family", "view_family"):
+        assert not allowed(adrift, action)
+        with pytest.raises(AccessDenied, match="key worker"):
+            authorise(adrift, action, family=family_of(None))
+
+
+def test_staff_names_are_for_managers_and_family_data_not_for_admins():
+    assert allowed(BOSS, "view_staff")
+    assert not allowed(Viewer("Con", COMMISSIONER), "view_staff")
+    for action in ("import_data", "export_data"):
+        assert allowed(BOSS, action)
+        assert not allowed(Viewer("Addy", ADMIN), action)
 
 
 def test_only_managers_see_the_cohort_and_the_scatter():

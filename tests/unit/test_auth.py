@@ -12,15 +12,18 @@ from tests.unit.helpers import families_file
 from tracker.cli import main
 from tracker.files.importing import import_files
 from tracker.people.access import MANAGER, PERMISSIONS, PRACTITIONER
-from tracker.people.auth import (
-    LOCKOUT,
+from tracker.people.accounts import (
     ProductionWithDemoAccounts,
     check_production,
     create_demo_accounts,
     create_user,
+    set_active,
+)
+from tracker.people.auth import (
+    LOCKOUT,
+    REFUSAL,
     hash_password,
     password_problem,
-    set_active,
     sign_in,
     verify_password,
 )
@@ -96,7 +99,7 @@ def test_five_failures_lock_for_fifteen_minutes_then_it_expires(accounts):
             is None
         )
     locked = attempt(accounts, "ann", GOOD, start + timedelta(minutes=5))
-    assert locked.viewer is None and "locked" in locked.message
+    assert locked.viewer is None and locked.message == REFUSAL
     assert "lockout" in audit_actions(accounts)
     later = attempt(
         accounts, "ann", GOOD, start + timedelta(minutes=4) + LOCKOUT + timedelta(seconds=1)
@@ -165,3 +168,15 @@ def test_users_cli(accounts, monkeypatch, capsys):
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
     assert main(["users", "reset-password", "connie", "--password-stdin"]) == 1
     assert "at least 12" in capsys.readouterr().err
+
+
+def test_users_cli_changes_a_role_and_a_practitioner_needs_a_key_worker(accounts, capsys):
+    assert main(["users", "role", "boss", "--role", "practitioner"]) == 1
+    assert "key worker" in capsys.readouterr().err
+    assert (
+        main(["users", "role", "boss", "--role", "practitioner", "--key-worker", "Bob Worker"]) == 0
+    )
+    viewer = attempt(accounts, "boss", GOOD).viewer
+    assert viewer.role == PRACTITIONER and viewer.key_worker_id is not None
+    assert main(["users", "role", "boss", "--role", "manager"]) == 0
+    assert attempt(accounts, "boss", GOOD).viewer.role == MANAGER

@@ -17,7 +17,7 @@ from tracker.cli.common import EXIT_INVALID, EXIT_OK, print_import_report
 from tracker.files.exporting import write_canonical_csvs
 from tracker.files.importing import import_files
 from tracker.files.sample import SampleSpec, generate, sample_end_date
-from tracker.people.auth import create_demo_accounts
+from tracker.people.accounts import create_demo_accounts
 from tracker.store import migrate
 from tracker.store.db import make_engine, read_session, write_session
 from tracker.store.models import Family

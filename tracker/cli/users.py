@@ -1,4 +1,4 @@
-"""``tracker users``: add, list, disable, enable and reset sign-in accounts.
+"""``tracker users``: add, list, disable, enable, change the role of and reset accounts.
 
 An administrator can manage accounts from the server's shell, without a browser,
 for example to create the first admin; every change names the operator in the
@@ -13,7 +13,7 @@ import getpass
 import sys
 
 from tracker.cli.common import EXIT_INVALID, EXIT_OK, operator
-from tracker.people.auth import create_user, reset_password, set_active, users_frame
+from tracker.people.accounts import create_user, reset_password, set_active, set_role, users_frame
 from tracker.store.db import make_engine, read_session, write_session
 from tracker.store.errors import RecordInvalid
 from tracker.store.models import ROLES
@@ -41,6 +41,14 @@ def register(subcommands: argparse._SubParsersAction) -> None:
     ):
         action = actions.add_parser(name, help=text)
         action.add_argument("username")
+    role = actions.add_parser(
+        "role", help="change an account's role, or the key worker a practitioner works as"
+    )
+    role.add_argument("username")
+    role.add_argument("--role", required=True, choices=list(ROLES))
+    role.add_argument(
+        "--key-worker", help="the key worker record (required to make someone a practitioner)"
+    )
     reset = actions.add_parser("reset-password", help="set a new password")
     reset.add_argument("username")
     reset.add_argument("--password-stdin", action="store_true")
@@ -76,6 +84,15 @@ def command_users(args: argparse.Namespace) -> int:
                     actor=operator(),
                 )
                 print(f"{args.username} is now {args.user_command}d.")
+            elif args.user_command == "role":
+                set_role(
+                    session,
+                    username=args.username,
+                    role=args.role,
+                    key_worker=args.key_worker,
+                    actor=operator(),
+                )
+                print(f"{args.username} is now {args.role}.")
             else:
                 reset_password(
                     session,

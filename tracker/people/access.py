@@ -30,16 +30,24 @@ PERMISSIONS = {
         "reassign_family",
         "view_cohort",
         "view_scatter",
+        "view_staff",
         "view_report_card",
         "edit_report_card",
         "import_data",
         "export_data",
         "view_audit",
     },
-    # Commissioners see the service as figures only: no family, no names, no scatter.
+    # Commissioners see the service as figures only: no family, no names (of families or
+    # of staff: key worker types, never key workers), no scatter.
     COMMISSIONER: {"view_cohort", "view_report_card"},
-    ADMIN: {"manage_users", "view_instruments", "view_audit", "import_data", "export_data"},
+    # Admins manage accounts, not family data: no import (which can change scores), no
+    # export or backup (which hold every family).
+    ADMIN: {"manage_users", "view_instruments", "view_audit"},
 }
+
+# One refusal for a family that exists elsewhere and one that does not, so a reference
+# typed into the address bar tells nobody whether that family exists.
+FAMILY_REFUSAL = "That family is not on your caseload."
 
 
 class AccessDenied(PermissionError):
@@ -65,34 +73,51 @@ class Viewer:
     def sees_whole_service(self) -> bool:
         return self.role == MANAGER
 
+    @property
+    def without_caseload(self) -> bool:
+        """A practitioner linked to no key worker: their caseload is nobody, not everyone
+        unassigned, and they may do nothing until an administrator links them."""
+        return self.role == PRACTITIONER and self.key_worker_id is None
+
 
 def authorise_role(viewer: Viewer | None, action: str | None) -> None:
     """Raise ``AccessDenied`` unless someone is signed in and their role includes ``action``
     (any role, for None): the check a page makes before it knows of any family."""
     if viewer is None:
         raise AccessDenied("Please sign in first.")
-    if action is not None and action not in PERMISSIONS.get(viewer.role, set()):
+    if action is None:
+        return
+    if action not in PERMISSIONS.get(viewer.role, set()):
         raise AccessDenied("Your role does not allow this.")
+    if viewer.without_caseload:
+        raise AccessDenied(
+            "Your account is not linked to a key worker record yet; ask an administrator."
+        )
 
 
 def authorise(viewer: Viewer | None, action: str, *, family: Family | None = None) -> None:
     """Raise ``AccessDenied`` unless ``viewer`` may do ``action`` (to ``family``)."""
     authorise_role(viewer, action)
-    if action in FAMILY_ACTIONS:
-        if family is None:
-            raise AccessDenied("That family was not found.")
-        if not viewer.sees_whole_service and family.key_worker_id != viewer.key_worker_id:
-            # Say nothing about the family: not even that it exists.
-            raise AccessDenied("That family is not on your caseload.")
+    if action in FAMILY_ACTIONS and (
+        family is None
+        or not (viewer.sees_whole_service or family.key_worker_id == viewer.key_worker_id)
+    ):
+        raise AccessDenied(FAMILY_REFUSAL)
 
 
 def allowed(viewer: Viewer | None, action: str) -> bool:
-    """Whether the viewer's role includes ``action``: for deciding what to offer."""
-    return viewer is not None and action in PERMISSIONS.get(viewer.role, set())
+    """Whether the policy lets the viewer do ``action`` at all: for deciding what to offer."""
+    try:
+        authorise_role(viewer, action)
+    except AccessDenied:
+        return False
+    return True
 
 
 def visible_families(viewer: Viewer):
     """A SQL condition selecting the families ``viewer`` may see."""
     if viewer.sees_whole_service:
         return sa.true()
+    if viewer.without_caseload:
+        return sa.false()
     return Family.key_worker_id == viewer.key_worker_id

@@ -1,4 +1,8 @@
-"""Local accounts: Argon2id password hashes, a password policy, lockout and demo accounts.
+"""Signing in: Argon2id password hashes, the password policy, lockout and OIDC sign-in.
+
+Signing in gives an attacker as little as it can: one answer whatever was wrong, the same
+Argon2 work whether the account exists or not, a lockout counted atomically in the store,
+and a limit per client address that every app server shares (docs/deploy.md, Sign-in).
 
 Organisations that sign in with OIDC (Streamlit's st.login) still need a row here: the
 e-mail address maps the person to a role, and unknown people are refused.
@@ -9,9 +13,9 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 
-import pandas as pd
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -19,20 +23,15 @@ from sqlmodel import Session
 
 from tracker.people.access import Viewer
 from tracker.people.audit import record
-from tracker.store.errors import RecordInvalid
-from tracker.store.models import ROLES, AppUser, KeyWorker
+from tracker.store.models import AppUser, AuditLog, longest
+from tracker.store.settings import get_settings
 
 MIN_PASSWORD_LENGTH = 12
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT = timedelta(minutes=15)
-IDLE_TIMEOUT = timedelta(minutes=30)
 COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
 
 _hasher = PasswordHasher()  # argon2-cffi's defaults are Argon2id with current parameters
-
-
-class ProductionWithDemoAccounts(RuntimeError):
-    """Demo accounts must never exist in production."""
 
 
 def hash_password(password: str) -> str:
@@ -86,79 +85,157 @@ class SignInResult:
     message: str
 
 
+# One answer for a wrong password, an unknown or disabled account and a locked one, so
+# the answer does not tell an attacker which accounts exist or which they have locked.
+REFUSAL = "That username and password do not match an active account."
+# Who the audit trail names for a sign-in to no account: never the typed text, which may
+# well be a password typed into the wrong box.
+UNKNOWN_ACCOUNT = "unknown account"
+# Where a sign-in came from when Streamlit gives no address (a browser on the server).
+LOCAL_CLIENT = "local"
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    """SQLite returns naive timestamps; they are stored in UTC."""
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+def _dummy_verify(password: str) -> None:
+    """Spend what checking a real password costs, so refusing an unknown, disabled or
+    locked account takes as long as refusing a wrong password."""
+    verify_password(_dummy_hash(_hasher), password)
+
+
+@cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """A hash of nothing anyone knows, made with the hasher's own cost."""
+    return hasher.hash(secrets.token_urlsafe(16))
+
+
+def _recent_failures(session: Session, client: str, now: datetime) -> int:
+    """Failed sign-ins from ``client`` within the window, counted in the audit trail.
+
+    The trail is shared by every app server, so the limit holds however many replicas an
+    attacker's requests are spread over; the lookup uses the (entity, entity_id) index.
+    """
+    since = now - timedelta(minutes=get_settings().sign_in_window_minutes)
+    return session.execute(
+        sa.select(sa.func.count(AuditLog.id)).where(
+            AuditLog.entity == "client",
+            AuditLog.entity_id == client,
+            AuditLog.action == "sign_in_failed",
+            AuditLog.at >= since,
+        )
+    ).scalar_one()
+
+
+def _count_attempt(session: Session, user_id: int, now: datetime) -> int | None:
+    """Count one more attempt at an unlocked account, atomically, before any checking: the
+    attempt's number, or None while the account is locked.
+
+    The counting UPDATE holds the account's row until this transaction ends, so parallel
+    guesses are numbered one by one and none of them reads a stale count.
+    """
+    return session.execute(
+        sa.update(AppUser)
+        .where(
+            AppUser.id == user_id,
+            sa.or_(AppUser.locked_until.is_(None), AppUser.locked_until <= now),
+        )
+        .values(failed_attempts=AppUser.failed_attempts + 1)
+        .returning(AppUser.failed_attempts)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+
+
+def _failed(
+    session: Session, client: str, *, actor: str = UNKNOWN_ACCOUNT, **details
+) -> SignInResult:
+    record(
+        session,
+        actor=actor,
+        action="sign_in_failed",
+        entity="client",
+        entity_id=client,
+        after=details,
+    )
+    return SignInResult(None, REFUSAL)
 
 
 def sign_in(
-    session: Session, username: str, password: str, *, now: datetime | None = None
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    client: str | None = None,
+    now: datetime | None = None,
 ) -> SignInResult:
-    """Check a password, counting failures; five in a row lock the account for 15 minutes."""
+    """Check a password from ``client`` (the browser's address).
+
+    Too many failures from one address within the window are refused before any account
+    is looked at. An account is counted before it is checked, and its fifth failure in
+    a row locks it for 15 minutes; guesses beyond that are refused without checking.
+    """
     now = now or _now()
-    refusal = "That username and password do not match an active account."
-    user = session.execute(
-        sa.select(AppUser).where(AppUser.username == username.strip())
-    ).scalar_one_or_none()
-    if user is None or not user.active:
-        record(
-            session,
-            actor=username.strip() or "unknown",
-            action="sign_in_failed",
-            entity="user",
-            entity_id=username.strip(),
-        )
-        return SignInResult(None, refusal)
-    locked_until = _aware(user.locked_until)
-    if locked_until and locked_until > now:
-        minutes = max(1, round((locked_until - now).total_seconds() / 60))
-        record(
-            session,
-            actor=user.username,
-            action="sign_in_failed",
-            entity="user",
-            entity_id=user.id,
-            after={"reason": "locked"},
-        )
+    client = client or LOCAL_CLIENT
+    settings = get_settings()
+    if _recent_failures(session, client, now) >= settings.sign_in_attempts_per_client:
+        _failed(session, client, reason="too many attempts from this address")
+        minutes = settings.sign_in_window_minutes
         return SignInResult(
-            None,
-            f"This account is locked after too many failed attempts. "
-            f"Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
+            None, f"Too many sign-in attempts from here. Wait {minutes} minutes and try again."
         )
-    if not verify_password(user.password_hash, password):
-        user.failed_attempts += 1
+    typed = username.strip()
+    user = None
+    if len(typed) <= longest(AppUser.username):
+        user = session.execute(
+            sa.select(AppUser).where(AppUser.username == typed)
+        ).scalar_one_or_none()
+    if user is None or not user.active:
+        _dummy_verify(password)
+        if user is None:
+            return _failed(session, client, reason="unknown account")
+        return _failed(session, client, actor=user.username, user_id=user.id, reason="disabled")
+    attempt = _count_attempt(session, user.id, now)
+    if attempt is None:
+        _dummy_verify(password)
+        return _failed(session, client, actor=user.username, user_id=user.id, reason="locked")
+    checked = attempt <= MAX_FAILED_ATTEMPTS  # past the limit, the password is not tried
+    if checked and verify_password(user.password_hash, password):
+        session.execute(
+            sa.update(AppUser)
+            .where(AppUser.id == user.id)
+            .values(failed_attempts=0, locked_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        record(session, actor=user.username, action="sign_in", entity="user", entity_id=user.id)
+        return SignInResult(viewer_for(user), "")
+    if not checked:
+        _dummy_verify(password)
+    refusal = _failed(
+        session,
+        client,
+        actor=user.username,
+        user_id=user.id,
+        reason="wrong password" if checked else "past the limit, not checked",
+        failed_attempts=attempt,
+    )
+    if attempt >= MAX_FAILED_ATTEMPTS:
+        locked_until = now + LOCKOUT
+        session.execute(
+            sa.update(AppUser)
+            .where(AppUser.id == user.id)
+            .values(failed_attempts=0, locked_until=locked_until)
+            .execution_options(synchronize_session=False)
+        )
         record(
             session,
             actor=user.username,
-            action="sign_in_failed",
+            action="lockout",
             entity="user",
             entity_id=user.id,
-            after={"failed_attempts": user.failed_attempts},
+            after={"locked_until": locked_until},
         )
-        if user.failed_attempts >= MAX_FAILED_ATTEMPTS:
-            user.locked_until = now + LOCKOUT
-            user.failed_attempts = 0
-            record(
-                session,
-                actor=user.username,
-                action="lockout",
-                entity="user",
-                entity_id=user.id,
-                after={"locked_until": user.locked_until},
-            )
-        session.add(user)
-        return SignInResult(None, refusal)
-    user.failed_attempts = 0
-    user.locked_until = None
-    session.add(user)
-    record(session, actor=user.username, action="sign_in", entity="user", entity_id=user.id)
-    return SignInResult(viewer_for(user), "")
+    return refusal
 
 
 def sign_in_by_email(session: Session, email: str) -> SignInResult:
@@ -171,11 +248,10 @@ def sign_in_by_email(session: Session, email: str) -> SignInResult:
     if user is None:
         record(
             session,
-            actor=email,
+            actor=UNKNOWN_ACCOUNT,
             action="sign_in_failed",
             entity="user",
-            entity_id=email,
-            after={"reason": "unknown e-mail"},
+            after={"reason": "unknown e-mail", "email": email[: longest(AppUser.email)]},
         )
         return SignInResult(
             None,
@@ -190,177 +266,3 @@ def sign_in_by_email(session: Session, email: str) -> SignInResult:
         after={"method": "oidc"},
     )
     return SignInResult(viewer_for(user), "")
-
-
-def create_user(
-    session: Session,
-    *,
-    username: str,
-    display_name: str,
-    role: str,
-    password: str | None,
-    actor: str,
-    key_worker: str | None = None,
-    email: str | None = None,
-    is_demo: bool = False,
-) -> AppUser:
-    problems = {}
-    username = username.strip()
-    if not username:
-        problems["username"] = "Choose a username."
-    elif session.execute(sa.select(AppUser.id).where(AppUser.username == username)).first():
-        problems["username"] = "That username is taken."
-    if role not in ROLES:
-        problems["role"] = f"Choose one of: {', '.join(ROLES)}."
-    if password is not None and (problem := password_problem(password, username=username)):
-        problems["password"] = problem
-    key_worker_id = None
-    if role == "practitioner":
-        key_worker_id = session.execute(
-            sa.select(KeyWorker.id).where(KeyWorker.name == (key_worker or display_name))
-        ).scalar_one_or_none()
-        if key_worker_id is None:
-            problems["key_worker"] = "A practitioner must be linked to a key worker record."
-    if problems:
-        raise RecordInvalid(problems)
-    user = AppUser(
-        username=username,
-        display_name=display_name.strip() or username,
-        role=role,
-        key_worker_id=key_worker_id,
-        email=email or None,
-        password_hash=hash_password(password) if password else None,
-        is_demo=is_demo,
-    )
-    session.add(user)
-    session.flush()
-    record(
-        session,
-        actor=actor,
-        action="create",
-        entity="user",
-        entity_id=user.id,
-        after={"username": user.username, "role": user.role, "email": user.email},
-    )
-    return user
-
-
-def _user(session: Session, username: str) -> AppUser:
-    user = session.execute(
-        sa.select(AppUser).where(AppUser.username == username)
-    ).scalar_one_or_none()
-    if user is None:
-        raise RecordInvalid({"username": f"No user called {username!r}."})
-    return user
-
-
-def _record_change(session: Session, actor: str, user: AppUser, before, after) -> None:
-    record(
-        session,
-        actor=actor,
-        action="update",
-        entity="user",
-        entity_id=user.id,
-        before=before,
-        after=after,
-    )
-
-
-def set_active(session: Session, *, username: str, active: bool, actor: str) -> None:
-    user = _user(session, username)
-    before = user.active
-    user.active = active
-    session.add(user)
-    _record_change(session, actor, user, {"active": before}, {"active": active})
-
-
-def reset_password(session: Session, *, username: str, password: str, actor: str) -> None:
-    user = _user(session, username)
-    if problem := password_problem(password, username=username):
-        raise RecordInvalid({"password": problem})
-    user.password_hash = hash_password(password)
-    user.failed_attempts = 0
-    user.locked_until = None
-    session.add(user)
-    _record_change(session, actor, user, None, {"password": "reset"})
-
-
-def set_role(session: Session, *, username: str, role: str, actor: str) -> None:
-    user = _user(session, username)
-    if role not in ROLES:
-        raise RecordInvalid({"role": f"Choose one of: {', '.join(ROLES)}."})
-    before = user.role
-    user.role = role
-    session.add(user)
-    _record_change(session, actor, user, {"role": before}, {"role": role})
-
-
-def users_frame(session: Session) -> pd.DataFrame:
-    rows = session.execute(
-        sa.select(
-            AppUser.username,
-            AppUser.display_name,
-            AppUser.role,
-            AppUser.email,
-            AppUser.active,
-            AppUser.is_demo,
-            AppUser.locked_until,
-        ).order_by(AppUser.username)
-    ).all()
-    return pd.DataFrame(
-        rows,
-        columns=["username", "display_name", "role", "email", "active", "demo", "locked_until"],
-    )
-
-
-DEMO_ACCOUNTS = (
-    ("demo-practitioner", "practitioner"),
-    ("demo-manager", "manager"),
-    ("demo-commissioner", "commissioner"),
-    ("demo-admin", "admin"),
-)
-
-
-def create_demo_accounts(session: Session) -> str | None:
-    """One demo account per role, sharing a random password that is returned once.
-
-    Returns None when demo accounts already exist. The practitioner is the key worker
-    with the most open families, so the demo caseload has something in it.
-    """
-    if session.execute(sa.select(AppUser.id).where(AppUser.is_demo.is_(True))).first():
-        return None
-    worker = session.execute(sa.select(KeyWorker.name).order_by(KeyWorker.id)).scalar()
-    if worker is None:
-        return None
-    password = "-".join(secrets.token_hex(3) for _ in range(4))
-    for username, role in DEMO_ACCOUNTS:
-        create_user(
-            session,
-            username=username,
-            role=role,
-            password=password,
-            display_name=worker if role == "practitioner" else f"Demo {role}",
-            key_worker=worker,
-            actor="tracker init",
-            is_demo=True,
-        )
-    return password
-
-
-def has_demo_accounts(session: Session) -> bool:
-    return (
-        session.execute(
-            sa.select(AppUser.id).where(AppUser.is_demo.is_(True), AppUser.active.is_(True))
-        ).first()
-        is not None
-    )
-
-
-def check_production(session: Session, environment: str) -> None:
-    """Refuse to run in production while any demo account is active."""
-    if environment == "production" and has_demo_accounts(session):
-        raise ProductionWithDemoAccounts(
-            "TRACKER_ENV is production but demo accounts exist. Disable them with "
-            "`tracker users disable demo-practitioner` (and the other demo-* accounts) "
-            "before starting the app."
-        )

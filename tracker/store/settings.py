@@ -25,6 +25,19 @@ class Settings:
     environment: str
     pool_size: int
     max_overflow: int
+    # Sessions and sign-in (docs/security.md).
+    idle_timeout_minutes: int
+    session_max_hours: int
+    sign_in_attempts_per_client: int
+    sign_in_window_minutes: int
+    # Uploads: every refusal names the file and the limit (docs/security.md).
+    upload_max_mb: int
+    zip_max_members: int
+    zip_max_unpacked_mb: int
+    zip_max_ratio: int
+    import_max_rows: int
+    import_max_columns: int
+    import_max_problems: int
 
 
 def default_database_url() -> str:
@@ -47,4 +60,18 @@ def get_settings() -> Settings:
         # max_connections (see docs/deploy.md).
         pool_size=int(os.environ.get("TRACKER_DB_POOL_SIZE", "5")),
         max_overflow=int(os.environ.get("TRACKER_DB_MAX_OVERFLOW", "5")),
+        idle_timeout_minutes=int(os.environ.get("TRACKER_IDLE_TIMEOUT_MINUTES", "30")),
+        session_max_hours=int(os.environ.get("TRACKER_SESSION_MAX_HOURS", "12")),
+        sign_in_attempts_per_client=int(os.environ.get("TRACKER_SIGN_IN_ATTEMPTS", "20")),
+        sign_in_window_minutes=int(os.environ.get("TRACKER_SIGN_IN_WINDOW_MINUTES", "15")),
+        upload_max_mb=int(os.environ.get("TRACKER_UPLOAD_MAX_MB", "200")),
+        # A workbook is a zip too: one with many tabs and comments has a hundred parts.
+        zip_max_members=int(os.environ.get("TRACKER_ZIP_MAX_MEMBERS", "200")),
+        zip_max_unpacked_mb=int(os.environ.get("TRACKER_ZIP_MAX_UNPACKED_MB", "200")),
+        zip_max_ratio=int(os.environ.get("TRACKER_ZIP_MAX_RATIO", "100")),
+        # Rows of one workbook sheet (Excel's grid ends at 1,048,576). A CSV file is held
+        # to its size instead, so a national import of millions of rows is not refused.
+        import_max_rows=int(os.environ.get("TRACKER_IMPORT_MAX_ROWS", "1048576")),
+        import_max_columns=int(os.environ.get("TRACKER_IMPORT_MAX_COLUMNS", "200")),
+        import_max_problems=int(os.environ.get("TRACKER_IMPORT_MAX_PROBLEMS", "1000")),
     )
