@@ -5,13 +5,16 @@ from datetime import date, timedelta
 import streamlit as st
 
 from pages.common import audited, engine, require_page, show_table
+from tracker.files.audit_export import audit_csv
 from tracker.people.audit import ACTIONS, audit_frame
 
 viewer = require_page(__file__)
 st.title("Audit trail")
 st.caption(
-    "Every change, sign-in, import, export and backup, newest first. Nothing here can "
-    "be edited or deleted."
+    "Every change, sign-in, import, export, backup and restore, and who opened which "
+    "family's record, newest first. Times are UTC. Nothing here can be edited or deleted: "
+    "the database refuses it, and each row is chained to the one before by a hash that "
+    "`tracker audit verify` checks."
 )
 left, middle, right = st.columns(3)
 actor = left.text_input("Who (username)").strip() or None
@@ -27,9 +30,7 @@ st.write(f"{len(rows):,} entries.")
 show_table(rows)
 st.download_button(
     "Download as CSV",
-    audited(
-        viewer, "export", "audit trail (csv)", lambda: rows.to_csv(index=False).encode("utf-8-sig")
-    ),
+    audited(viewer, "export", "audit trail (csv)", lambda: audit_csv(rows)),
     file_name="audit-trail.csv",
     mime="text/csv",
     icon=":material/download:",

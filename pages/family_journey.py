@@ -4,10 +4,12 @@ import pandas as pd
 import streamlit as st
 
 from pages.common import (
+    audited,
     chosen_family,
     engine,
     instruments,
     reading,
+    record_view,
     require,
     require_page,
     save,
@@ -25,6 +27,7 @@ from tracker.measures.journey import (
 from tracker.people.audit import audit_frame
 from tracker.records.families import add_goal, add_note, goals, notes, update_goal
 from tracker.render.charts import StarTrace, overall_line, star_chart
+from tracker.render.plain_text import markdown_literal
 from tracker.render.summary import family_summary_html
 from tracker.store.errors import RecordInvalid
 from tracker.store.models import FamilyNote, PlanGoal, longest
@@ -35,6 +38,7 @@ st.title("Family journey")
 family = chosen_family(viewer, "view_family")
 if family is None:
     st.stop()
+record_view(viewer, family)
 
 facts = [family.tier_of_need, family.area, f"referred {family.referral_date:%d %b %Y}"]
 if family.closed_on:
@@ -176,6 +180,12 @@ with goals_tab:
                 done=st.rerun,
             )
     if not family_goals.empty:
+        # The versions this person saw: on the run a submit starts, the page has already read
+        # the goals afresh, so the check must use what the previous run showed.
+        versions_key = f"goal-versions-{family.id}"
+        shown_versions = dict(zip(family_goals["id"], family_goals["version"], strict=True))
+        seen_versions = st.session_state.get(versions_key, shown_versions)
+        st.session_state[versions_key] = shown_versions
         with right, st.form("update-goal"):
             st.markdown("**Update a goal**")
             goal_id = st.selectbox(
@@ -201,6 +211,7 @@ with goals_tab:
                         status_on=status_on,
                         today=today(),
                         actor=viewer.actor,
+                        expected_version=seen_versions.get(goal_id),
                     )
 
                 save(change_status, done=st.rerun)
@@ -237,7 +248,9 @@ with notes_tab:
     if not timeline_rows:
         st.caption("No notes yet.")
     for written, author, text in timeline_rows:
-        st.markdown(f"**{written:%d %b %Y}** · {author}  \n{text}")
+        # The note as typed: Markdown in it must not load images or become links.
+        st.markdown(f"**{written:%d %b %Y}** · {markdown_literal(author)}")
+        st.text(text)
 
 with summary_tab:
     if journey is None:
@@ -265,7 +278,13 @@ with summary_tab:
         )
         st.download_button(
             "Download the summary (HTML, prints on A4)",
-            summary,
+            audited(
+                viewer,
+                "export",
+                f"family summary {family.family_ref}",
+                lambda: summary,
+                family=family,
+            ),
             file_name=f"progress-{family.family_ref}.html",
             mime="text/html",
             icon=":material/download:",
@@ -278,12 +297,12 @@ with summary_tab:
 
 with history_tab:
     with engine().connect() as connection:
-        changes = audit_frame(connection, family_id=family.id)
+        changes = audit_frame(connection, family_id=family.id, leave_out=("view",))
     if changes.empty:
         st.caption("No recorded changes yet.")
     else:
         st.caption(
-            "Every change to this family's scores, goals, notes and details: who, when, "
-            "and the values before and after."
+            "Every change to this family's scores, goals, notes and details, made here "
+            "or by an import: who, when (UTC), and the values before and after."
         )
-        show_table(changes.drop(columns=["entity_id"]))
+        show_table(changes.drop(columns=["row"]))

@@ -3,7 +3,15 @@
 import pandas as pd
 import streamlit as st
 
-from pages.common import chosen_family, instruments, reading, require_page, save, today
+from pages.common import (
+    chosen_family,
+    instruments,
+    reading,
+    record_view,
+    require_page,
+    save,
+    today,
+)
 from tracker.instruments.loader import Instrument
 from tracker.records.assessments import (
     AssessmentDraft,
@@ -35,6 +43,7 @@ if flash:
 family = chosen_family(viewer, "edit_family")
 if family is None:
     st.stop()
+record_view(viewer, family)
 if family.closed_on:
     st.info(
         f"This case closed on {family.closed_on:%d %b %Y}. You can still record a closure "

@@ -92,7 +92,7 @@ def test_goals_and_notes_are_added_from_the_family_page(practitioner, sample_eng
         assert connection.execute(
             sa.select(FamilyNote.author).where(FamilyNote.family_id == family_id)
         ).scalars().all() == [practitioner.name]
-    assert "Met at the school gate." in " ".join(m.value for m in app.markdown)
+    assert "Met at the school gate." in [element.value for element in app.text]
 
 
 def test_the_family_summary_downloads_as_plain_html(practitioner, sample_engine):

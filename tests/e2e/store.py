@@ -21,7 +21,7 @@ from tracker.measures.journey import family_scores
 from tracker.people.access import Viewer
 from tracker.records.families import family_by_ref
 from tracker.store.db import make_engine
-from tracker.store.models import AppUser, Assessment, Family
+from tracker.store.models import AppUser, Assessment, AuditLog, Family
 
 
 @dataclass
@@ -52,6 +52,18 @@ class Store:
     def family_id(self, family_ref: str) -> int:
         with self.engine.connect() as connection:
             return family_by_ref(connection, family_ref).id
+
+    def downloads(self, actor: str) -> list[tuple[str, int | None]]:
+        """What the audit trail says this person downloaded: (what, family id), oldest first."""
+        with self.engine.connect() as connection:
+            return [
+                tuple(row)
+                for row in connection.execute(
+                    sa.select(AuditLog.entity_id, AuditLog.family_id)
+                    .where(AuditLog.entity == "download", AuditLog.actor == actor)
+                    .order_by(AuditLog.id)
+                )
+            ]
 
     def assessments(self, family_ref: str) -> int:
         with self.engine.connect() as connection:

@@ -193,10 +193,10 @@ def test_typo_guard_warns_and_keeps_what_was_typed(browser, store):
     assert store.assessments(family_ref) == assessments_before
 
 
-def test_manager_slices_the_cohort_and_small_groups_are_suppressed(browser, monkeypatch):
+def test_manager_slices_the_cohort_and_small_groups_are_suppressed(browser, monkeypatch, store):
     """Journey 3: the cohort tiles match ``tracker cohort``; choosing an area updates the
     tiles and the charts; a filter leaving fewer than 5 families shows * instead of
-    numbers."""
+    numbers; a table downloaded from it is in the audit trail."""
     b = browser
     url = b.server.database_url
     b.sign_in("demo-manager")
@@ -239,6 +239,9 @@ def test_manager_slices_the_cohort_and_small_groups_are_suppressed(browser, monk
         assert value.strip() in {"*", "0", "* (*)"}, value
     expect(b.main.get_by_text(re.compile(r"fewer than 5 families"))).not_to_have_count(0)
     b.visit("cohort-suppressed")
+
+    name, _ = b.download(b.main.get_by_role("button", name="CSV", exact=True).first.click)
+    assert store.downloads("demo-manager")[-1] == (name, None)
 
 
 def test_report_card_downloads_as_pdf_and_html_with_charts(browser, browser_context):
@@ -390,6 +393,10 @@ def test_family_summary_prints_on_one_readable_a4_page(browser, browser_context,
     b.visit("family-summary-tab")
     _, html = b.download(
         b.main.get_by_role("button", name="Download the summary (HTML, prints on A4)").click
+    )
+    assert store.downloads("demo-practitioner")[-1] == (
+        f"family summary {family_ref}",
+        store.family_id(family_ref),
     )
 
     (b.shots / "family-summary.html").write_bytes(html)

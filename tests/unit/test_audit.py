@@ -1,9 +1,13 @@
-"""Every change writes an audit row in its own transaction; a refused change writes none."""
+"""Every change writes an audit row in its own transaction; a refused change writes none.
+
+Rows are chained by their hashes from the first (migrated rows included), and read back
+alike from either store.
+"""
 
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -15,9 +19,12 @@ from tracker.instruments.loader import get_instrument
 from tracker.measures.periods import financial_quarter
 from tracker.measures.reportcard import Scope
 from tracker.measures.reportcard.inputs import save_cost, save_story, save_target
+from tracker.people.audit import audit_frame, record, verify_chain
 from tracker.records.assessments import AssessmentDraft, save_assessment
 from tracker.records.families import add_goal, add_note, close_family, family_by_ref, update_goal
-from tracker.store.db import read_session, write_session
+from tracker.store import migrate
+from tracker.store.audit_chain import GENESIS
+from tracker.store.db import make_engine, read_session, write_session
 from tracker.store.errors import RecordInvalid
 from tracker.store.models import AuditLog, PlanGoal
 
@@ -39,7 +46,7 @@ def family(engine, tmp_path):
 
 
 def test_an_import_is_recorded_once_and_a_dry_run_or_refusal_not_at_all(engine, tmp_path, family):
-    imports = [row for row in rows(engine) if row.action == "import"]
+    imports = [row for row in rows(engine) if row.entity == "import"]
     assert len(imports) == 1 and imports[0].actor == "importer"
     assert json.loads(imports[0].after)["counts"]["families"]["new"] == 2
     bad = write_csv(
@@ -167,3 +174,50 @@ def test_exports_and_backups_from_the_command_line_are_recorded(engine, family, 
     actions = [(row.action, row.entity_id) for row in rows(engine)][-2:]
     assert actions == [("export", "full export (zip) to all.zip"), ("backup", "backup to copy.db")]
     assert all(row.actor.startswith("cli") for row in rows(engine)[-2:])
+
+
+def test_rows_written_before_the_chain_are_chained_by_the_migration(database_url, capsys):
+    engine = make_engine(database_url)
+    migrate.upgrade(engine, "0006")
+    with engine.begin() as connection:
+        for number in range(3):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO audit_log (at, actor, action, entity, entity_id, after) "
+                    "VALUES (:at, :actor, 'update', 'family', '1', :after)"
+                ),
+                {
+                    "at": datetime(2025, 3, number + 1, 9, 30, 0, 123456, tzinfo=UTC),
+                    "actor": f"before-the-chain-{number}",
+                    "after": json.dumps({"area": "North"}),
+                },
+            )
+    migrate.upgrade(engine)
+    with write_session(engine) as session:
+        record(session, actor="after", action="update", entity="family", entity_id=1)
+    with engine.connect() as connection:
+        check = verify_chain(connection)
+        first = connection.execute(sa.select(AuditLog.prev_hash).order_by(AuditLog.id)).first()
+    assert check.whole and check.rows == 4
+    assert first.prev_hash == GENESIS
+    assert main(["audit", "verify"]) == 0
+    assert "4 rows" in capsys.readouterr().out
+    engine.dispose()
+
+
+def test_an_empty_trail_is_whole(engine, capsys):
+    assert main(["audit", "verify"]) == 0
+    assert "empty" in capsys.readouterr().out
+
+
+def test_times_read_back_in_utc_on_either_store(engine):
+    with write_session(engine) as session:
+        record(session, actor="ann", action="view", entity="family", entity_id="F1")
+    with engine.connect() as connection:
+        frame = audit_frame(connection)
+        stored = connection.execute(sa.select(AuditLog.at)).scalar_one()
+    moment = frame["at"].iloc[0]
+    assert str(moment.tzinfo) == "UTC"
+    naive_utc = stored if stored.tzinfo is None else stored.astimezone(UTC).replace(tzinfo=None)
+    assert moment.tz_localize(None).to_pydatetime() == naive_utc
+    assert abs(datetime.now(UTC) - moment.to_pydatetime()).total_seconds() < 60

@@ -14,7 +14,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from tracker.files.importing import ImportReport
+from tracker.files.importing import ImportReport, unlisted_line
 from tracker.instruments.loader import InstrumentError
 from tracker.people.audit import record
 from tracker.store.db import make_engine, write_session
@@ -69,9 +69,11 @@ def print_import_report(report: ImportReport) -> None:
     """Every problem on standard error; otherwise what was (or would be) imported."""
     for problem in report.problems:
         print(problem, file=sys.stderr)
+    if unlisted_line(report):
+        print(unlisted_line(report), file=sys.stderr)
     if not report.ok:
         print(
-            f"Import refused: {len(report.errors)} problem(s). Nothing was written.",
+            f"Import refused: {report.error_count:,} problem(s). Nothing was written.",
             file=sys.stderr,
         )
         return

@@ -2,7 +2,8 @@
 
 The full export writes the canonical files (which import back exactly); the
 research extract keeps only consenting families, under pseudonyms. Both are
-recorded in the audit trail, as every download is.
+recorded in the audit trail, as every download is, and every file is created readable
+by its owner only.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ import sys
 from pathlib import Path
 
 from tracker.cli.common import EXIT_OK, EXIT_USAGE, audit_download
+from tracker.files.canonical import FILE_KINDS
 from tracker.files.exporting import (
     canonical_frames,
     canonical_workbook,
     canonical_zip,
     write_canonical_csvs,
 )
+from tracker.files.private import fresh_owner_only
 from tracker.files.research import ResearchExportError, research_zip
 from tracker.store.db import make_engine
 from tracker.store.settings import get_settings
@@ -47,11 +50,12 @@ def command_export(args: argparse.Namespace) -> int:
         frames = canonical_frames(connection)
     audit_download("export", f"full export ({args.format}) to {args.out.name}")
     if args.format == "csv":
+        for kind in FILE_KINDS:
+            fresh_owner_only(args.out / kind.filename)
         for path in write_canonical_csvs(frames, args.out):
             print(path)
         return EXIT_OK
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(
+    fresh_owner_only(args.out).write_bytes(
         canonical_zip(frames) if args.format == "zip" else canonical_workbook(frames)
     )
     print(args.out)
@@ -67,7 +71,6 @@ def command_research_export(args: argparse.Namespace) -> int:
         print(f"tracker: {error}", file=sys.stderr)
         return EXIT_USAGE
     audit_download("export", f"research extract to {args.out.name}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(data)
+    fresh_owner_only(args.out).write_bytes(data)
     print(args.out)
     return EXIT_OK

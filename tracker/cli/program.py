@@ -13,6 +13,7 @@ import os
 import sys
 
 from tracker.cli import (
+    audit,
     backup,
     bench,
     cohort,
@@ -26,7 +27,19 @@ from tracker.cli import (
 )
 from tracker.cli.common import EXIT_OK, reporting_errors
 
-COMMANDS = (init, importing, cohort, export, backup, report_card, template, users, generate, bench)
+COMMANDS = (
+    init,
+    importing,
+    cohort,
+    export,
+    backup,
+    audit,
+    report_card,
+    template,
+    users,
+    generate,
+    bench,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,7 +12,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from tracker.cli.common import EXIT_OK, EXIT_USAGE, iso_date, non_negative_int
+from tracker.cli.common import EXIT_OK, EXIT_USAGE, audit_download, iso_date, non_negative_int
+from tracker.files.private import fresh_owner_only
 from tracker.instruments.loader import get_instrument
 from tracker.measures.periods import Period, custom, financial_quarter, financial_year
 from tracker.measures.reportcard import Scope, card_as_dict, report_card
@@ -75,8 +76,10 @@ def command_report_card(args: argparse.Namespace) -> int:
         "pdf": lambda: card_pdf(card),
         "xlsx": lambda: card_xlsx(card),
     }
+    data = writers[args.format]()
+    audit_download("export", f"report card ({args.format}) to {args.out.name}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(writers[args.format]())
+    fresh_owner_only(args.out).write_bytes(data)
     print(f"Wrote the {card.period.label} report card for {scope.label} to {args.out}")
     return EXIT_OK
 

@@ -217,8 +217,20 @@ def add_goal(
 
 
 def update_goal(
-    session: Session, *, goal: PlanGoal, status: str, status_on: date, today: date, actor: str
+    session: Session,
+    *,
+    goal: PlanGoal,
+    status: str,
+    status_on: date,
+    today: date,
+    actor: str,
+    expected_version: int | None = None,
 ) -> None:
+    """Change a goal's status, refusing if it changed since ``expected_version`` was read.
+
+    The page passes the version it showed, so of two people updating one goal the
+    second is told rather than silently undoing the first.
+    """
     problems = {}
     if status not in GOAL_STATUSES:
         problems["status"] = "Choose a status."
@@ -229,9 +241,22 @@ def update_goal(
     if problems:
         raise RecordInvalid(problems)
     before = {"status": goal.status, "status_on": goal.status_on}
-    goal.status = status
-    goal.status_on = None if status == "open" else status_on
-    session.add(goal)
+    expected = goal.version if expected_version is None else expected_version
+    new_status_on = None if status == "open" else status_on
+    updated = session.connection().execute(
+        sa.update(PlanGoal)
+        .where(PlanGoal.id == goal.id, PlanGoal.version == expected)
+        .values(status=status, status_on=new_status_on, version=PlanGoal.version + 1)
+    )
+    if updated.rowcount != 1:
+        now = session.execute(sa.select(PlanGoal.status).where(PlanGoal.id == goal.id)).scalar()
+        raise RecordInvalid(
+            {
+                "goal": "Someone else updated this goal since you opened the page: it is now "
+                f"{GOAL_STATUSES.get(now, 'deleted').lower()}. "
+                "Check it, then update it again if you still need to."
+            }
+        )
     record(
         session,
         actor=actor,
@@ -240,7 +265,7 @@ def update_goal(
         entity_id=goal.id,
         family_id=goal.family_id,
         before=before,
-        after={"status": goal.status, "status_on": goal.status_on},
+        after={"status": status, "status_on": new_status_on},
     )
 
 
@@ -304,11 +329,14 @@ def goals(connection: Connection, family_id: int) -> pd.DataFrame:
             PlanGoal.status,
             PlanGoal.set_on,
             PlanGoal.status_on,
+            PlanGoal.version,
         )
         .where(PlanGoal.family_id == family_id)
         .order_by(PlanGoal.set_on, PlanGoal.id)
     ).all()
-    return pd.DataFrame(rows, columns=["id", "text", "domain", "status", "set_on", "status_on"])
+    return pd.DataFrame(
+        rows, columns=["id", "text", "domain", "status", "set_on", "status_on", "version"]
+    )
 
 
 def notes(connection: Connection, family_id: int) -> pd.DataFrame:

@@ -142,6 +142,8 @@ class PlanGoal(SQLModel, table=True):
     status: str = Field(default="open", max_length=20)
     set_on: date
     status_on: date | None = None
+    # Bumped by every change, so a change made from a stale page is refused.
+    version: int = Field(default=1, nullable=False, sa_column_kwargs={"server_default": "1"})
 
 
 class ServiceActivity(SQLModel, table=True):
@@ -289,7 +291,11 @@ class AppUser(SQLModel, table=True):
 
 
 class AuditLog(SQLModel, table=True):
-    """Append-only record of who did what, written in the same transaction as the change."""
+    """Append-only record of who did what, written in the same transaction as the change.
+
+    The database refuses UPDATE and DELETE on it (triggers, migration 0007), and each row
+    is chained to the one before by its hash.
+    """
 
     __tablename__ = "audit_log"
     __table_args__ = (sa.Index("ix_audit_log_entity", "entity", "entity_id"),)
@@ -305,3 +311,6 @@ class AuditLog(SQLModel, table=True):
     family_id: int | None = Field(default=None, index=True)
     before: str | None = None
     after: str | None = None
+    # The hash chain (tracker/store/audit_chain.py): the row before's hash, and this row's.
+    prev_hash: str = Field(max_length=64)
+    row_hash: str = Field(max_length=64)
