@@ -1,7 +1,9 @@
 """Import and export: bring spreadsheets in safely, and take data out for boards and analysts."""
 
+import hashlib
 import shutil
 import tempfile
+from datetime import date
 from pathlib import Path
 
 import streamlit as st
@@ -16,16 +18,25 @@ from pages.common import (
     show_table,
 )
 from tracker.files.backup import backup
-from tracker.files.canonical import FILE_KINDS
 from tracker.files.exporting import canonical_frames, canonical_workbook, canonical_zip
-from tracker.files.importing import import_files, problem_table, summary_lines
+from tracker.files.importing import (
+    ReadFiles,
+    import_read,
+    problem_table,
+    read_files,
+    summary_lines,
+    validation_report_csv,
+)
 from tracker.files.research import ResearchExportError, research_zip
-from tracker.files.tabular import FileRejected, read_tables
+from tracker.files.tabular import Upload
 from tracker.files.template import offline_form
 from tracker.people.access import allowed
+from tracker.render.plain_text import markdown_literal
 from tracker.store.settings import get_settings
 
 BIG_IMPORT_ROWS = 3000
+# Where this session keeps what its uploads read as, by their content.
+READ_KEY = "import-read"
 
 viewer = require_page(__file__)
 st.title("Import and export")
@@ -40,6 +51,23 @@ st.write(
     "Nothing is written until you confirm, and then everything is written together or not at "
     "all."
 )
+
+
+def read_once(files: list[Upload]) -> ReadFiles:
+    """The uploads read and checked once for their content: a rerun (a ticked box, a
+    download) reuses it. Held in this session only, in memory, so no copy of a file is
+    ever left on the server's disk."""
+    digest = hashlib.sha256(date.today().isoformat().encode())
+    for file in files:
+        digest.update(hashlib.sha256(file.name.encode()).digest())
+        digest.update(hashlib.sha256(file.data).digest())
+    held = st.session_state.get(READ_KEY)
+    if held is None or held[0] != digest.hexdigest():
+        held = (digest.hexdigest(), read_files(files))
+        st.session_state[READ_KEY] = held
+    return held[1]
+
+
 uploads = st.file_uploader(
     "Files to import", type=["csv", "xlsx", "zip"], accept_multiple_files=True
 )
@@ -49,30 +77,19 @@ replace = st.checkbox(
     "as a problem and nothing is imported.",
 )
 
-if uploads:
-    folder = Path(st.session_state.setdefault("import-folder", tempfile.mkdtemp()))
-    paths = []
-    for upload in uploads:
-        path = folder / Path(upload.name).name
-        path.write_bytes(upload.getvalue())
-        paths.append(path)
-    rows = 0
+if not uploads:
+    st.session_state.pop(READ_KEY, None)
+else:
+    read = read_once([Upload(Path(upload.name).name, upload.getvalue()) for upload in uploads])
     with st.expander("Preview", expanded=False):
-        for path in paths:
-            try:
-                sheets, _warnings = read_tables(path, {kind.name for kind in FILE_KINDS})
-            except FileRejected as rejected:
-                st.error(str(rejected.problem))
-                continue
-            for sheet in sheets:
-                rows += len(sheet.frame)
-                st.markdown(f"**{sheet.name}**: {len(sheet.frame):,} rows")
-                show_table(sheet.frame.head(10))
-    check = import_files(engine(), paths, replace=replace, dry_run=True)
+        for table in read.tables:
+            st.markdown(f"**{markdown_literal(table.name)}**: {table.rows:,} rows")
+            show_table(table.first_rows)
+    check = import_read(engine(), read, replace=replace, dry_run=True)
     problems = problem_table(check)
     if not check.ok:
         st.error(
-            f"{len(check.errors)} problem(s) to fix. Nothing will be written until the "
+            f"{check.error_count:,} problem(s) to fix. Nothing will be written until the "
             "files are corrected and uploaded again.",
             icon=":material/error:",
         )
@@ -82,7 +99,7 @@ if uploads:
         show_table(problems)
         st.download_button(
             "Download the validation report (CSV)",
-            problems.to_csv(index=False).encode("utf-8-sig"),
+            validation_report_csv(check),
             file_name="validation-report.csv",
             mime="text/csv",
             icon=":material/download:",
@@ -94,14 +111,15 @@ if uploads:
             st.write("This import will add: " + "; ".join(summary_lines(check)) + ".")
             if st.button("Import now", type="primary", icon=":material/upload:"):
                 require("import_data")
-                bar = st.progress(0.0, text="Starting") if rows > BIG_IMPORT_ROWS else None
+                big = sum(table.rows for table in read.tables) > BIG_IMPORT_ROWS
+                bar = st.progress(0.0, text="Starting") if big else None
 
                 def show_progress(share: float, stage: str) -> None:
                     if bar is not None:
                         bar.progress(min(share, 1.0), text=stage)
 
-                done = import_files(
-                    engine(), paths, replace=replace, progress=show_progress, actor=viewer.actor
+                done = import_read(
+                    engine(), read, replace=replace, progress=show_progress, actor=viewer.actor
                 )
                 if done.ok:
                     data_changed()

@@ -112,3 +112,18 @@ def test_practitioners_cannot_import(practitioner):
     app = open_app(practitioner)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         app.switch_page(PAGE)
+
+
+def test_problems_past_the_limit_are_counted_on_the_page(manager, monkeypatch):
+    monkeypatch.setenv("TRACKER_IMPORT_MAX_PROBLEMS", "2")
+    rows = "".join(f"IMP-{n},Northfield,tier 9,Ann New,School,2025-01-06\n" for n in range(5))
+    data = b"family_ref,area,tier_of_need,key_worker,referral_source,referral_date\n"
+    app = open_app(manager, PAGE)
+    app.get("file_uploader")[0].set_value([("families.csv", data + rows.encode(), "text/csv")])
+    app.run()
+    assert not app.exception
+    assert "5 problem(s) to fix" in app.error[0].value
+    report = app.dataframe[-1].value
+    assert report["Row"].tolist()[:2] == [2, 3]
+    assert report.iloc[-1]["Problem"].startswith("and 3 more problems")
+    assert "Download the validation report (CSV)" in [b.label for b in app.get("download_button")]

@@ -16,7 +16,8 @@ from tests.unit.helpers import (
     snapshot,
     write_csv,
 )
-from tracker.files.importing import import_files
+from tracker.files.importing import import_files, import_read, read_files
+from tracker.files.tabular import Upload
 from tracker.store.models import Assessment, Family, KeyWorker, Score
 
 TODAY = date(2025, 6, 1)
@@ -70,6 +71,22 @@ def test_reimporting_identical_rows_changes_nothing(loaded, tmp_path):
     assert report.counts["scores"] == {"new": 0, "unchanged": 5, "replaced": 0}
     assert report.counts["families"]["unchanged"] == 2
     assert snapshot(loaded) == before
+
+
+def test_files_read_once_are_checked_then_imported_without_reading_them_again(engine, tmp_path):
+    paths = [families_file(tmp_path), scores_file(tmp_path)]
+    read = read_files([Upload(path.name, path.read_bytes()) for path in paths], today=TODAY)
+    for path in paths:
+        path.unlink()  # nothing is read from disk after this
+    check = import_read(engine, read, dry_run=True)
+    assert check.ok and check.counts["scores"]["new"] == 5
+    assert snapshot(engine)["families"] == []
+    done = import_read(engine, read)
+    assert done.ok and done.counts["scores"]["new"] == 5
+    assert len(snapshot(engine)["scores"]) == 5
+    again = import_read(engine, read, dry_run=True)
+    assert again.counts["scores"] == {"new": 0, "unchanged": 5, "replaced": 0}
+    assert not list(read.report.problems)  # each import works on its own copy
 
 
 def test_dry_run_validates_but_writes_nothing(engine, tmp_path):

@@ -1,5 +1,6 @@
 """Reading CSV text: every row keeps the line it starts on in the file, and a row too wide
-for its header is refused with that line, never with a traceback."""
+for its header, or a heading that appears twice, is refused with its line, never with a
+traceback."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tracker.files.tabular import FileRejected, read_tables
+from tracker.files.problems import FileRejected, Problem, Problems
+from tracker.files.tabular import read_tables
 
 HEADER = "family_ref,goal,status\n"
 
@@ -82,3 +84,43 @@ def test_a_row_wider_than_its_header_is_refused_with_its_line(tmp_path, text, li
         assert problem.file.startswith(path.name)
         assert (problem.line, problem.column) == (line, "-")
         assert problem.message == f"this row has {values} values but the header has 3 columns"
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["family_ref,goal,goal,status\n", "family_ref,Goal,goal,status\n"],
+    ids=["the-same-heading", "the-same-once-normalised"],
+)
+def test_a_heading_that_appears_twice_is_refused(tmp_path, header):
+    for path in (csv_file(tmp_path, header + "F1,a,b,open\n"), zipped(tmp_path, header)):
+        with pytest.raises(FileRejected) as refused:
+            read_tables(path, set())
+        problem = refused.value.problem
+        assert (problem.line, problem.column, problem.message) == (
+            1,
+            "goal",
+            "this column appears twice",
+        )
+
+
+def test_a_blank_heading_is_kept_as_a_column_to_report_unused(tmp_path):
+    [sheet], _warnings = read_tables(csv_file(tmp_path, "family_ref,,status\nF1,x,open\n"), set())
+    assert sheet.frame.columns.tolist() == ["family_ref", "unnamed:_1", "status"]
+
+
+def test_a_utf8_byte_order_mark_with_bytes_that_are_not_utf8_is_refused(tmp_path):
+    path = tmp_path / "goals.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + HEADER.encode() + "F1,Zoë,open\n".encode("cp1252"))
+    with pytest.raises(FileRejected) as refused:
+        read_tables(path, set())
+    assert refused.value.problem.line == 2
+    assert "mixes UTF-8" in refused.value.problem.message
+
+
+def test_problems_past_the_limit_are_counted_by_severity_not_kept():
+    problems = Problems(limit=3)
+    problems.append(Problem("a.csv", 1, "-", "a warning", "warning"))
+    problems.each(range(10), 10, lambda n: Problem("a.csv", n, "x", "bad"), "error")
+    assert [p.line for p in problems] == [1, 0, 1]
+    assert (len(problems), problems.unlisted) == (11, 8)
+    assert problems.counts == {"warning": 1, "error": 10}

@@ -4,6 +4,10 @@ Excel on Windows saves "CSV" as Windows-1252, sometimes as UTF-16, and often
 with a byte-order mark. We accept those, say when we guessed, and refuse
 bytes we cannot read rather than store mangled names. Every row keeps the line
 it starts on in its file, so a problem can be found where it is.
+
+Files may be hostile, so what is read is bounded by the limits in the settings: an
+upload's size, a zip's unpacked size (``archives``), a table's columns, and a sheet's
+rows, read by what the sheet holds rather than by the size it declares.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import codecs
 import csv
 import io
 import re
-import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -20,32 +24,43 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 import pandas as pd
+from openpyxl.utils import get_column_letter
 
+from tracker.files.archives import MB, BoundedZip, ZipLimits
 from tracker.files.formula_guard import unguard, unguarded
+from tracker.files.problems import FileRejected, Problem
+from tracker.files.validation import CONTROL_CHARACTERS, control_character
+from tracker.store.settings import Settings, get_settings
 
 
 @dataclass(frozen=True)
-class Problem:
-    """One thing wrong with an input, located as ``file:line: column: message``."""
+class Upload:
+    """A file as a browser sends it, its name and bytes, read from memory and never saved."""
 
-    file: str
-    line: int
-    column: str
-    message: str
-    severity: str = "error"
-    value: str = ""
-
-    def __str__(self) -> str:
-        prefix = "" if self.severity == "error" else f"{self.severity}: "
-        return f"{self.file}:{self.line}: {self.column}: {prefix}{self.message}"
+    name: str
+    data: bytes
 
 
-class FileRejected(Exception):
-    """The file cannot be read at all; ``problem`` says where and why."""
-
-    def __init__(self, problem: Problem):
-        super().__init__(str(problem))
-        self.problem = problem
+def _bytes_of(source: Path | Upload, settings: Settings) -> tuple[str, bytes]:
+    """A file's name and bytes; an upload is held to the upload limit first."""
+    if isinstance(source, Upload):
+        if len(source.data) > settings.upload_max_mb * MB:
+            raise FileRejected(
+                Problem(
+                    source.name,
+                    0,
+                    "-",
+                    f"the file is {len(source.data) / MB:.1f} MB, more than the limit of "
+                    f"{settings.upload_max_mb:,} MB (TRACKER_UPLOAD_MAX_MB)",
+                )
+            )
+        return source.name, source.data
+    try:
+        return source.name, source.read_bytes()
+    except OSError as error:
+        raise FileRejected(
+            Problem(source.name, 0, "-", f"cannot read the file: {error.strerror}")
+        ) from error
 
 
 def normalise_header(name: str) -> str:
@@ -62,8 +77,20 @@ def _first_bad_line(raw: bytes, encoding: str) -> int:
     return 1
 
 
+# A character of two or more bytes as UTF-8 writes it: text that is UTF-8 for certain.
+UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+
+
 def decode(raw: bytes, file: str) -> tuple[str, list[Problem]]:
-    """The file's text, and a warning if it had to be read as Windows-1252."""
+    """The file's text, and a warning if it had to be read as Windows-1252.
+
+    A file partly in UTF-8 and partly not is refused: read either way, some of its names
+    would be stored garbled ("ZoÃ« Court").
+    """
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return raw.decode("utf-16"), []
@@ -71,12 +98,26 @@ def decode(raw: bytes, file: str) -> tuple[str, list[Problem]]:
             raise FileRejected(
                 Problem(file, 1, "-", f"the file says it is UTF-16 but is not ({error.reason})")
             ) from error
-    if raw.startswith(codecs.BOM_UTF8):
+    marked = raw.startswith(codecs.BOM_UTF8)
+    if marked:
         raw = raw[len(codecs.BOM_UTF8) :]
     try:
         return raw.decode("utf-8"), []
-    except UnicodeDecodeError:
-        line = _first_bad_line(raw, "utf-8")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+    utf8 = UTF8_MULTIBYTE.search(raw)
+    if marked or utf8:
+        utf8_line = raw.count(b"\n", 0, utf8.start()) + 1 if utf8 else 1
+        raise FileRejected(
+            Problem(
+                file,
+                line,
+                "-",
+                f"this line is not UTF-8 but line {utf8_line} is: the file mixes UTF-8 with "
+                "another encoding (Windows-1252, as Excel on Windows saves it), so names would "
+                "be stored garbled. Save the whole file as CSV UTF-8 and retry",
+            )
+        )
     try:
         text = raw.decode("cp1252")
     except UnicodeDecodeError as error:
@@ -108,18 +149,58 @@ class Sheet:
     lines: pd.Series  # the line (row number) in the file each frame row starts on
 
 
-# Line ends as pandas reads them.
+def _headings(header: list[str], file: str, line: int, max_columns: int) -> list[str]:
+    """The normalised headings, refused when there are too many, one is blank or appears
+    twice, or one holds a character that cannot be stored."""
+    if len(header) > max_columns:
+        raise FileRejected(_too_wide(file, line, max_columns))
+    for name in header:
+        if CONTROL_CHARACTERS.search(name):
+            raise FileRejected(
+                Problem(file, line, "-", f"a heading holds {control_character(name)}")
+            )
+    if "" in header:
+        raise FileRejected(Problem(file, line, "-", "a column has no heading"))
+    names = [normalise_header(name) for name in header]
+    seen = set()
+    for name in names:
+        if name in seen:
+            raise FileRejected(Problem(file, line, name, "this column appears twice"))
+        seen.add(name)
+    return names
+
+
+def _too_wide(file: str, line: int, max_columns: int) -> Problem:
+    return Problem(
+        file,
+        line,
+        "-",
+        f"the header has more than the limit of {max_columns:,} columns "
+        "(TRACKER_IMPORT_MAX_COLUMNS)",
+    )
+
+
+# Line ends as pandas reads them, and the blank lines it skips before the header.
 LINE_END = re.compile(r"\r\n|\r|\n")
+BLANK_START = re.compile(r"[ \t\r\n]*")
 
 
-def read_csv_text(text: str, file: str) -> Sheet:
+def read_csv_text(text: str, file: str, max_columns: int) -> Sheet:
     """Every cell as stripped text (empty string when blank), with normalised headers, and
     the line in the file each row starts on."""
-    if not text.strip():
+    if not text or text.isspace():
         raise FileRejected(Problem(file, 1, "-", "the file is empty"))
+    start = BLANK_START.match(text).end()
+    header_line = len(LINE_END.findall(text, 0, start)) + 1
+    end = LINE_END.search(text, start)
+    if text.count(",", start, end.start() if end else len(text)) >= max_columns:
+        # Before pandas makes a column of each: a header of a million commas is a few MB.
+        raise FileRejected(_too_wide(file, header_line, max_columns))
     try:
+        # No header row for pandas: it would rename a heading that appears twice.
         frame = pd.read_csv(
             io.StringIO(text),
+            header=None,
             dtype=str,
             keep_default_na=False,
             na_filter=False,
@@ -128,21 +209,16 @@ def read_csv_text(text: str, file: str) -> Sheet:
         )
     except pd.errors.ParserError as error:
         raise FileRejected(_layout_problem(text, file, str(error))) from error
-    if not isinstance(frame.index, pd.RangeIndex):
-        # pandas quietly reads a first row wider than the header as row labels and values.
-        raise FileRejected(
-            _layout_problem(text, file, "a row has more values than the header has columns")
-        )
-    lines = pd.Series(_row_lines(text, frame), index=frame.index, dtype="int64")
-    frame.columns = [normalise_header(column) for column in frame.columns]
-    duplicated = frame.columns[frame.columns.duplicated()].tolist()
-    if duplicated:
-        raise FileRejected(Problem(file, 1, duplicated[0], "this column appears twice"))
+    # pandas' own name for a blank heading; the column is then reported as unused.
+    header = [name or f"Unnamed: {index}" for index, name in enumerate(frame.iloc[0].tolist())]
+    frame = frame.iloc[1:].reset_index(drop=True)
+    frame.columns = _headings(header, file, header_line, max_columns)
+    lines = pd.Series(_row_lines(text, frame, header), index=frame.index, dtype="int64")
     cells = frame.apply(lambda column: unguarded(column.str.strip())).fillna("")
     return Sheet(file, cells, lines)
 
 
-def _row_lines(text: str, frame: pd.DataFrame) -> np.ndarray:
+def _row_lines(text: str, frame: pd.DataFrame, header: list[str]) -> np.ndarray:
     """The line each row of ``frame`` (as pandas read ``text``) starts on.
 
     pandas skips blank lines and lets a quoted cell run over several lines, so a row's
@@ -156,7 +232,7 @@ def _row_lines(text: str, frame: pd.DataFrame) -> np.ndarray:
         return np.arange(2, len(frame) + 2)
     blank = [not line.strip(" \t") for line in LINE_END.split(text)]
     breaks = frame.apply(lambda column: column.str.count(LINE_END.pattern)).sum(axis=1)
-    header_span = 1 + sum(len(LINE_END.findall(str(name))) for name in frame.columns)
+    header_span = 1 + sum(len(LINE_END.findall(name)) for name in header)
     position = blank.index(False) + header_span  # counting from 0
     starts = []
     for span in (1 + breaks).astype("int64").tolist():
@@ -188,21 +264,11 @@ def _layout_problem(text: str, file: str, account: str) -> Problem:
     return Problem(file, 1, "-", f"the CSV layout is broken: {account}")
 
 
-def read_csv(path: Path) -> tuple[Sheet, list[Problem]]:
-    name = path.name
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise FileRejected(
-            Problem(name, 0, "-", f"cannot read the file: {error.strerror}")
-        ) from error
-    text, warnings = decode(raw, name)
-    return read_csv_text(text, name), warnings
-
-
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
-# A zip bomb guard: no real export member comes near this.
-MAX_ARCHIVE_MEMBER_BYTES = 2_000_000_000
+# The most rows a sheet can have: Excel's own grid ends here.
+EXCEL_ROWS = 1_048_576
+# A formula in a sheet's XML (``<f>``, or ``<x:f>`` with a prefix).
+FORMULA_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
 
 
 def _cell_text(value) -> str:
@@ -218,90 +284,179 @@ def _cell_text(value) -> str:
     return unguard(str(value).strip())
 
 
-def _sheet_frame(rows: list[tuple], name: str) -> Sheet:
-    header_row = next((i for i, row in enumerate(rows) if any(_cell_text(v) for v in row)), None)
-    if header_row is None:
-        raise FileRejected(Problem(name, 1, "-", "the sheet is empty"))
-    header = [normalise_header(_cell_text(v)) for v in rows[header_row]]
-    while header and not header[-1]:
-        header.pop()
-    if "" in header:
-        raise FileRejected(Problem(name, header_row + 1, "-", "a column has no heading"))
-    duplicated = sorted({h for h in header if header.count(h) > 1})
-    if duplicated:
-        raise FileRejected(
-            Problem(name, header_row + 1, duplicated[0], "this column appears twice")
-        )
-    records, lines = [], []
-    for number, row in enumerate(rows[header_row + 1 :], start=header_row + 2):
-        cells = [_cell_text(v) for v in row[: len(header)]]
-        cells += [""] * (len(header) - len(cells))
+def _unpacked_with_formulas(workbook: BoundedZip) -> bool:
+    """Unpack every part of a workbook, counting its real bytes against the zip limits
+    before openpyxl reads any, and say whether any sheet holds a formula."""
+    formulas = False
+    for info in workbook.members:
+        sheet = info.filename.startswith("xl/worksheets/")
+        tail = b""
+        for piece in workbook.pieces(info):
+            if sheet and not formulas:
+                formulas = FORMULA_ELEMENT.search(tail + piece) is not None
+                tail = piece[-64:]
+    return formulas
+
+
+class _SheetReader:
+    """One sheet, read by the rows it holds: no wider than the limit on columns, and no
+    further than the limit on rows (or Excel's last row), whatever size it declares."""
+
+    def __init__(self, name: str, settings: Settings):
+        self.name = name
+        self.max_columns = settings.import_max_columns
+        self.max_rows = settings.import_max_rows
+        self.header: list[str] = []
+        self.header_line = 0
+        self.records: list[list[str]] = []
+        self.lines: list[int] = []
+
+    def _refuse(self, line: int, column: str, message: str) -> FileRejected:
+        return FileRejected(Problem(self.name, line, column, message))
+
+    def read(self, rows: Iterator[tuple[tuple, list[int]]]) -> Sheet:
+        """``rows`` give each row's values, as last calculated, and the columns (from 0)
+        of any formulas in it saved without a value."""
+        for line, (row, uncached) in enumerate(rows, start=1):
+            if line > EXCEL_ROWS:
+                raise self._refuse(line, "-", f"the sheet goes past row {EXCEL_ROWS:,}")
+            if row.count(None) == len(row) and not uncached:
+                continue
+            if not self.header:
+                self._take_header(line, row)
+            elif line > self.header_line + self.max_rows:
+                raise self._refuse(
+                    line,
+                    "-",
+                    f"the sheet has more than the limit of {self.max_rows:,} rows "
+                    "(TRACKER_IMPORT_MAX_ROWS)",
+                )
+            else:
+                self._take_row(line, row, uncached)
+        if not self.header:
+            raise self._refuse(1, "-", "the sheet is empty")
+        frame = pd.DataFrame(self.records, columns=self.header, dtype=object)
+        return Sheet(self.name, frame, pd.Series(self.lines, index=frame.index, dtype="int64"))
+
+    def _take_header(self, line: int, row: tuple) -> None:
+        header = [_cell_text(value) for value in row]
+        while header and not header[-1]:
+            header.pop()
+        if not header:
+            return
+        self.header = _headings(header, self.name, line, self.max_columns)
+        self.header_line = line
+
+    def _take_row(self, line: int, row: tuple, uncached: list[int]) -> None:
+        width = len(self.header)
+        if any(_cell_text(value) for value in row[width:] if value is not None):
+            raise self._refuse(line, "-", "a value sits in a column with no heading")
+        for column in uncached:
+            if column < width:
+                raise self._refuse(
+                    line,
+                    self.header[column],
+                    f"cell {get_column_letter(column + 1)}{line} holds a formula with no "
+                    "calculated value; open the workbook in Excel, let it calculate, save it "
+                    "and retry",
+                )
+        cells = [_cell_text(value) for value in row[:width]]
         if any(cells):
-            records.append(cells)
-            lines.append(number)
-        extra = [v for v in row[len(header) :] if _cell_text(v)]
-        if extra:
-            raise FileRejected(
-                Problem(name, number, "-", "a value sits in a column with no heading")
-            )
-    frame = pd.DataFrame(records, columns=header, dtype=object)
-    return Sheet(name, frame, pd.Series(lines, index=frame.index, dtype="int64"))
+            self.records.append(cells + [""] * (width - len(cells)))
+            self.lines.append(line)
 
 
-def read_workbook(path: Path, sheet_names: set[str]) -> list[Sheet]:
+def _sheet_rows(book, title: str, width: int, *, values_only: bool = True) -> Iterator[tuple]:
+    """A sheet's rows, read by what the sheet holds, not the size it declares."""
+    sheet = book[title]
+    sheet.reset_dimensions()
+    return sheet.iter_rows(values_only=values_only, max_col=width)
+
+
+def _with_uncached(calculated: Iterator[tuple], typed: Iterator[tuple]):
+    """Each row's values, with the columns of formulas saved without a value: a formula
+    cell with no value, unless its value is empty text (typed ``str``), which is blank."""
+    for cells, formulas in zip(calculated, typed, strict=True):
+        values = tuple(cell.value for cell in cells)
+        uncached = [
+            column
+            for column, (cell, formula) in enumerate(zip(cells, formulas, strict=True))
+            if formula is not None and cell.value is None and cell.data_type != "str"
+        ]
+        yield values, uncached
+
+
+def read_workbook(data: bytes, name: str, sheet_names: set[str], settings: Settings) -> list[Sheet]:
     """The sheets to import from a workbook.
 
     A workbook whose sheets are named after canonical files (a full export) gives each of
     them; otherwise the sheet called "Scores" (the offline form) or else the first sheet.
-    Formulas are read as their last calculated value.
+    Formulas are read as their last calculated value; one saved without a value is refused.
     """
+    unreadable = "the file cannot be opened as an Excel workbook (.xlsx)"
+    with BoundedZip(
+        data, name, ZipLimits.of(settings), what="workbook", unreadable=unreadable
+    ) as workbook:
+        has_formulas = _unpacked_with_formulas(workbook)
+    books = []
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        # As last calculated; and, when there are formulas, as typed, to find any unsaved.
+        books.append(openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True))
+        if has_formulas:
+            books.append(openpyxl.load_workbook(io.BytesIO(data), read_only=True))
+        titles = {normalise_header(title): title for title in books[0].sheetnames}
+        chosen = [titles[key] for key in titles if key in sheet_names]
+        if not chosen:
+            chosen = [titles.get("scores", books[0].sheetnames[0])]
+        # One column past the limit, to tell a sheet that is too wide.
+        width = settings.import_max_columns + 1
+        sheets = []
+        for title in chosen:
+            if has_formulas:
+                rows = _with_uncached(
+                    _sheet_rows(books[0], title, width, values_only=False),
+                    _sheet_rows(books[1], title, width),
+                )
+            else:
+                rows = ((values, []) for values in _sheet_rows(books[0], title, width))
+            sheets.append(_SheetReader(f"{name}[{title}]", settings).read(rows))
+        return sheets
+    except FileRejected:
+        raise
     except Exception as error:  # openpyxl raises many kinds for a broken file
         raise FileRejected(
-            Problem(path.name, 0, "-", "the file cannot be opened as an Excel workbook (.xlsx)")
+            Problem(name, 0, "-", "the file cannot be read as an Excel workbook (.xlsx)")
         ) from error
-    try:
-        titles = {normalise_header(title): title for title in book.sheetnames}
-        chosen = [titles[name] for name in titles if name in sheet_names]
-        if not chosen:
-            chosen = [titles.get("scores", book.sheetnames[0])]
-        return [
-            _sheet_frame(list(book[title].iter_rows(values_only=True)), f"{path.name}[{title}]")
-            for title in chosen
-        ]
     finally:
-        book.close()
+        for book in books:
+            book.close()
 
 
-def read_archive(path: Path) -> tuple[list[Sheet], list[Problem]]:
+def read_archive(data: bytes, name: str, settings: Settings) -> tuple[list[Sheet], list[Problem]]:
     """Every CSV in a zip (a full export), each read like a CSV file of its own."""
-    try:
-        archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile as error:
-        raise FileRejected(Problem(path.name, 0, "-", "the file is not a readable zip")) from error
     sheets, warnings = [], []
-    with archive:
-        members = [
-            m for m in archive.infolist() if m.filename.lower().endswith(".csv") and not m.is_dir()
-        ]
+    with BoundedZip(
+        data, name, ZipLimits.of(settings), what="zip", unreadable="the file is not a readable zip"
+    ) as archive:
+        members = [m for m in archive.members if m.filename.lower().endswith(".csv")]
         if not members:
-            raise FileRejected(Problem(path.name, 0, "-", "the zip holds no CSV files"))
+            raise FileRejected(Problem(name, 0, "-", "the zip holds no CSV files"))
         for member in members:
-            if member.file_size > MAX_ARCHIVE_MEMBER_BYTES:
-                raise FileRejected(Problem(path.name, 0, member.filename, "this file is too big"))
-            name = f"{path.name}[{member.filename}]"
-            text, found = decode(archive.read(member), name)
-            sheets.append(read_csv_text(text, name))
+            where = archive.where(member)
+            text, found = decode(archive.read(member), where)
+            sheets.append(read_csv_text(text, where, settings.import_max_columns))
             warnings += found
     return sheets, warnings
 
 
-def read_tables(path: Path, sheet_names: set[str]) -> tuple[list[Sheet], list[Problem]]:
+def read_tables(source: Path | Upload, sheet_names: set[str]) -> tuple[list[Sheet], list[Problem]]:
     """Every table in a CSV file, an Excel workbook or a zip of CSVs, with warnings."""
-    if path.suffix.lower() in WORKBOOK_SUFFIXES:
-        return read_workbook(path, sheet_names), []
-    if path.suffix.lower() == ".zip":
-        return read_archive(path)
-    sheet, warnings = read_csv(path)
-    return [sheet], warnings
+    settings = get_settings()
+    name, data = _bytes_of(source, settings)
+    suffix = Path(name).suffix.lower()
+    if suffix in WORKBOOK_SUFFIXES:
+        return read_workbook(data, name, sheet_names, settings), []
+    if suffix == ".zip":
+        return read_archive(data, name, settings)
+    text, warnings = decode(data, name)
+    return [read_csv_text(text, name, settings.import_max_columns)], warnings

@@ -7,18 +7,28 @@ checks are vectorised so a county's history validates in seconds.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
-from tracker.files.tabular import Problem
+from tracker.files.problems import Problem, Problems
 
 # Blank cells, and the ways spreadsheets write "nothing here".
 EMPTY_MARKERS = frozenset({"", "na", "n/a", "n.a.", "not applicable", "-", "null", "none"})
 TRUE_WORDS = frozenset({"yes", "y", "true", "1"})
 FALSE_WORDS = frozenset({"no", "n", "false", "0"})
+# Control characters cannot be stored (PostgreSQL refuses NUL) and hide in what is shown;
+# tab and line breaks are text, which CSV allows inside a quoted cell.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def control_character(text: str) -> str:
+    """The first control character in ``text``, in words."""
+    found = CONTROL_CHARACTERS.search(text)
+    return f"a control character (U+{ord(found.group()):04X}), which cannot be stored"
 
 
 class FrameChecker:
@@ -31,12 +41,13 @@ class FrameChecker:
         today: date,
         *,
         lines: pd.Series,
+        problems: Problems,
         headers: dict[str, pd.Series] | None = None,
     ):
         self.file = file
         self.frame = frame
         self.today = pd.Timestamp(today)
-        self.problems: list[Problem] = []
+        self.problems = problems
         # The line in the file each row starts on (the header is line 1).
         self.lines = lines
         # Per-row header names to report instead of a column's own name (wide sheets).
@@ -48,16 +59,20 @@ class FrameChecker:
         ``message`` is text, or a function of the row's raw value.
         """
         mask = mask.fillna(False).astype(bool)
-        if not mask.any():
+        count = int(mask.sum())
+        if not count:
             return
         raw = self.frame[column] if column in self.frame else pd.Series("", index=mask.index)
         names = self.headers.get(column)
-        for index in mask[mask].index:
+
+        def describe(index) -> Problem:
             value = raw.at[index]
             text = message(value) if callable(message) else message
             name = names.at[index] if names is not None else column
             line = int(self.lines.at[index])
-            self.problems.append(Problem(self.file, line, name, text, value=str(value)))
+            return Problem(self.file, line, name, text, value=str(value))
+
+        self.problems.each(mask[mask].index, count, describe, "error")
 
     def raw(self, column: str) -> pd.Series:
         if column in self.frame:
@@ -70,6 +85,14 @@ class FrameChecker:
         if required:
             self.flag(empty, column, "is required but empty")
         self.flag(values.str.len() > max_length, column, f"is longer than {max_length} characters")
+        # Every other kind of cell is parsed, and a control character fails its parse. All
+        # printable is the usual answer, found at once; only otherwise is each cell searched.
+        if not "".join(values.tolist()).isprintable():
+            self.flag(
+                values.str.contains(CONTROL_CHARACTERS),
+                column,
+                lambda value: f"holds {control_character(value)}; remove it and retry",
+            )
         return values.where(~empty, None)
 
     def date(self, column: str, *, required: bool) -> pd.Series:

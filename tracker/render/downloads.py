@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from tracker.files.formula_guard import neutralised
+from tracker.files.formula_guard import neutralised, spreadsheet_csv
 
 SUPPRESSED = "*"
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "chrome")
@@ -35,9 +35,8 @@ def footnote(min_group: int) -> str:
 
 
 def table_csv(frame: pd.DataFrame, min_group: int) -> bytes:
-    """CSV with a BOM so Excel reads accents correctly, and the suppression footnote."""
-    text = neutralised(frame).to_csv(index=False, lineterminator="\n")
-    return ("\ufeff" + text + f"\n{footnote(min_group)}\n").encode("utf-8")
+    """The table for a spreadsheet, with the suppression footnote."""
+    return spreadsheet_csv(frame, footer=footnote(min_group))
 
 
 def table_xlsx(frame: pd.DataFrame, min_group: int, sheet: str = "Figures") -> bytes:

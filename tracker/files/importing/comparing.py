@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from tracker.files.importing.reading import ParsedFile
-from tracker.files.tabular import Problem
+from tracker.files.problems import Problem, Problems
 
 
 def _same(left: pd.Series, right: pd.Series) -> pd.Series:
@@ -47,7 +47,7 @@ def reconcile(
     values: list[str],
     *,
     replace: bool,
-    problems: list[Problem],
+    problems: Problems,
     what: str,
 ) -> Reconciled:
     """Sort a file's rows into new, unchanged and changed against the store.
@@ -64,16 +64,18 @@ def reconcile(
     )
     for column in values:
         clash = later[~_same(later[column], later[f"{column}_first"])]
-        for _, row in clash.iterrows():
-            problems.append(
-                Problem(
-                    parsed.file,
-                    int(row["line"]),
-                    column,
-                    f"{_show(row[column])} conflicts with {_show(row[f'{column}_first'])} "
-                    f"for the same {what} on line {int(row['line_first'])}",
-                )
-            )
+        problems.each(
+            (row for _, row in clash.iterrows()),
+            len(clash),
+            lambda row, column=column: Problem(
+                parsed.file,
+                int(row["line"]),
+                column,
+                f"{_show(row[column])} conflicts with {_show(row[f'{column}_first'])} "
+                f"for the same {what} on line {int(row['line_first'])}",
+            ),
+            "error",
+        )
     merged = firsts.merge(
         stored[[*identity, *values, "id"]], on=identity, how="left", suffixes=("", "_stored")
     )
@@ -83,16 +85,18 @@ def reconcile(
         changed = ~is_new & ~_same(merged[column], merged[f"{column}_stored"])
         differs |= changed
         if not replace:
-            for _, row in merged[changed].iterrows():
-                problems.append(
-                    Problem(
-                        parsed.file,
-                        int(row["line"]),
-                        column,
-                        f"the stored value is {_show(row[f'{column}_stored'])} but the file has "
-                        f"{_show(row[column])}; use replace to overwrite it",
-                    )
-                )
+            problems.each(
+                (row for _, row in merged[changed].iterrows()),
+                int(changed.sum()),
+                lambda row, column=column: Problem(
+                    parsed.file,
+                    int(row["line"]),
+                    column,
+                    f"the stored value is {_show(row[f'{column}_stored'])} but the file has "
+                    f"{_show(row[column])}; use replace to overwrite it",
+                ),
+                "error",
+            )
     keep = [*identity, *values, "line"]
     replaced = merged[differs][[*keep, "id"]].astype({"id": "int64"})
     return Reconciled(

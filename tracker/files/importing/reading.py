@@ -1,7 +1,9 @@
 """Reading an import's files: which canonical file each table is, and its rows checked.
 
 Nothing here touches the store; a file that cannot be read, or a row that is wrong, is
-a problem in the report, and whatever could be read goes on to be compared.
+a problem in the report, and whatever could be read goes on to be compared. What is read
+is kept (``ReadFiles``), so a page can check it against the store again and import it
+without reading the files a second time.
 """
 
 from __future__ import annotations
@@ -17,9 +19,13 @@ from tracker.files.canonical import FILE_KINDS, FileKind
 from tracker.files.importing.checks import typed_rows
 from tracker.files.importing.report import ImportReport
 from tracker.files.importing.wide import is_wide, unpivot_wide
-from tracker.files.tabular import FileRejected, Problem, Sheet, read_tables
+from tracker.files.problems import FileRejected, Problem
+from tracker.files.tabular import Sheet, Upload, read_tables
 from tracker.files.validation import FrameChecker
-from tracker.instruments.loader import Instrument
+from tracker.instruments.loader import Instrument, load_instruments
+
+# Rows of each table kept for a preview.
+PREVIEW_ROWS = 10
 
 
 @dataclass
@@ -27,6 +33,25 @@ class ParsedFile:
     kind: FileKind
     file: str
     rows: pd.DataFrame  # typed values named as the file names them, plus ``line``
+
+
+@dataclass(frozen=True)
+class TableRead:
+    """One table as read, for a preview: its name, how many rows, and the first few."""
+
+    name: str
+    rows: int
+    first_rows: pd.DataFrame
+
+
+@dataclass
+class ReadFiles:
+    """Every table of an import's files, read and checked; compared with the store later."""
+
+    names: list[str]  # the files, as the audit trail names an import
+    files: list[ParsedFile]
+    tables: list[TableRead]
+    report: ImportReport  # what reading found; each import starts from a copy
 
 
 def recognise(columns: Sequence[str], file: str) -> FileKind:
@@ -79,22 +104,52 @@ def parse_sheet(
             )
     if frame.empty:
         report.problems.append(Problem(sheet.name, 1, "-", "there are no data rows", "warning"))
-    check = FrameChecker(sheet.name, frame, today, lines=sheet.lines, headers=headers)
+    check = FrameChecker(
+        sheet.name, frame, today, lines=sheet.lines, problems=report.problems, headers=headers
+    )
     rows = typed_rows(check, kind, instruments)
     rows["line"] = sheet.lines
-    report.problems.extend(check.problems)
     return ParsedFile(kind, sheet.name, rows.reset_index(drop=True))
 
 
 def parse_path(
-    path: Path, instruments: dict[str, Instrument], today: date, report: ImportReport
+    source: Path | Upload,
+    instruments: dict[str, Instrument],
+    today: date,
+    report: ImportReport,
+    tables: list[TableRead] | None = None,
 ) -> list[ParsedFile]:
-    """Every table in a CSV or Excel file, checked."""
+    """Every table in a CSV, Excel or zip file, checked; what was read goes to ``tables``."""
     try:
-        sheets, warnings = read_tables(path, {kind.name for kind in FILE_KINDS})
+        sheets, warnings = read_tables(source, {kind.name for kind in FILE_KINDS})
     except FileRejected as rejected:
         report.problems.append(rejected.problem)
         return []
     report.problems.extend(warnings)
+    if tables is not None:
+        tables += [
+            TableRead(sheet.name, len(sheet.frame), sheet.frame.head(PREVIEW_ROWS))
+            for sheet in sheets
+        ]
     parsed = [parse_sheet(sheet, instruments, today, report) for sheet in sheets]
     return [item for item in parsed if item is not None]
+
+
+def read_files(
+    sources: Sequence[Path | Upload], *, today: date | None = None, progress=None
+) -> ReadFiles:
+    """Read and check every file (paths, or uploads held in memory), once."""
+    progress = progress or (lambda share, stage: None)
+    instruments = load_instruments()
+    today = today or date.today()
+    report = ImportReport()
+    names: list[str] = []
+    files: list[ParsedFile] = []
+    tables: list[TableRead] = []
+    for number, source in enumerate(sources, start=1):
+        progress(0.3 * number / len(sources), "Reading and checking")
+        source = source if isinstance(source, Upload) else Path(source)
+        names.append(source.name)
+        files += parse_path(source, instruments, today, report, tables)
+    files.sort(key=lambda parsed: FILE_KINDS.index(parsed.kind))
+    return ReadFiles(names, files, tables, report)

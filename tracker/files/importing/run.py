@@ -20,18 +20,18 @@ from tracker.files.canonical import (
     ASSESSMENT_VALUES,
     CANONICAL,
     CHILD_KINDS,
-    FILE_KINDS,
     SCORES,
     FileKind,
 )
+from tracker.files.importing.auditing import Compared, import_entries
 from tracker.files.importing.comparing import Reconciled, reconcile
-from tracker.files.importing.reading import ParsedFile, parse_path
+from tracker.files.importing.reading import ParsedFile, ReadFiles, read_files
 from tracker.files.importing.report import ImportReport
 from tracker.files.importing.stored import stored_assessments, stored_rows
 from tracker.files.importing.writing import insert, insert_rows, update, update_rows
-from tracker.files.tabular import Problem
+from tracker.files.problems import Problem
 from tracker.instruments.loader import load_instruments
-from tracker.people.audit import record
+from tracker.people.audit import record_many
 from tracker.store.db import begin_write
 from tracker.store.models import Assessment, Family, KeyWorker
 
@@ -61,6 +61,7 @@ class _Importer:
         self.report = report
         self.replace = replace
         self.plan: list = []  # callables that write, run only when nothing is wrong
+        self.compared: list[Compared] = []  # what the audit trail records of the writes
 
     def rows(self, kind: str) -> list[ParsedFile]:
         return self.files.get(kind, [])
@@ -71,14 +72,14 @@ class _Importer:
         self._scores()
         for kind in CHILD_KINDS:
             self._children(CANONICAL[kind])
-        if self.report.errors or dry_run:
+        if not self.report.ok or dry_run:
             return
         for number, step in enumerate(self.plan, start=1):
             progress(0.5 + 0.5 * number / len(self.plan), "Writing")
             step()
 
     def _reconcile(self, parsed: ParsedFile, stored: pd.DataFrame, kind: FileKind) -> Reconciled:
-        return reconcile(
+        result = reconcile(
             parsed,
             stored,
             list(kind.identity),
@@ -87,13 +88,17 @@ class _Importer:
             problems=self.report.problems,
             what=kind.noun,
         )
+        self.compared.append(
+            Compared(kind.name, kind.noun, kind.identity, kind.values, result, stored)
+        )
+        return result
 
     def _count(self, kind: str, result: Reconciled) -> None:
         self.report.count(kind, "new", len(result.new))
         self.report.count(kind, "unchanged", result.unchanged)
         self.report.count(kind, "replaced", len(result.replaced))
 
-    def _family_ids(self) -> dict[str, int]:
+    def family_ids(self) -> dict[str, int]:
         return dict(self.connection.execute(sa.select(Family.family_ref, Family.id)).all())
 
     # -- key workers and families
@@ -142,16 +147,17 @@ class _Importer:
             for parsed in self.rows(kind):
                 rows = parsed.rows
                 unknown = rows[rows["family_ref"].notna() & ~rows["family_ref"].isin(known)]
-                for _, row in unknown.iterrows():
-                    self.report.problems.append(
-                        Problem(
-                            parsed.file,
-                            int(row["line"]),
-                            "family_ref",
-                            f"{row['family_ref']!r} is not a known family; add it to "
-                            "families.csv first",
-                        )
-                    )
+                self.report.problems.each(
+                    unknown.itertuples(),
+                    len(unknown),
+                    lambda row, parsed=parsed: Problem(
+                        parsed.file,
+                        int(row.line),
+                        "family_ref",
+                        f"{row.family_ref!r} is not a known family; add it to families.csv first",
+                    ),
+                    "error",
+                )
 
     # -- assessments and scores
 
@@ -173,6 +179,16 @@ class _Importer:
                 replace=self.replace,
                 problems=self.report.problems,
                 what="assessment",
+            )
+            self.compared.append(
+                Compared(
+                    "assessments",
+                    "assessment",
+                    ASSESSMENT_IDENTITY,
+                    ASSESSMENT_VALUES,
+                    assessments,
+                    assessments_stored,
+                )
             )
             scores = self._reconcile(parsed, scores_stored, SCORES)
             self._check_baseline_order(parsed, assessments_stored, assessments)
@@ -212,20 +228,22 @@ class _Importer:
             (candidates["occasion"] != "baseline")
             & (candidates["assessed_on"] < candidates["baseline_on"])
         ]
-        for _, row in early.iterrows():
-            self.report.problems.append(
-                Problem(
-                    parsed.file,
-                    int(row["line"]),
-                    "assessed_on",
-                    f"this {row['occasion']} on {row['assessed_on']} is before the family's "
-                    f"baseline on {row['baseline_on']} for {row['instrument']}",
-                )
-            )
+        self.report.problems.each(
+            early.itertuples(),
+            len(early),
+            lambda row: Problem(
+                parsed.file,
+                int(row.line),
+                "assessed_on",
+                f"this {row.occasion} on {row.assessed_on} is before the family's "
+                f"baseline on {row.baseline_on} for {row.instrument}",
+            ),
+            "error",
+        )
 
     def _write_scores(self, assessments: Reconciled, scores: Reconciled) -> None:
         new_assessments = assessments.new.assign(
-            family_id=assessments.new["family_ref"].map(self._family_ids()),
+            family_id=assessments.new["family_ref"].map(self.family_ids()),
             instrument_version=assessments.new["instrument"].map(
                 {key: spec.version for key, spec in load_instruments().items()}
             ),
@@ -274,7 +292,7 @@ class _Importer:
             self.plan.append(lambda result=result, kind=kind: self._write_children(kind, result))
 
     def _write_children(self, kind: FileKind, result: Reconciled) -> None:
-        new = result.new.assign(family_id=result.new["family_ref"].map(self._family_ids()))
+        new = result.new.assign(family_id=result.new["family_ref"].map(self.family_ids()))
         insert_rows(self.connection, kind, new, ["family_id"])
         update_rows(self.connection, kind, result.replaced)
 
@@ -293,37 +311,51 @@ def import_files(
 
     ``progress(share, stage)`` is called as the work goes on, for a progress bar.
     """
+    read = read_files(paths, today=today, progress=progress)
+    return import_read(
+        engine, read, replace=replace, dry_run=dry_run, progress=progress, actor=actor
+    )
+
+
+def import_read(
+    engine: Engine,
+    read: ReadFiles,
+    *,
+    replace: bool = False,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    actor: str = "tracker import",
+) -> ImportReport:
+    """Compare files already read with the store, then write them all, or nothing.
+
+    ``read`` is left as it was, so a page can check it again and then import it.
+    """
     progress = progress or (lambda share, stage: None)
-    report = ImportReport(dry_run=dry_run)
-    instruments = load_instruments()
-    today = today or date.today()
-    parsed_files = []
-    for number, path in enumerate(paths, start=1):
-        progress(0.3 * number / len(paths), "Reading and checking")
-        parsed_files += parse_path(Path(path), instruments, today, report)
-    if report.errors:
+    report = ImportReport(read.report.problems.copy(), dry_run=dry_run)
+    if not report.ok:
         return report
-    parsed_files.sort(key=lambda p: FILE_KINDS.index(p.kind))
     progress(0.4, "Comparing with what is stored")
     try:
         with begin_write(engine) as connection:
-            _Importer(connection, parsed_files, report, replace=replace).run(
-                dry_run=dry_run, progress=progress
-            )
-            if not report.errors and not dry_run and report.changed_anything:
-                record(
-                    connection,
-                    actor=actor,
-                    action="import",
-                    entity="import",
-                    entity_id=", ".join(Path(path).name for path in paths)[:120],
-                    after={"replace": replace, "counts": report.counts},
-                )
+            importer = _Importer(connection, read.files, report, replace=replace)
+            importer.run(dry_run=dry_run, progress=progress)
+            if report.ok and not dry_run and report.changed_anything:
                 if connection.dialect.name == "postgresql":
                     # Fresh statistics: after a bulk load the planner otherwise still sees
                     # the tables as nearly empty and picks plans that take minutes.
                     connection.exec_driver_sql("ANALYZE")
-            if report.errors:
+                # Last, so the audit trail's lock is held only until the commit.
+                record_many(
+                    connection,
+                    import_entries(
+                        importer.compared,
+                        importer.family_ids(),
+                        actor=actor,
+                        source=", ".join(read.names),
+                        summary={"replace": replace, "counts": report.counts},
+                    ),
+                )
+            if not report.ok:
                 raise ImportFailed
     except ImportFailed:
         report.counts.clear()

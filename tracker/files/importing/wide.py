@@ -10,7 +10,8 @@ from collections.abc import Sequence
 import pandas as pd
 
 from tracker.files.canonical import ASSESSMENT_COLUMNS
-from tracker.files.tabular import FileRejected, Problem, Sheet, normalise_header
+from tracker.files.problems import FileRejected, Problem
+from tracker.files.tabular import Sheet, normalise_header
 from tracker.instruments.loader import Instrument
 
 # The instrument may be left out: the domain headings say which it is.
