@@ -157,3 +157,25 @@ def test_excel_has_every_measure_and_the_story(card):
     assert history_rows == 8 * len(MEASURES)
     story = {row[0]: row[1] for row in book["Story"].iter_rows(min_row=2, values_only=True)}
     assert story["What is working"] == "Evening visits <help> working parents."
+
+
+@pytest.mark.parametrize("kind", ["json", "html", "xlsx"])
+def test_a_key_worker_type_nobody_has_gives_an_empty_card_not_a_crash(
+    sample_engine, tmp_path, capsys, kind
+):
+    out = tmp_path / f"card.{kind}"
+    argv = ["report-card", "--from", "2026-01-01", "--to", "2026-03-31"]
+    argv += ["--key-worker-type", "social_work", "--format", kind, "--out", str(out)]
+    assert main(argv) == 0, capsys.readouterr().err
+    assert "Key worker type: Social work" in capsys.readouterr().out
+    if kind == "json":
+        data = json.loads(out.read_text())
+        families = [
+            measure["families"]
+            for quadrant in QUADRANTS
+            for measure in data[quadrant]
+            if "families" in measure
+        ]
+        assert families and set(families) == {0}
+    else:
+        assert out.stat().st_size > 0

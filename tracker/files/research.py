@@ -7,9 +7,12 @@ without recorded consent to share are left out altogether.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import io
+import re
 import zipfile
 
 import pandas as pd
@@ -30,8 +33,46 @@ FAMILY_COLUMNS = [
 ]
 
 
+# An HMAC key is only as secret as it is unguessable: a one-letter key was recovered from
+# an extract of sequential references in a fraction of a second.
+MIN_KEY_BYTES = 32
+MIN_KEY_DISTINCT_CHARACTERS = 8
+MAKE_A_KEY = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+
+
 class ResearchExportError(ValueError):
     """The extract cannot be made; the message says what to do."""
+
+
+def key_bytes(key: str) -> int:
+    """How many bytes of secret ``key`` can hold, read as hex or base64 when it is written
+    that way (as key generators write them), otherwise as UTF-8 text."""
+    if re.fullmatch(r"(?:[0-9a-fA-F]{2})+", key):
+        return len(key) // 2
+    if re.fullmatch(r"[A-Za-z0-9+/_-]+={0,2}", key):
+        try:
+            padded = key + "=" * (-len(key) % 4)
+            return len(base64.urlsafe_b64decode(padded.replace("+", "-").replace("/", "_")))
+        except (binascii.Error, ValueError):
+            pass
+    return len(key.encode("utf-8"))
+
+
+def key_problem(key: str | None) -> str | None:
+    """Why ``key`` cannot pseudonymise references, in words an operator can act on."""
+    if not key:
+        return (
+            "Set TRACKER_PSEUDONYM_KEY to a long random secret before making a research "
+            "extract; it is what keeps the references unlinkable, and it is never exported. "
+            f"Make one with: {MAKE_A_KEY}"
+        )
+    if key_bytes(key) < MIN_KEY_BYTES or len(set(key)) < MIN_KEY_DISTINCT_CHARACTERS:
+        return (
+            f"TRACKER_PSEUDONYM_KEY must hold at least {MIN_KEY_BYTES} random bytes; this one "
+            "is short or repetitive enough to be guessed, and with it every pseudonym could "
+            f"be traced back to its family. Make a new one with: {MAKE_A_KEY}"
+        )
+    return None
 
 
 def pseudonym(family_ref: str, key: str) -> str:
@@ -46,11 +87,8 @@ def _month(series: pd.Series) -> pd.Series:
 
 def research_frames(frames: dict[str, pd.DataFrame], key: str | None) -> dict[str, pd.DataFrame]:
     """The research tables, from the canonical frames (as exported, dates as text)."""
-    if not key:
-        raise ResearchExportError(
-            "Set TRACKER_PSEUDONYM_KEY to a long random secret before making a research "
-            "extract; it is what keeps the references unlinkable, and it is never exported."
-        )
+    if problem := key_problem(key):
+        raise ResearchExportError(problem)
     families = frames["families"]
     consented = families[families["consent_to_share"] == "yes"]
     ids = {ref: pseudonym(ref, key) for ref in consented["family_ref"]}

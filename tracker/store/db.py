@@ -10,8 +10,9 @@ up front, which is what lets the busy timeout work for them.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pandas as pd
@@ -30,7 +31,7 @@ def make_engine(database_url: str | None = None) -> Engine:
     url = make_url(database_url or settings.database_url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            create_owner_only(Path(url.database))
         engine = sa.create_engine(url, connect_args={"check_same_thread": False})
         _tune_sqlite(engine, settings.sqlite_busy_timeout_ms)
         return engine
@@ -40,6 +41,17 @@ def make_engine(database_url: str | None = None) -> Engine:
         pool_size=settings.pool_size,
         max_overflow=settings.max_overflow,
     )
+
+
+def create_owner_only(path: Path) -> None:
+    """Create the database file readable by its owner alone, before SQLite opens it.
+
+    SQLite gives its -wal and -shm files the database file's permissions, so the records
+    of families never sit in a file other accounts on the server can read.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
