@@ -101,7 +101,11 @@ with instruments_tab:
             "Scale": f"{spec.scale_min:g}-{spec.scale_max:g}",
             "Better when": "higher" if spec.higher_is_better else "lower",
             "Domains": len(spec.domains),
-            "Reliability": spec.reliability,
+            "Reliability": (
+                f"{spec.reliability.value:g} ({spec.reliability.kind}; {spec.reliability.source})"
+                if spec.reliability
+                else "estimated from the service's baselines"
+            ),
         }
         for spec in instruments().values()
     ]

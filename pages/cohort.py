@@ -14,19 +14,21 @@ from pages.common import (
     table_downloads,
 )
 from tracker.measures.cohort import (
+    ANY_CHANGE_NOTE,
     DIMENSIONS,
+    EARLY_WORSENING_NOTE,
     CohortFilter,
     breakdown,
     caveats,
+    change_by_month,
     figures,
     filter_choices,
     load_cohort,
-    overall_by_month,
     scatter_points,
     transitions,
 )
-from tracker.measures.reliable_change import NO_RELIABLE_CHANGE, RELIABLY_BETTER, RELIABLY_WORSE
-from tracker.measures.scoring import BASELINE_RULES, FIRST_BASELINE, WORSE_OF_FIRST_TWO
+from tracker.measures.cohort.statistics import NET_IMPROVEMENT_METHOD, SRM_NOTE
+from tracker.measures.reliable_change import NO_RELIABLE_CHANGE, RELIABLY_WORSE
 from tracker.people.access import allowed
 from tracker.render.cohort_charts import (
     breakdown_chart,
@@ -34,6 +36,7 @@ from tracker.render.cohort_charts import (
     cohort_star,
     over_time_chart,
     reliable_change_scatter,
+    significance_legend,
     transition_heatmap,
 )
 from tracker.render.cohort_tables import (
@@ -56,10 +59,10 @@ def cached_choices(database_url: str) -> dict[str, list[str]]:
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner="Working out the cohort…")
-def cached_cohort(database_url: str, cohort_filter: CohortFilter, baseline_rule: str):
+def cached_cohort(database_url: str, cohort_filter: CohortFilter):
     instrument = instruments()[cohort_filter.instrument]
     with engine_for(database_url).connect() as connection:
-        return load_cohort(connection, cohort_filter, instrument, baseline_rule=baseline_rule)
+        return load_cohort(connection, cohort_filter, instrument)
 
 
 def pick(column, label: str, options: list[str], labels: dict[str, str] | None = None):
@@ -103,12 +106,7 @@ with st.sidebar:
         ["Worker and joint", "The family's own"],
         help="The family's own ratings are shown separately, never mixed in.",
     )
-    rule = st.toggle(
-        "Use the worse of the first two assessments as the baseline",
-        help="Guards against baselines scored before needs were disclosed.",
-    )
 
-baseline_rule = WORSE_OF_FIRST_TWO if rule else FIRST_BASELINE
 window = tuple(window) if isinstance(window, tuple | list) else (window,)
 cohort_filter = CohortFilter(
     instrument=instrument_key,
@@ -124,14 +122,16 @@ cohort_filter = CohortFilter(
     baseline_to=window[1] if len(window) == 2 else None,
 )
 instrument = available[instrument_key]
-cohort = cached_cohort(database_url, cohort_filter, baseline_rule)
+cohort = cached_cohort(database_url, cohort_filter)
 result = figures(cohort, min_group=min_group)
 overall = result["overall"]
+# Every download carries what reliable change was measured against.
+notes = (cohort.yardstick.caption(),)
 
 st.title("Cohort: distance travelled")
 st.caption(
-    f"{instrument.name} · {view.lower()} ratings · baseline: {BASELINE_RULES[baseline_rule]} · "
-    "change compares each family's baseline with its latest review; positive means better."
+    f"{instrument.name} · {view.lower()} ratings · change compares each family's first "
+    "baseline with its latest review before any re-referral; positive means better."
 )
 for note in caveats(cohort, result, tier_filter=tier):
     st.warning(note, icon=":material/info:")
@@ -159,9 +159,10 @@ tiles.metric(
     width=TILE_WIDTH,
 )
 tiles.metric(
-    "Better off overall",
-    shown(overall["pct_improved"], "%"),
-    help="Families whose overall score improved from baseline to latest.",
+    "Better off",
+    with_pct(overall["reliable_improvement"], overall["pct_reliable_improvement"]),
+    help="Reliably better: families whose overall score improved by more than "
+    "measurement error alone would give.",
     width=TILE_WIDTH,
 )
 interval = (
@@ -178,11 +179,6 @@ tiles.metric(
 st.caption(f"Mean distance travelled 95% interval: {interval}.")
 tiles = st.container(horizontal=True, gap="medium")
 tiles.metric(
-    RELIABLY_BETTER,
-    with_pct(overall["reliable_improvement"], overall["pct_reliable_improvement"]),
-    width=TILE_WIDTH,
-)
-tiles.metric(
     NO_RELIABLE_CHANGE,
     with_pct(overall["no_reliable_change"], overall["pct_no_reliable_change"]),
     width=TILE_WIDTH,
@@ -193,12 +189,67 @@ tiles.metric(
     width=TILE_WIDTH,
 )
 tiles.metric(
-    "Effect size d_z",
-    shown(overall["effect_size_dz"], digits=2),
-    help="Mean change divided by the spread of change; about 0.2 is small, 0.5 "
-    "medium and 0.8 large.",
+    "Not classifiable",
+    with_pct(overall["not_classifiable"], overall["pct_not_classifiable"]),
+    help="Fewer than half the areas were scored at both baseline and latest, so their "
+    "overall change cannot be judged reliable or not.",
     width=TILE_WIDTH,
 )
+if instrument.caseness is not None:
+    tiles.metric(
+        "Reliably recovered",
+        with_pct(overall["reliable_recovery"], overall["pct_reliable_recovery"]),
+        help="Of the families past the caseness threshold at baseline: on the good side of "
+        f"it at the latest and reliably better ({instrument.caseness.source}).",
+        width=TILE_WIDTH,
+    )
+srm_interval = (
+    f"{shown(overall['standardised_response_mean_ci_low'], digits=2)} to "
+    f"{shown(overall['standardised_response_mean_ci_high'], digits=2)}"
+)
+tiles.metric(
+    "Standardised response mean",
+    shown(overall["standardised_response_mean"], digits=2),
+    help=f"Mean change divided by the spread of the changes; 95% interval {srm_interval}.",
+    width=TILE_WIDTH,
+)
+st.caption(f"Standardised response mean 95% interval: {srm_interval}. {SRM_NOTE}")
+st.caption(cohort.yardstick.caption())
+tiles = st.container(horizontal=True, gap="medium")
+for label, key in (("Improved", "improved"), ("Same", "same"), ("Worse", "worse")):
+    tiles.metric(
+        f"{label} (any change)",
+        with_pct(overall[key], overall[f"pct_{key}"]),
+        width=TILE_WIDTH,
+    )
+net = overall["net_improvement"]
+net_interval = (
+    f"{shown(overall['net_improvement_ci_low'])} to {shown(overall['net_improvement_ci_high'])}"
+)
+tiles.metric(
+    "Net improvement",
+    "*" if net is None else f"{net:+.0f} points",
+    help="% improved minus % worse (any change), in percentage points; "
+    f"95% interval {net_interval}.",
+    width=TILE_WIDTH,
+)
+tiles.metric(
+    "Worse at first review",
+    with_pct(result["early_worsening"], result["pct_early_worsening"]),
+    help="Families whose first review is worse overall than their baseline, of those "
+    "with a review.",
+    width=TILE_WIDTH,
+)
+st.caption(f"{ANY_CHANGE_NOTE} {EARLY_WORSENING_NOTE}")
+st.caption(
+    f"Net improvement 95% interval: {net_interval} percentage points ({NET_IMPROVEMENT_METHOD})."
+)
+later = result["later_journeys"]
+if later != 0:
+    st.caption(
+        f"Later journeys (re-referrals after a new baseline): {shown(later)}. "
+        "They are not in these figures, which follow each family's first journey."
+    )
 st.caption(footnote(min_group).replace("*", "\\*", 1))
 
 tab_names = ["Cohort star", "Change by area", "Movement", "Breakdowns", "Over time"]
@@ -212,13 +263,13 @@ with tabs[0]:
     st.plotly_chart(figure, width="stretch")
     chart_download(figure, "cohort-star")
     show_table(domains_table)
-    table_downloads(domains_table, "cohort-by-area", min_group)
+    table_downloads(domains_table, "cohort-by-area", min_group, notes)
 
 with tabs[1]:
     figure = change_by_domain(result["domains"], instrument)
     st.plotly_chart(figure, width="stretch")
     st.caption(
-        "◆ the change is unlikely to be chance (Wilcoxon signed-rank p < 0.05). "
+        f"{significance_legend(result['domains'])} "
         "n is the number of families scored at both baseline and latest."
     )
     chart_download(figure, "change-by-area")
@@ -232,7 +283,7 @@ with tabs[2]:
     chart_download(figure, f"movement-{domain}")
     movement = transition_table(cells, instrument)
     show_table(movement)
-    table_downloads(movement, f"movement-{domain}", min_group)
+    table_downloads(movement, f"movement-{domain}", min_group, notes)
 
 with tabs[3]:
     dimension = st.selectbox(
@@ -249,7 +300,7 @@ with tabs[3]:
         chart_download(figure, f"breakdown-{dimension}")
         table = breakdown_table(groups, DIMENSIONS[dimension])
         show_table(table)
-        table_downloads(table, f"breakdown-{dimension}", min_group)
+        table_downloads(table, f"breakdown-{dimension}", min_group, notes)
 
 with tabs[4]:
     grouping = st.selectbox(
@@ -257,13 +308,24 @@ with tabs[4]:
         [None, *[d for d in DIMENSIONS if d != "referral_source"]],
         format_func=lambda d: "The whole cohort" if d is None else DIMENSIONS[d],
     )
-    points = overall_by_month(cohort, min_group=min_group, dimension=grouping)
-    figure = over_time_chart(points, instrument)
+    same_families = st.toggle(
+        "Show scores: the same families at month 0 and at each month",
+        help="Each point then shows the mean score of the families assessed that month, "
+        "and the same families' mean at their baseline, over the areas scored at both.",
+    )
+    points = change_by_month(cohort, min_group=min_group, dimension=grouping)
+    figure = over_time_chart(points, instrument, scores=same_families)
     st.plotly_chart(figure, width="stretch")
+    st.caption(
+        "Each point compares families with themselves: the mean change from their own "
+        "baseline of the families assessed that many months after it (n), over the areas "
+        "scored at both. Different families are assessed at different months, so compare "
+        "points with care."
+    )
     chart_download(figure, "over-time")
     table = over_time_table(points)
     show_table(table)
-    table_downloads(table, "over-time", min_group)
+    table_downloads(table, "over-time", min_group, notes)
 
 if allowed(viewer, "view_scatter"):
     with tabs[5]:
@@ -275,6 +337,8 @@ if allowed(viewer, "view_scatter"):
             st.plotly_chart(figure, width="stretch")
             st.caption(
                 "For managers only. Dots carry no names or references, and their order "
-                "is shuffled. The shaded band is change too small to be reliable."
+                "is shuffled. The shaded band is change too small to be reliable. "
+                "Families with fewer than half the areas paired are not drawn. "
+                + cohort.yardstick.caption()
             )
             chart_download(figure, "reliable-change")

@@ -306,8 +306,11 @@ def save(
         st.success(done)
 
 
-def table_downloads(frame: pd.DataFrame, name: str, min_group: int) -> None:
-    """CSV and Excel buttons for a table exactly as shown, ``*`` included."""
+def table_downloads(
+    frame: pd.DataFrame, name: str, min_group: int, notes: tuple[str, ...] = ()
+) -> None:
+    """CSV and Excel buttons for a table exactly as shown, ``*`` included, with ``notes``
+    (the captions that go with the figures) under it."""
     from tracker.render.downloads import table_csv, table_xlsx
 
     # Side by side in a row that wraps, rather than at the far edges of two half columns.
@@ -315,7 +318,7 @@ def table_downloads(frame: pd.DataFrame, name: str, min_group: int) -> None:
     viewer = current_viewer()
     row.download_button(
         "CSV",
-        audited(viewer, "export", f"{name}.csv", lambda: table_csv(frame, min_group)),
+        audited(viewer, "export", f"{name}.csv", lambda: table_csv(frame, min_group, notes)),
         file_name=f"{name}.csv",
         mime="text/csv",
         icon=":material/download:",
@@ -323,7 +326,9 @@ def table_downloads(frame: pd.DataFrame, name: str, min_group: int) -> None:
     )
     row.download_button(
         "Excel",
-        audited(viewer, "export", f"{name}.xlsx", lambda: table_xlsx(frame, min_group)),
+        audited(
+            viewer, "export", f"{name}.xlsx", lambda: table_xlsx(frame, min_group, notes=notes)
+        ),
         file_name=f"{name}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:",

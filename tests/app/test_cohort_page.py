@@ -44,11 +44,18 @@ def test_each_case_status_and_rating_view_renders(manager, label, value):
     assert "family's own" in app.caption[0].value or value != "The family's own"
 
 
-def test_baseline_rule_is_said(manager):
+def test_the_first_journey_and_the_yardstick_are_said_and_no_baseline_switch(manager, capsys):
     app = open_app(manager, PAGE)
-    assert "baseline: the first baseline" in app.caption[0].value
-    app.sidebar.toggle[0].set_value(True).run()
-    assert "the worse of the first two assessments" in app.caption[0].value
+    by_label(app.sidebar.selectbox, "Instrument").set_value("taf-dtt").run()
+    assert not app.sidebar.toggle  # the "worse of the first two" switch is gone
+    captions = " ".join(caption.value for caption in app.caption)
+    assert "first baseline" in app.caption[0].value
+    assert main(["cohort", "--instrument", "taf-dtt", "--json"]) == 0
+    yardstick = json.loads(capsys.readouterr().out)["yardstick"]
+    assert f"±1.96 × S_diff = ±{1.96 * yardstick['s_diff']:.2f} points" in captions
+    assert f"reliability {yardstick['reliability']:.2f}" in captions
+    assert "small changes are within measurement error" in captions
+    assert "hidden need coming to light" in captions
 
 
 @pytest.mark.parametrize(
@@ -78,12 +85,26 @@ def test_tiles_match_tracker_cohort_json(manager, capsys, sidebar, cli):
     assert metric(app, "Families in cohort") == shown(expected["families"])
     assert metric(app, "With a review") == shown(expected["with_review"])
     assert metric(app, "Awaiting review") == shown(expected["awaiting_review"])
-    assert metric(app, "Better off overall") == shown(overall["pct_improved"], "%")
+    # Better off is reliably better; improved, same and worse are any change.
+    better, pct = overall["reliable_improvement"], overall["pct_reliable_improvement"]
+    assert metric(app, "Better off") == ("*" if better is None else f"{better} ({shown(pct, '%')})")
+    for key in ("improved", "same", "worse"):
+        assert metric(app, f"{key.capitalize()} (any change)").startswith(
+            "*" if overall[key] is None else f"{overall[key]} ("
+        )
+    early = expected["early_worsening"]
+    assert metric(app, "Worse at first review") == (
+        "*" if early is None else f"{early} ({shown(expected['pct_early_worsening'], '%')})"
+    )
     assert metric(app, "Mean distance travelled") == shown(overall["mean_change"], digits=2)
-    assert metric(app, "Effect size d_z") == shown(overall["effect_size_dz"], digits=2)
+    assert metric(app, "Standardised response mean") == shown(
+        overall["standardised_response_mean"], digits=2
+    )
+    net = overall["net_improvement"]
+    assert metric(app, "Net improvement") == ("*" if net is None else f"{net:+.0f} points")
     if overall["reliable_improvement"] is not None:
-        assert metric(app, "Reliably better").startswith(f"{overall['reliable_improvement']} (")
         assert metric(app, "Reliably worse").startswith(f"{overall['reliable_deterioration']} (")
+        assert metric(app, "Not classifiable").startswith(f"{overall['not_classifiable']} (")
 
 
 def test_a_small_group_is_suppressed_everywhere(manager, monkeypatch):

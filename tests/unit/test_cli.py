@@ -27,7 +27,14 @@ OVERALL_KEYS = {
     "improved",
     "same",
     "worse",
-    "effect_size_dz",
+    "standardised_response_mean",
+    "standardised_response_mean_ci_low",
+    "standardised_response_mean_ci_high",
+    "net_improvement",
+    "net_improvement_ci_low",
+    "net_improvement_ci_high",
+    "net_improvement_method",
+    "wilcoxon_p",
     "reliable_improvement",
     "reliable_deterioration",
     "no_reliable_change",
@@ -42,7 +49,8 @@ DOMAIN_KEYS = {
     "same",
     "worse",
     "pct_improved",
-    "wilcoxon_p",
+    "sign_test_p",
+    "p_holm",
 }
 
 

@@ -1,11 +1,14 @@
 """Cohort figures, checked against hand-worked arithmetic.
 
 All frames are built in code. Every expected figure below is worked out by hand in the
-comments; only the Wilcoxon p-values are compared with scipy called directly.
+comments; only the Wilcoxon p-values are compared with scipy called directly. Built from
+frames, a cohort's yardstick comes from every first baseline in them (see
+test_yardstick.py); read from the database, from the whole service's.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 from datetime import date
@@ -15,28 +18,28 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from tests.unit.small_instruments import cut_down
 from tracker.instruments.loader import get_instrument
 from tracker.measures.cohort import (
+    CohortFilter,
     breakdown,
     build_cohort,
     caveats,
+    change_by_month,
+    cohort_figures,
     figures,
+    load_cohort,
     mean_interval,
-    overall_by_month,
     scatter_points,
     transitions,
     wilcoxon_p,
 )
-from tracker.measures.reliable_change import reliable_change_sd
-from tracker.measures.scoring import (
-    WORSE_OF_FIRST_TWO,
-    domain_changes,
-    family_overall,
-    select_baseline_and_latest,
-)
+from tracker.measures.yardstick import service_yardstick
 
-TAF = get_instrument("taf-dtt")  # need scale 1-5, lower is better, r = 0.80
-STAR = get_instrument("family-outcomes-10")  # star 1-10, higher is better, r = 0.80
+TAF = get_instrument("taf-dtt")  # need scale 1-5, lower is better, 22 areas
+STAR = get_instrument("family-outcomes-10")  # star 1-10, higher is better, 10 areas
+TWO = cut_down("taf-dtt", 2)  # housing and income only: one paired area is half
+ONE = cut_down("taf-dtt", 1)  # housing only
 
 H = "housing"
 I = "income_employment_finance"  # noqa: E741
@@ -50,7 +53,8 @@ FIGURE_KEYS = (
     "same",
     "worse",
     "pct_improved",
-    "wilcoxon_p",
+    "sign_test_p",
+    "p_holm",
 )
 
 
@@ -115,18 +119,9 @@ def scipy_p(changes) -> float:
 #   improved 4 (fams 1,3,5,6), same 1 (fam 4), worse 1 (fam 2); pct = 4/6*100 = 66.667
 #   SD(change), ddof=1: deviations from 0.5 are 1, -2, 0.5, -0.5, 0, 1;
 #     squares 1 + 4 + 0.25 + 0.25 + 0 + 1 = 6.5; var = 6.5/5 = 1.3; SD = sqrt(1.3) = 1.140175
-#   d_z = 0.5 / sqrt(1.3) = 0.438529
-#   SD(baseline), ddof=1: deviations from 4 are 1, -1, 0, 0, -1, 1; squares sum 4;
-#     var = 4/5 = 0.8; SD = sqrt(0.8) = 0.894427
-#   S_diff = sqrt(0.8) * sqrt(2 * (1 - 0.80)) = sqrt(0.8 * 0.4) = sqrt(0.32) = 0.565685
-#   1.96 * S_diff = 1.108743, so |change| must exceed that to be reliable:
-#     fam 1: +1.5 / 0.565685 = +2.651650 -> reliable improvement
-#     fam 2: -1.5 / 0.565685 = -2.651650 -> reliable deterioration
-#     fam 3: +1.0 / 0.565685 = +1.767767 -> no reliable change (in between)
-#     fam 4:  0.0                        -> no reliable change
-#     fam 5: +0.5 / 0.565685 = +0.883883 -> no reliable change
-#     fam 6: +1.5 / 0.565685 = +2.651650 -> reliable improvement
-#   => reliable_improvement 2, reliable_deterioration 1, no_reliable_change 3
+#   standardised response mean = 0.5 / sqrt(1.3) = 0.438529
+#   Reliable change: on taf-dtt a family needs 11 of the 22 areas paired to be classified;
+#   nobody here has more than 3, so all 6 are not classifiable (see the TWO cohort below).
 #
 # Per domain (raw scale means; change oriented):
 #   H: fams 1-6, n=6. baseline 5,3,4,4,2,5 = 23 -> 23/6 = 3.833333
@@ -159,7 +154,12 @@ COHORT_ROWS = [
     (801, 8, "review", "2024-02-01", "worker", {H: 1, I: 1}),
 ]
 
-S_DIFF = math.sqrt(0.32)  # sqrt(0.8) * sqrt(2 * (1 - 0.80))
+# The yardstick, from the 7 first baselines' overall scores (every scored area):
+#   fam 1 (5+5)/2 = 5, fam 2 (3+3+1)/3 = 7/3, fams 3 and 4: 4, fam 5 3, fam 6 5, fam 7 3.
+#   In thirds 15, 7, 12, 12, 9, 15, 9: sum 79/3, sum of squares 949/9;
+#   SS = 949/9 - (79/3)^2/7 = 402/63; var = 402/63/6 = 67/63; SD = sqrt(67/63) = 1.031257.
+#   Fewer than 30 families scored all 22 areas, so reliability is the default 0.70.
+REFERENCE_SD = math.sqrt(67 / 63)
 
 
 @pytest.fixture
@@ -184,37 +184,75 @@ def test_hand_worked_overall_figures(cohort):
     assert overall["mean_change"] == pytest.approx(0.5)
     assert (overall["improved"], overall["same"], overall["worse"]) == (4, 1, 1)
     assert overall["pct_improved"] == pytest.approx(400 / 6)
-    # d_z = 0.5 / sqrt(1.3); with ddof=0 it would be 0.5 / sqrt(6.5/6) = 0.4804
-    assert overall["effect_size_dz"] == pytest.approx(0.5 / math.sqrt(1.3))
-    assert overall["effect_size_dz"] == pytest.approx(0.438529, abs=1e-6)
-    assert overall["reliable_improvement"] == 2
-    assert overall["reliable_deterioration"] == 1
-    assert overall["no_reliable_change"] == 3
+    # SRM = 0.5 / sqrt(1.3); with ddof=0 it would be 0.5 / sqrt(6.5/6) = 0.4804
+    assert overall["standardised_response_mean"] == pytest.approx(0.5 / math.sqrt(1.3))
+    assert overall["standardised_response_mean"] == pytest.approx(0.438529, abs=1e-6)
+    # net improvement: 4 of 6 improved, 1 of 6 worse -> 66.67 - 16.67 = 50 points
+    assert overall["net_improvement"] == pytest.approx(50.0)
+    assert overall["not_classifiable"] == 6 and overall["pct_not_classifiable"] == 100
+    assert overall["reliable_improvement"] == 0
+    assert overall["reliable_deterioration"] == 0
+    assert overall["no_reliable_change"] == 0
     # overall Wilcoxon over the families' overall changes
     assert overall["wilcoxon_p"] == pytest.approx(scipy_p([1.5, -1.5, 1.0, 0.0, 0.5, 1.5]))
 
 
+def test_hand_worked_yardstick(cohort):
+    yardstick = build_cohort(*cohort, TAF).yardstick
+    assert yardstick.reference_sd == pytest.approx(REFERENCE_SD)
+    assert yardstick.reference_sd == pytest.approx(1.031257, abs=1e-6)
+    assert (yardstick.n_reference, yardstick.reliability) == (7, 0.70)
+    assert figures(build_cohort(*cohort, TAF), min_group=1)["yardstick"] == yardstick.as_dict()
+
+
+# The same cohort on TWO (housing and income only; mental health is not in it), where one
+# paired area of two is half, so every reviewed family is classified.
+#  fam  paired        baseline  latest  change
+#   1   H +2, I +1    5         3.5     +1.5
+#   2   H -1, I -2    3         4.5     -1.5
+#   3   H +1, I +1    4         3       +1.0
+#   4   H -1          4         5       -1.0
+#   5   H  0, I +1    3         2.5     +0.5
+#   6   H +1          5         4       +1.0
+# Yardstick: first baselines over H and I: 5, 3, 4, 4 (H only), 3, 5 (H only), 3 (fam 7):
+#   sum 27, sum of squares 109; SS = 109 - 27^2/7 = 34/7; var = 34/42 = 17/21;
+#   SD = sqrt(17/21) = 0.899735. 5 complete cases < 30, so r = 0.70:
+#   S_diff = sqrt(17/21) x sqrt(0.6) = 0.696932; 1.96 x S_diff = 1.365987.
+#   RCI: fam 1 +1.5/0.696932 = +2.152290 better; fam 2 -2.152290 worse;
+#        fams 3, 6 +1.434860, fam 4 -1.434860, fam 5 +0.717430: no reliable change.
+TWO_S_DIFF = math.sqrt(17 / 21 * 0.6)
+
+
 def test_hand_worked_reliable_change_index_per_family(cohort):
-    # RCI per family = change / S_diff with S_diff = sqrt(0.32) = 0.565685 (see table above).
-    assessments, scores = cohort
-    overall = family_overall(domain_changes(select_baseline_and_latest(assessments), scores, TAF))
-    assert reliable_change_sd(overall, TAF.reliability) == pytest.approx(S_DIFF)
-    built = build_cohort(assessments, scores, TAF).overall
-    rci = dict(zip(built["family_id"], built["rci"], strict=True))
+    built = build_cohort(*cohort, TWO)
+    assert built.s_diff == pytest.approx(TWO_S_DIFF)
+    assert built.s_diff == pytest.approx(0.696932, abs=1e-6)
+    rci = dict(zip(built.overall["family_id"], built.overall["rci"], strict=True))
     assert rci == pytest.approx(
-        {
-            1: 1.5 / S_DIFF,
-            2: -1.5 / S_DIFF,
-            3: 1.0 / S_DIFF,
-            4: 0.0,
-            5: 0.5 / S_DIFF,
-            6: 1.5 / S_DIFF,
-        }
-    )
-    assert rci == pytest.approx(
-        {1: 2.651650, 2: -2.651650, 3: 1.767767, 4: 0.0, 5: 0.883883, 6: 2.651650},
+        {1: 2.152290, 2: -2.152290, 3: 1.434860, 4: -1.434860, 5: 0.717430, 6: 1.434860},
         abs=1e-6,
     )
+    overall = figures(built, min_group=1)["overall"]
+    assert (
+        overall["reliable_improvement"],
+        overall["reliable_deterioration"],
+        overall["no_reliable_change"],
+        overall["not_classifiable"],
+    ) == (1, 1, 4, 0)
+    assert overall["pct_reliable_improvement"] == pytest.approx(100 / 6)
+    assert overall["reliable_change_sd"] == pytest.approx(TWO_S_DIFF)
+    assert "reliable_recovery" not in overall  # taf-dtt declares no caseness
+
+
+def test_reliable_recovery_with_a_caseness_threshold(cohort):
+    # Caseness 4 on the need scale: cases at baseline are fams 1 (5), 3 (4), 4 (4), 6 (5).
+    # Recovered (below 4 at the latest and reliably better): fam 1 only; fam 3 reaches 3
+    # but not reliably; fam 6 reaches 4, still a case. 1 of 4 = 25%.
+    built = build_cohort(*cohort, cut_down("taf-dtt", 2, caseness=4))
+    overall = figures(built, min_group=1)["overall"]
+    assert overall["cases_at_baseline"] == 4
+    assert overall["reliable_recovery"] == 1
+    assert overall["pct_reliable_recovery"] == pytest.approx(25.0)
 
 
 def test_hand_worked_domain_figures(cohort):
@@ -246,17 +284,25 @@ def test_hand_worked_domain_figures(cohort):
     assert mental["pct_improved"] == pytest.approx(100.0)
 
 
-def test_domain_wilcoxon_equals_scipy_on_the_same_changes(cohort):
-    # The per-domain changes from the table above, passed straight to scipy (defaults).
+def test_domain_sign_tests_by_hand_and_holm(cohort):
+    # Sign test, ties dropped, two-sided: 2 × the smaller binomial(½) tail, at most 1.
+    #   housing 2,-1,1,-1,0,1: 3 up, 2 down of 5 -> 2 × P(X <= 2) = 2 × 16/32 -> 1
+    #   income 1,-2,1,1: 3 up, 1 down of 4 -> 2 × (1 + 4)/16 = 0.625
+    #   mental health 1,1,2: 3 up of 3 -> 2 × 1/8 = 0.25
+    # Holm over the 3 areas tested: 0.25 × 3 = 0.75; 0.625 × 2 -> 1; 1 × 1 = 1.
     result = figures(build_cohort(*cohort, TAF), min_group=1)
-    assert domain(result, H)["wilcoxon_p"] == pytest.approx(scipy_p([2, -1, 1, -1, 0, 1]))
-    assert domain(result, I)["wilcoxon_p"] == pytest.approx(scipy_p([1, -2, 1, 1]))
-    assert domain(result, M)["wilcoxon_p"] == pytest.approx(scipy_p([1, 1, 2]))
+    assert domain(result, H)["sign_test_p"] == pytest.approx(1.0)
+    assert domain(result, I)["sign_test_p"] == pytest.approx(0.625)
+    assert domain(result, M)["sign_test_p"] == pytest.approx(0.25)
+    assert domain(result, M)["p_holm"] == pytest.approx(0.75)
+    assert domain(result, I)["p_holm"] == pytest.approx(1.0)
+    assert domain(result, H)["p_holm"] == pytest.approx(1.0)
+    assert domain(result, "aspirations")["p_holm"] is None  # never scored: not a test
 
 
-def test_wilcoxon_is_none_when_every_change_is_zero():
+def test_sign_test_is_none_when_every_change_is_zero():
     # 5 families, housing identical at both ends (changes 0,0,0,0,0), while income moves
-    # (changes +1,+1,+1,+1,-1 on the need scale) so the overall Wilcoxon is still defined.
+    # (changes +1,+1,+1,+1,-1 on the need scale) so the overall tests are still defined.
     rows = []
     for fam, (h, i0, i1) in enumerate([(2, 4, 3), (3, 4, 3), (4, 3, 2), (5, 5, 4), (1, 2, 3)]):
         rows.append((fam * 10, fam, "baseline", "2024-01-01", "worker", {H: h, I: i0}))
@@ -267,9 +313,11 @@ def test_wilcoxon_is_none_when_every_change_is_zero():
     assert housing["mean_change"] == pytest.approx(0.0)
     assert (housing["improved"], housing["same"], housing["worse"]) == (0, 5, 0)
     assert housing["pct_improved"] == pytest.approx(0.0)
-    assert housing["wilcoxon_p"] is None
+    assert housing["sign_test_p"] is None and housing["p_holm"] is None
     income = domain(result, I)
-    assert income["wilcoxon_p"] == pytest.approx(scipy_p([1, 1, 1, 1, -1]))
+    # 4 up, 1 down of 5: 2 × (1 + 5)/32 = 0.375; the only area tested, so Holm is the same.
+    assert income["sign_test_p"] == pytest.approx(0.375)
+    assert income["p_holm"] == pytest.approx(0.375)
 
 
 # --------------------------------------------------------------------------------------
@@ -286,7 +334,7 @@ def test_domain_below_min_group_is_suppressed_and_at_or_above_is_shown(cohort):
     assert domain(result, H)["mean_change"] == pytest.approx(2 / 6)
     assert domain(result, I)["n"] == 4
     assert domain(result, I)["mean_change"] == pytest.approx(0.25)
-    assert domain(result, I)["wilcoxon_p"] == pytest.approx(scipy_p([1, -2, 1, 1]))
+    assert domain(result, I)["sign_test_p"] == pytest.approx(0.625)
     for key in (M, "aspirations"):
         suppressed = domain(result, key)
         assert suppressed["domain"] == key
@@ -445,11 +493,9 @@ def test_star_cohort_positive_change_is_improvement():
     # mean_baseline 20/5 = 4.0; mean_latest 27/5 = 5.4; mean_change 7/5 = 1.4
     # improved 3, same 1, worse 1, pct 60
     # SD(change), ddof=1: deviations 1.6, -1.4, 0.6, -2.4, 1.6; squares
-    #   2.56 + 1.96 + 0.36 + 5.76 + 2.56 = 13.2; var 13.2/4 = 3.3; d_z = 1.4/sqrt(3.3) = 0.7707
-    # SD(baseline), ddof=1: deviations -1, 0, 1, 2, -2; squares 10; var 10/4 = 2.5
-    #   S_diff = sqrt(2.5) * sqrt(2 * 0.2) = sqrt(1.0) = 1.0, so RCI = change:
-    #   +3, 0, +2, -1, +3 -> reliable improvement 3 (3, 2, 3 > 1.96), deterioration 0, none 2
-    # A second domain, home_money, is scored only at baseline: unpaired, ignored.
+    #   2.56 + 1.96 + 0.36 + 5.76 + 2.56 = 13.2; var 13.2/4 = 3.3; SRM = 1.4/sqrt(3.3) = 0.7707
+    # A second domain, home_money, is scored only at baseline: unpaired, ignored. With one
+    # of ten areas paired (five needed), no family can be classified for reliable change.
     data = [(3, 6), (4, 4), (5, 7), (6, 5), (2, 5)]
     rows = []
     for fam, (before, after) in enumerate(data, start=1):
@@ -472,14 +518,13 @@ def test_star_cohort_positive_change_is_improvement():
     assert overall["mean_change"] == pytest.approx(1.4)
     assert (overall["improved"], overall["same"], overall["worse"]) == (3, 1, 1)
     assert overall["pct_improved"] == pytest.approx(60.0)
-    assert overall["effect_size_dz"] == pytest.approx(1.4 / math.sqrt(3.3))
-    assert overall["reliable_improvement"] == 3
-    assert overall["reliable_deterioration"] == 0
-    assert overall["no_reliable_change"] == 2
+    assert overall["standardised_response_mean"] == pytest.approx(1.4 / math.sqrt(3.3))
+    assert overall["not_classifiable"] == 5
+    assert overall["reliable_improvement"] == 0
     wellbeing = domain(result, "wellbeing")
     assert wellbeing["n"] == 5
     assert wellbeing["mean_change"] == pytest.approx(1.4)
-    assert wellbeing["wilcoxon_p"] == pytest.approx(scipy_p([3, 0, 2, -1, 3]))
+    assert wellbeing["sign_test_p"] == pytest.approx(0.625)  # 3 up, 1 down, 1 tie
     assert domain(result, "home_money")["n"] is None  # n=0 < 5: suppressed
 
 
@@ -535,7 +580,7 @@ def ten_families() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
 
 def test_breakdown_by_area_with_suppression():
     assessments, scores, families = ten_families()
-    cohort = build_cohort(assessments, scores, TAF, families=families)
+    cohort = build_cohort(assessments, scores, ONE, families=families)
     # Changes (baseline - latest): 1:4, 2:3, 3:1, 4:0, 5:-2 (North); 6:2, 7:0, 8:1 (South); 9:1.
     groups = breakdown(cohort, "area", min_group=3).set_index("group")
     assert list(groups.index) == ["East", "North", "South"]
@@ -544,9 +589,11 @@ def test_breakdown_by_area_with_suppression():
     low, high = mean_interval(pd.Series([4.0, 3.0, 1.0, 0.0, -2.0]))
     assert (north["ci_low"], north["ci_high"]) == pytest.approx((low, high))
     assert north["pct_improved"] == pytest.approx(60)
-    # S_diff over all nine baselines [5,5,4,4,3,4,3,5,2]: mean 35/9, sum of squares 80/9,
-    # variance 10/9, so S_diff = sqrt(10/9 * 0.4) = 2/3 and reliable needs |change| > 1.3067:
-    # in North families 1 and 2 improve reliably and 5 gets reliably worse.
+    # On ONE (housing only) every family is classifiable. The yardstick from all nine
+    # baselines [5,5,4,4,3,4,3,5,2]: mean 35/9, sum of squares 80/9, variance 10/9; r is
+    # the default 0.70 (9 < 30 complete cases), so S_diff = sqrt(10/9 x 0.6) = sqrt(2/3)
+    # and reliable needs |change| > 1.96 x 0.816497 = 1.6003: in North families 1 and 2
+    # improve reliably and 5 gets reliably worse; in South family 6 (change 2) improves.
     assert north["pct_reliable_improvement"] == pytest.approx(40)
     south = groups.loc["South"]
     assert south["n"] == 3 and south["mean_change"] == pytest.approx(1.0)
@@ -573,58 +620,25 @@ def test_transitions_between_bands_with_cell_suppression():
     assert whole["families"].isna().all()
 
 
-def test_worse_of_first_two_moves_the_baseline_only_when_the_second_is_worse():
-    rows = [
-        # Family 1: need rises from 2 to 4 at the first review, then falls to 3.
-        (10, 1, "baseline", "2025-01-10", "worker", {H: 2}),
-        (11, 1, "review", "2025-02-10", "worker", {H: 4}),
-        (12, 1, "review", "2025-05-10", "worker", {H: 3}),
-        # Family 2: improves from the start; its baseline stays.
-        (20, 2, "baseline", "2025-01-10", "worker", {H: 4}),
-        (21, 2, "review", "2025-02-10", "worker", {H: 3}),
-        (22, 2, "review", "2025-05-10", "worker", {H: 2}),
-        # Family 3: worse at its only review, so it has nothing after the new baseline.
-        (30, 3, "baseline", "2025-01-10", "worker", {H: 2}),
-        (31, 3, "review", "2025-02-10", "worker", {H: 5}),
-    ]
-    assessments, scores = frames(rows)
-    first = build_cohort(assessments, scores, TAF).overall.set_index("family_id")["change"]
-    assert first.to_dict() == {1: -1.0, 2: 2.0, 3: -3.0}
-    worse = build_cohort(assessments, scores, TAF, baseline_rule=WORSE_OF_FIRST_TWO)
-    assert worse.overall.set_index("family_id")["change"].to_dict() == {1: 1.0, 2: 2.0}
-    pairs = worse.pairs.set_index("family_id")
-    assert pairs.loc[1, "baseline_id"] == 11 and pairs.loc[2, "baseline_id"] == 20
-    assert pd.isna(pairs.loc[3, "latest_id"])
-    result = figures(worse, min_group=1)
-    assert (result["with_review"], result["awaiting_review"]) == (2, 1)
-    assert result["baseline_rule"] == WORSE_OF_FIRST_TWO
-    # On a star scale "worse" means lower.
-    star_rows = [
-        (10, 1, "baseline", "2025-01-10", "worker", {"wellbeing": 6}),
-        (11, 1, "review", "2025-02-10", "worker", {"wellbeing": 3}),
-        (12, 1, "review", "2025-05-10", "worker", {"wellbeing": 5}),
-    ]
-    assessments, scores = frames(star_rows)
-    star = build_cohort(assessments, scores, STAR, baseline_rule=WORSE_OF_FIRST_TWO)
-    assert star.overall["change"].tolist() == [2.0]
-
-
-def test_overall_by_month_counts_families_per_point():
+def test_change_by_month_counts_families_per_point():
     assessments, scores, families = ten_families()
     cohort = build_cohort(assessments, scores, TAF, families=families)
-    points = overall_by_month(cohort, min_group=1).set_index("month")
-    # Baselines on 10 Jan (month 0); reviews on 20 Feb are 41 days later: month 1.
+    points = change_by_month(cohort, min_group=1).set_index("month")
+    # Baselines on 10 Jan (month 0, change 0); reviews on 20 Feb are 41 days later: month 1,
+    # changes (baseline - latest) 4, 3, 1, 0, -2, 2, 0, 1, 1 -> 10/9.
     assert points.loc[0, "n"] == 9
-    assert points.loc[0, "mean_overall"] == pytest.approx((5 + 5 + 4 + 4 + 3 + 4 + 3 + 5 + 2) / 9)
-    assert points.loc[1, "mean_overall"] == pytest.approx((1 + 2 + 3 + 4 + 5 + 2 + 3 + 4 + 1) / 9)
-    by_area = overall_by_month(cohort, min_group=2, dimension="area")
+    assert points.loc[0, "mean_change"] == pytest.approx(0.0)
+    assert points.loc[1, "mean_change"] == pytest.approx(10 / 9)
+    assert points.loc[1, "mean_baseline"] == pytest.approx((5 + 5 + 4 + 4 + 3 + 4 + 3 + 5 + 2) / 9)
+    assert points.loc[1, "mean_at_month"] == pytest.approx((1 + 2 + 3 + 4 + 5 + 2 + 3 + 4 + 1) / 9)
+    by_area = change_by_month(cohort, min_group=2, dimension="area")
     east = by_area[by_area["group"] == "East"]
-    assert east["suppressed"].all() and east["mean_overall"].isna().all()
+    assert east["suppressed"].all() and east["mean_change"].isna().all()
 
 
 def test_scatter_is_anonymous_and_hidden_for_small_cohorts():
     assessments, scores, families = ten_families()
-    cohort = build_cohort(assessments, scores, TAF, families=families)
+    cohort = build_cohort(assessments, scores, ONE, families=families)
     dots = scatter_points(cohort, min_group=5)
     assert set(dots.columns) == {"baseline", "latest", "classification"}
     overall = figures(cohort, min_group=5)["overall"]
@@ -632,13 +646,16 @@ def test_scatter_is_anonymous_and_hidden_for_small_cohorts():
     assert counts["Reliably better"] == overall["reliable_improvement"]
     assert counts["Reliably worse"] == overall["reliable_deterioration"]
     assert scatter_points(cohort, min_group=10).empty
+    # On the whole taf-dtt nobody has half the areas paired: nobody is drawn.
+    unclassifiable = build_cohort(assessments, scores, TAF, families=families)
+    assert scatter_points(unclassifiable, min_group=5).empty
 
 
 def test_overall_reports_percentages_and_the_interval():
     assessments, scores, families = ten_families()
-    result = figures(build_cohort(assessments, scores, TAF, families=families), min_group=5)
+    result = figures(build_cohort(assessments, scores, ONE, families=families), min_group=5)
     overall = result["overall"]
-    # Reliable: improved 1, 2, 6 (changes 4, 3, 2 > 1.3067); worse 5 (-2); no change 5 others.
+    # Reliable: improved 1, 2, 6 (changes 4, 3, 2 > 1.6003); worse 5 (-2); no change 5 others.
     assert (
         overall["reliable_improvement"],
         overall["reliable_deterioration"],
@@ -649,7 +666,7 @@ def test_overall_reports_percentages_and_the_interval():
     assert (overall["mean_change_ci_low"], overall["mean_change_ci_high"]) == pytest.approx(
         mean_interval(changes)
     )
-    assert overall["reliable_change_sd"] == pytest.approx(2 / 3)
+    assert overall["reliable_change_sd"] == pytest.approx(math.sqrt(2 / 3))
 
 
 def test_caveats_speak_up_when_they_apply():
@@ -692,6 +709,66 @@ def test_over_time_of_a_cohort_nobody_is_in_has_no_points():
     scores = pd.DataFrame(columns=["assessment_id", "domain", "value"])
     families = pd.DataFrame(columns=["family_id", "area"])
     cohort = build_cohort(assessments, scores, TAF, families=families)
-    points = overall_by_month(cohort, min_group=5)
+    points = change_by_month(cohort, min_group=5)
     assert points.empty
-    assert overall_by_month(cohort, min_group=5, dimension="area").empty
+    assert change_by_month(cohort, min_group=5, dimension="area").empty
+
+
+# --------------------------------------------------------------------------------------
+# One yardstick for the service, whatever the filter
+# --------------------------------------------------------------------------------------
+
+
+def test_a_group_is_judged_alike_in_the_breakdown_and_when_filtered_to(sample_engine):
+    # The old code re-estimated S_diff from each filtered cohort, so an area's "reliably
+    # improved" differed between the whole cohort's breakdown and the page filtered to it.
+    with sample_engine.connect() as connection:
+        whole = load_cohort(connection, CohortFilter(instrument="taf-dtt"), TAF)
+        service = service_yardstick(connection, TAF)
+        groups = breakdown(whole, "area", min_group=1).set_index("group")
+        assert whole.yardstick == service
+        for area, row in groups.iterrows():
+            alone = load_cohort(connection, CohortFilter(instrument="taf-dtt", area=area), TAF)
+            assert alone.yardstick == service
+            overall = figures(alone, min_group=1)["overall"]
+            assert overall["pct_reliable_improvement"] == pytest.approx(
+                row["pct_reliable_improvement"]
+            )
+            assert overall["reliable_change_sd"] == pytest.approx(service.s_diff)
+    assert len(groups) >= 2
+
+
+def test_reading_only_the_chosen_scores_gives_the_same_figures(sample_engine):
+    # cohort_figures reads only each first journey's baseline, first review and latest
+    # scores; every figure must equal the one from every score.
+    whole = CohortFilter(instrument="taf-dtt")
+    with sample_engine.connect() as connection:
+        fast = cohort_figures(connection, whole, TAF, min_group=1)
+        full = figures(load_cohort(connection, whole, TAF, every_score=True), min_group=1)
+    assert fast["early_worsening"] > 0 and fast["later_journeys"] > 0
+    for key in ("families", "with_review", "early_worsening", "later_journeys", "yardstick"):
+        assert fast[key] == full[key], key
+    assert fast["overall"] == full["overall"]
+
+
+def test_the_cli_has_no_baseline_rule_and_prints_the_new_figures(sample_engine, capsys):
+    from tracker.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["cohort", "--instrument", "taf-dtt", "--baseline", "worse_of_first_two"])
+    capsys.readouterr()
+    assert main(["cohort", "--instrument", "taf-dtt"]) == 0
+    printed = capsys.readouterr().out
+    with sample_engine.connect() as connection:
+        yardstick = service_yardstick(connection, TAF)
+    assert yardstick.caption() in printed
+    assert "later journeys (re-referrals, not in the figures)" in printed
+    assert "Worse at the first review than at baseline" in printed
+    assert "not classifiable (fewer than half the areas paired)" in printed
+    assert main(["cohort", "--instrument", "taf-dtt", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert "baseline_rule" not in result
+    assert result["yardstick"] == yardstick.as_dict()
+    for key in ("early_worsening", "pct_early_worsening", "later_journeys"):
+        assert key in result
+    assert "not_classifiable" in result["overall"]

@@ -15,13 +15,13 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from tracker.instruments.loader import get_instrument
+from tracker.instruments.loader import Reliability, Section, get_instrument
 from tracker.measures.cohort import (
     breakdown,
     build_cohort,
+    change_by_month,
     figures,
     mean_interval,
-    overall_by_month,
     scatter_points,
     transitions,
 )
@@ -31,10 +31,11 @@ from tracker.render.cohort_charts import (
     cohort_star,
     over_time_chart,
     reliable_change_scatter,
+    significance_legend,
     transition_heatmap,
 )
 
-TAF = get_instrument("taf-dtt")  # need scale 1-5, lower is better, r = 0.80, 22 areas
+TAF = get_instrument("taf-dtt")  # need scale 1-5, lower is better, 22 areas
 STAR = get_instrument("family-outcomes-10")  # star 1-10, higher is better, 10 areas
 
 H = "housing"
@@ -73,10 +74,11 @@ def frames(rows) -> tuple[pd.DataFrame, pd.DataFrame]:
 #  6  South  H3 I3           H1 I2           H+2 I+1            3.0 -> 1.5       +1.5
 #
 # Housing: n 6; baseline 5,5,5,4,5,3 = 27/6 = 4.5; latest 4,4,4,3,3,1 = 19/6 = 3.1667;
-#   changes 1,1,1,1,2,2: 100% improved, 0 same, 0 worse. Every change positive, so the
-#   exact Wilcoxon p is 2 / 2^6 = 0.03125 < 0.05 -> marked significant.
+#   changes 1,1,1,1,2,2: 100% improved, 0 same, 0 worse. Sign test: 6 of 6 improved,
+#   p = 2 / 2^6 = 0.03125; Holm over the 2 areas tested: 2 x 0.03125 = 0.0625, not < 0.05,
+#   so housing is NOT marked (it would be without allowing for testing two areas).
 # Income: n 6; baseline 5,3,1,4,5,3 = 21/6 = 3.5; latest 5,4,5,3,5,2 = 24/6 = 4.0;
-#   changes 0,-1,-4,+1,0,+1: improved 2, same 2, worse 2 -> 33.33% each; p well above 0.05.
+#   changes 0,-1,-4,+1,0,+1: improved 2, same 2, worse 2 -> 33.33% each; sign test p = 1.
 # Mental health: only family 2, n 1 < 3 -> suppressed. The 19 unscored areas: n 0 -> suppressed.
 #
 # Overall baselines 5,4,3,4,5,3: mean 4, deviations 1,0,-1,0,1,-1, squares 4, var 4/5 = 0.8.
@@ -92,11 +94,27 @@ PLAN = {
     5: ("North", {H: 5, I: 5}, {H: 3, I: 5}),
     6: ("South", {H: 3, I: 3}, {H: 1, I: 2}),
 }
+# For the scatter: the three areas the families were scored on, with a declared reliability
+# of 0.80, so each family has at least half its areas paired and S_diff is worked by hand:
+# baselines 5, 4, 3, 4, 5, 3 have SD sqrt(0.8); S_diff = sqrt(0.8) x sqrt(2 x 0.2).
+THREE_AREAS = TAF.model_copy(
+    update={
+        "key": "taf-three-areas",
+        "sections": (
+            Section(
+                key="all",
+                label="Three areas",
+                domains=tuple(domain for domain in TAF.domains if domain.key in (H, I, M)),
+            ),
+        ),
+        "reliability": Reliability(value=0.8, kind="test-retest", source="a test"),
+    }
+)
 S_DIFF = math.sqrt(0.32)
 BAND_WIDTH = 1.96 * S_DIFF  # 1.108743
 
 
-def six_families():
+def six_families(instrument=TAF):
     rows, families = [], []
     for family, (area, baseline, latest) in PLAN.items():
         rows.append((family * 10, family, "baseline", "2025-01-10", "worker", baseline))
@@ -115,7 +133,7 @@ def six_families():
             "closed",
         ],
     )
-    return build_cohort(assessments, scores, TAF, families=family_frame)
+    return build_cohort(assessments, scores, instrument, families=family_frame)
 
 
 @pytest.fixture
@@ -142,15 +160,17 @@ def star_cohort():
     return build_cohort(*frames(rows), STAR)
 
 
-def domain_row(key: str, n, pct_worse, pct_same, pct_improved, p=None) -> dict:
-    """A hand-built (already suppressed) domain figure for change_by_domain."""
+def domain_row(key: str, n, pct_worse, pct_same, pct_improved, p=None, sign_p=None) -> dict:
+    """A hand-built (already suppressed) domain figure for change_by_domain; ``p`` is the
+    Holm-adjusted p, ``sign_p`` the unadjusted one (the adjusted one when not given)."""
     return {
         "domain": key,
         "n": n,
         "pct_worse": pct_worse,
         "pct_same": pct_same,
         "pct_improved": pct_improved,
-        "wilcoxon_p": p,
+        "sign_test_p": p if sign_p is None else sign_p,
+        "p_holm": p,
     }
 
 
@@ -236,16 +256,37 @@ def test_change_by_domain_has_worse_same_improved_bars(result):
     assert all(trace.orientation == "h" for trace in figure.data)
 
 
-def test_change_by_domain_most_improved_is_last_and_significance_marked(result):
+def test_change_by_domain_most_improved_is_last_and_marked_only_after_holm(result):
     worse, same, improved = change_by_domain(result["domains"], TAF).data
     names = list(worse.y)
     # 20 suppressed areas first, then income (33% improved), then housing (100%) at the top.
     assert len(names) == 22
-    assert names[-2:] == ["Income, employment and finance (n=6)", "Housing (n=6) ◆"]
+    # Housing's sign test p is 0.03125, but 0.0625 after allowing for two areas: no ◆.
+    housing = next(row for row in result["domains"] if row["domain"] == H)
+    assert housing["sign_test_p"] == pytest.approx(0.03125)
+    assert housing["p_holm"] == pytest.approx(0.0625)
+    assert names[-2:] == ["Income, employment and finance (n=6)", "Housing (n=6)"]
     assert list(same.y) == names and list(improved.y) == names
-    assert "◆" not in names[-2]  # income p = 1.0
     assert improved.x[-1] == pytest.approx(100.0)
     assert improved.x[-2] == pytest.approx(100 / 3)
+
+
+def test_change_by_domain_marks_on_the_adjusted_p_not_the_raw_one():
+    rows = [
+        domain_row(H, 10, 0.0, 0.0, 100.0, p=0.2, sign_p=0.01),
+        domain_row(I, 10, 0.0, 0.0, 90.0, p=0.04, sign_p=0.02),
+    ]
+    names = list(change_by_domain(rows, TAF).data[0].y)
+    assert names == ["Income, employment and finance (n=10) ◆", "Housing (n=10)"]
+
+
+def test_significance_legend_counts_the_areas_tested(result):
+    # Housing and income were tested; mental health (n 1) and the 19 unscored were not.
+    legend = significance_legend(result["domains"])
+    assert "after allowing for testing 2 areas" in legend
+    assert legend.startswith("◆") and "sign test" in legend
+    rows = [domain_row(key, 10, 0.0, 0.0, 50.0, p=0.5) for key in TAF.domain_keys]
+    assert "testing 22 areas" in significance_legend(rows)
 
 
 def test_change_by_domain_sorts_shown_rows_by_pct_improved():
@@ -455,34 +496,55 @@ def test_breakdown_chart_asymmetric_interval_and_float_n():
 
 
 def test_over_time_chart_one_line_per_group_with_gaps(cohort):
-    # By area, min_group 3. North (fams 1, 2, 4, 5) at month 0: assessment means
-    # 5, (5+3+4)/3 = 4, 4, 5 -> 18/4 = 4.5; at month 3: 4.5, 4, 3, 4 -> 15.5/4 = 3.875.
-    # South has 2 families at each month -> suppressed.
-    points = overall_by_month(cohort, min_group=MIN_GROUP, dimension="area")
+    # By area, min_group 3. North (fams 1, 2, 4, 5): month 0 is each baseline, change 0;
+    # at month 3 the changes are +0.5, 0, +1, +1 -> 2.5/4 = 0.625. South has 2 families
+    # at each month -> suppressed.
+    points = change_by_month(cohort, min_group=MIN_GROUP, dimension="area")
     figure = over_time_chart(points, TAF)
     assert [trace.name for trace in figure.data] == ["North", "South"]
     north, south = figure.data
     assert list(north.x) == [0, 3]
-    assert list(north.y) == pytest.approx([4.5, 3.875])
+    assert list(north.y) == pytest.approx([0.0, 0.625])
     assert list(north.text) == ["n=4", "n=4"]
     assert list(south.y) == [None, None]
     assert list(south.text) == ["*", "*"]
     data = as_json(figure)["data"]
     assert data[1]["y"] == [None, None]
     assert north.connectgaps is False
+    assert figure.layout.yaxis.range is None  # change: + is better on either scale
 
 
-def test_over_time_chart_y_axis_reversed_on_need_scale_only(cohort):
-    points = overall_by_month(cohort, min_group=MIN_GROUP)
-    need = over_time_chart(points, TAF)
-    assert list(need.layout.yaxis.range) == [5, 1]
-    (line,) = need.data
+def test_over_time_chart_scores_of_the_same_families(cohort):
+    # North at month 3: scores then 4.5, 4, 3, 4 -> 3.875; the same families' baselines
+    # (over the same areas) 5, 4, 4, 5 -> 4.5. Need scale: the axis runs high to low.
+    points = change_by_month(cohort, min_group=MIN_GROUP, dimension="area")
+    figure = over_time_chart(points, TAF, scores=True)
+    names = [trace.name for trace in figure.data]
+    assert names == [
+        "North: at that month",
+        "North: same families at baseline",
+        "South: at that month",
+        "South: same families at baseline",
+    ]
+    at_month, at_baseline = figure.data[0], figure.data[1]
+    assert list(at_month.y) == pytest.approx([4.5, 3.875])
+    assert list(at_baseline.y) == pytest.approx([4.5, 4.5])
+    assert at_baseline.line.dash == "dash"
+    assert list(figure.layout.yaxis.range) == [5, 1]
+    assert all(value is None for trace in figure.data[2:] for value in trace.y)
+
+
+def test_over_time_chart_on_a_star_scale(cohort):
+    (line,) = over_time_chart(change_by_month(cohort, min_group=MIN_GROUP), TAF).data
     assert line.name == "All families"
     assert list(line.text) == ["n=6", "n=6"]
-    star_points = overall_by_month(star_cohort(), min_group=3)
-    star = over_time_chart(star_points, STAR)
+    # Star: wellbeing 3 -> 6, 4 -> 4, 5 -> 7: changes 3, 0, 2 -> 5/3; scores 4 -> 17/3.
+    star_points = change_by_month(star_cohort(), min_group=3)
+    assert list(over_time_chart(star_points, STAR).data[0].y) == pytest.approx([0, 5 / 3])
+    star = over_time_chart(star_points, STAR, scores=True)
     assert list(star.layout.yaxis.range) == [1, 10]
     assert list(star.data[0].y) == pytest.approx([4.0, 17 / 3])
+    assert list(star.data[1].y) == pytest.approx([4.0, 4.0])
 
 
 # --------------------------------------------------------------------------------------
@@ -490,7 +552,8 @@ def test_over_time_chart_y_axis_reversed_on_need_scale_only(cohort):
 # --------------------------------------------------------------------------------------
 
 
-def test_reliable_change_scatter_band_diagonal_and_classes(cohort):
+def test_reliable_change_scatter_band_diagonal_and_classes():
+    cohort = six_families(THREE_AREAS)
     assert cohort.s_diff == pytest.approx(S_DIFF)
     points = scatter_points(cohort, min_group=MIN_GROUP)
     figure = reliable_change_scatter(points, cohort.s_diff, TAF)

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from tracker.instruments.loader import get_instrument
-from tracker.measures.cohort import breakdown, build_cohort, figures, overall_by_month, transitions
+from tracker.measures.cohort import breakdown, build_cohort, change_by_month, figures, transitions
 from tracker.render.cohort_tables import (
     breakdown_table,
     domain_table,
@@ -36,7 +36,8 @@ FIGURE_COLUMNS = [
     "% improved",
     "% same",
     "% worse",
-    "Wilcoxon p",
+    "Sign test p",
+    "p allowing for every area (Holm)",
 ]
 
 
@@ -69,9 +70,10 @@ def frames(rows) -> tuple[pd.DataFrame, pd.DataFrame]:
 #  6  South  H3 I3           H1 I2           H+2 I+1            3.0 -> 1.5       +1.5
 #
 # Housing n 6: baseline 27/6 = 4.5, latest 19/6 = 3.17, change 8/6 = 1.33, median 1,
-#   100% improved, 0% same, 0% worse, Wilcoxon p = 2/2^6 = 0.03125 -> 0.0312 (4 places).
+#   100% improved, 0% same, 0% worse, sign test p = 2/2^6 = 0.03125 -> 0.0312 (4 places);
+#   Holm over the 2 areas shown: 2 x 0.03125 = 0.0625.
 # Income n 6: baseline 21/6 = 3.5, latest 24/6 = 4.0, change -3/6 = -0.5, median of
-#   -4,-1,0,0,1,1 = 0, 33% improved / same / worse; p = 1 (the non-zero -1,-1,+1,+1 balance).
+#   -4,-1,0,0,1,1 = 0, 33% improved / same / worse; sign test 2 up, 2 down: p = 1, Holm 1.
 # Mental health n 1 and the 19 unscored areas n 0: suppressed.
 # --------------------------------------------------------------------------------------
 
@@ -130,7 +132,8 @@ def test_domain_table_numbers_for_shown_domains(cohort):
     assert housing["Mean change (+ is better)"] == pytest.approx(1.33)
     assert housing["Median change"] == pytest.approx(1.0)
     assert (housing["% improved"], housing["% same"], housing["% worse"]) == (100, 0, 0)
-    assert housing["Wilcoxon p"] == pytest.approx(0.0312, abs=1e-4)
+    assert housing["Sign test p"] == pytest.approx(0.0312, abs=1e-4)
+    assert housing["p allowing for every area (Holm)"] == pytest.approx(0.0625)
     income = table.loc["Income, employment and finance"]
     assert income["Families"] == 6
     assert income["Mean at baseline"] == pytest.approx(3.5)
@@ -138,7 +141,8 @@ def test_domain_table_numbers_for_shown_domains(cohort):
     assert income["Mean change (+ is better)"] == pytest.approx(-0.5)
     assert income["Median change"] == pytest.approx(0.0)
     assert (income["% improved"], income["% same"], income["% worse"]) == (33, 33, 33)
-    assert income["Wilcoxon p"] == pytest.approx(1.0)
+    assert income["Sign test p"] == pytest.approx(1.0)
+    assert income["p allowing for every area (Holm)"] == pytest.approx(1.0)
     for column in FIGURE_COLUMNS:
         for value in (housing[column], income[column]):
             assert not isinstance(value, str), column
@@ -304,29 +308,34 @@ def test_transition_table_whole_table_hidden(cohort):
 
 
 def test_over_time_table_stars_suppressed_points(cohort):
-    # North month 0: 18/4 = 4.5; month 3: 15.5/4 = 3.875 -> round(3.875, 2) = 3.88; n 4.
-    # South: 2 families each month -> suppressed.
-    table = over_time_table(overall_by_month(cohort, min_group=MIN_GROUP, dimension="area"))
+    # North (fams 1, 2, 4, 5) month 0: each family is its own baseline, change 0; baseline
+    # means 5, 4, 4, 5 -> 4.5 both columns. Month 3: changes +0.5, 0, +1, +1 -> 0.625;
+    # scores 4.5, 4, 3, 4 -> 3.875; baselines 4.5. Python rounds halves to even: 0.625 ->
+    # 0.62, 3.875 -> 3.88. South: 2 families each month -> suppressed.
+    table = over_time_table(change_by_month(cohort, min_group=MIN_GROUP, dimension="area"))
     assert list(table.columns) == [
         "Group",
         "Months since baseline",
         "Families",
-        "Mean overall score",
+        "Mean change from baseline (+ is better)",
+        "Same families: mean at baseline",
+        "Same families: mean at that month",
     ]
     assert table["Group"].tolist() == ["North", "North", "South", "South"]
     assert table["Months since baseline"].tolist() == [0, 3, 0, 3]
     north = table[table["Group"] == "North"]
     assert north["Families"].tolist() == [4, 4]
-    assert north["Mean overall score"].iloc[0] == pytest.approx(4.5)
-    assert north["Mean overall score"].iloc[1] == pytest.approx(3.88)
+    assert north["Mean change from baseline (+ is better)"].tolist() == pytest.approx([0, 0.62])
+    assert north["Same families: mean at baseline"].tolist() == pytest.approx([4.5, 4.5])
+    assert north["Same families: mean at that month"].tolist() == pytest.approx([4.5, 3.88])
     south = table[table["Group"] == "South"]
-    assert south["Families"].tolist() == ["*", "*"]
-    assert south["Mean overall score"].tolist() == ["*", "*"]
+    for column in table.columns[2:]:
+        assert south[column].tolist() == ["*", "*"], column
     # the group and month of a suppressed point are still shown
     assert south["Months since baseline"].tolist() == [0, 3]
 
 
 def test_over_time_table_families_are_whole_numbers(cohort):
-    table = over_time_table(overall_by_month(cohort, min_group=MIN_GROUP, dimension="area"))
+    table = over_time_table(change_by_month(cohort, min_group=MIN_GROUP, dimension="area"))
     shown = table.loc[table["Families"] != "*", "Families"]
     assert [str(value) for value in shown] == ["4", "4"]

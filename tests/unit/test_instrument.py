@@ -60,7 +60,7 @@ scale_min: 0
 scale_max: 4
 step: 0.5
 higher_is_better: true
-reliability: 0.75
+reliability: {value: 0.75, kind: test-retest, source: "A local study (2024)"}
 bands:
   - {min: 0, max: 1.5, label: Struggling}
   - {min: 2, max: 4, label: Coping}
@@ -82,7 +82,8 @@ def test_the_taf_tool_is_a_22_domain_need_scale():
     assert list(taf.domain_keys) == TAF_DOMAINS
     assert (taf.scale_min, taf.scale_max, taf.step) == (1, 5, 1)
     assert taf.higher_is_better is False and taf.direction == -1
-    assert taf.reliability == pytest.approx(0.80)
+    # No published reliability: the yardstick is estimated from the service's baselines.
+    assert taf.reliability is None and taf.reference_sd is None and taf.caseness is None
     assert [band.label for band in taf.bands] == [
         "None",
         "Minor",
@@ -118,8 +119,13 @@ def test_every_domain_describes_every_band_in_our_own_words():
     ("change", "message"),
     [
         ("scale_max: 4", "bands must end at scale_max"),
-        ("reliability: 0.75", None),
-        ("reliability: 1.5", "reliability"),
+        ("reliability: {value: 0.75, kind: test-retest, source: A local study}", None),
+        ("reliability: {value: 1.5, kind: test-retest, source: A local study}", "reliability"),
+        ("reliability: 0.75", "reliability"),  # a figure without its source is refused
+        ("reliability: {value: 0.75, kind: a guess, source: A local study}", "kind"),
+        ("reliability: {value: 0.75, kind: test-retest}", "source"),
+        ("caseness: {value: 9, source: A local study}", "caseness must lie on the scale"),
+        ("reference_sd: {value: 0, source: A local study}", "reference_sd must be above 0"),
         ("step: 0.5", None),
         ("step: 0.3", "whole number of steps"),
     ],
@@ -128,8 +134,10 @@ def test_malformed_instruments_are_reported_with_the_file(tmp_path, change, mess
     text = THIRD.replace("scale_max: 4", "scale_max: 5").replace(
         "{min: 2, max: 4, label: Coping}", "{min: 2, max: 5, label: Coping}"
     )
-    key, _ = change.split(": ")
+    key, _ = change.split(": ", 1)
     lines = [change if line.startswith(f"{key}:") else line for line in text.splitlines()]
+    if change not in lines:  # a field the file does not have yet
+        lines.insert(1, change)
     (tmp_path / "local.yaml").write_text("\n".join(lines))
     if message is None:
         assert "local-wellbeing" in load_instruments(tmp_path)

@@ -171,6 +171,25 @@ def test_change_compares_the_baseline_with_the_latest_not_the_previous_review():
     assert journey.table.loc["housing", "Change"] == 2
 
 
+def test_a_re_referral_starts_a_new_journey_and_the_change_is_the_current_one():
+    # Housing 4 -> 2, then a new baseline of 5 on re-referral, then 3 at its review.
+    # The old rule scored the first baseline against the newest assessment (4 - 3 = +1;
+    # before that review, 4 - 5 = -1). The page shows the current journey: 5 - 3 = +2.
+    rows = [
+        (1, "baseline", "2024-01-10", "worker", {"housing": 4}),
+        (2, "review", "2024-04-10", "worker", {"housing": 2}),
+        (3, "baseline", "2024-09-01", "worker", {"housing": 5}),
+        (4, "review", "2024-12-01", "worker", {"housing": 3}),
+    ]
+    journey = build_journey(scores_frame(rows), TAF)
+    assert (journey.baseline_id, journey.latest_id) == (3, 4)
+    assert journey.table.loc["housing", "Change"] == 2
+    # Before the new journey's first review it is awaiting review: no change at all.
+    waiting = build_journey(scores_frame(rows[:3]), TAF)
+    assert (waiting.baseline_id, waiting.latest_id) == (3, None)
+    assert missing(waiting.table.loc["housing", "Change"])
+
+
 def test_change_is_missing_and_direction_blank_when_an_area_is_not_paired():
     table = build_journey(scores_frame(TAF_FAMILY), TAF).table
     # physical development: scored at baseline only; aspirations: at the latest only;

@@ -54,10 +54,11 @@ def pair_of(pairs: pd.DataFrame, family_id: int) -> dict:
 
 
 @pytest.mark.parametrize("as_timestamp", [False, True], ids=["date", "timestamp"])
-def test_earliest_baseline_is_chosen_and_a_later_baseline_counts_as_latest(as_timestamp):
+def test_earliest_baseline_is_chosen_and_a_later_baseline_ends_the_journey(as_timestamp):
     # Family 1 has two assessments with occasion "baseline". The earliest (1 Feb) is
-    # the baseline even though it is listed second; the 1 Jun "baseline" is simply
-    # the most recent assessment after it, so it is the latest (any occasion counts).
+    # the baseline even though it is listed second; the 1 Jun "baseline" is a
+    # re-referral that starts a new journey, so it is never the latest: the 1 Apr
+    # review is (it used to be scored against the new baseline).
     assessments, _ = frames(
         [
             (11, 1, "baseline", "2024-06-01", "worker", {}),
@@ -69,8 +70,8 @@ def test_earliest_baseline_is_chosen_and_a_later_baseline_counts_as_latest(as_ti
     pair = pair_of(select_baseline_and_latest(assessments), 1)
     assert pair["baseline_id"] == 10
     assert pair["baseline_on"] == pd.Timestamp("2024-02-01")
-    assert pair["latest_id"] == 11
-    assert pair["latest_on"] == pd.Timestamp("2024-06-01")
+    assert pair["latest_id"] == 12
+    assert pair["latest_on"] == pd.Timestamp("2024-04-01")
 
 
 def test_latest_is_the_most_recent_after_baseline_whatever_the_occasion():
@@ -166,13 +167,13 @@ def test_joint_beats_worker_on_a_same_day_tie_for_baseline_and_latest(joint_firs
 
 
 def test_joint_wins_only_ties_not_an_earlier_or_later_date():
-    # Baseline: worker on 5 Jan is earlier than joint on 6 Jan -> the worker one.
+    # Baseline: worker on 5 Jan is earlier than joint on 7 Jan -> the worker one.
     # Latest: joint on 8 Apr is earlier than the worker's 9 Apr, so the worker's is the
     # most recent -> the worker's wins the latest. Precedence only breaks same-day ties.
     assessments, _ = frames(
         [
             (10, 1, "baseline", "2024-01-05", "worker", {}),
-            (11, 1, "baseline", "2024-01-06", "joint", {}),
+            (11, 1, "review", "2024-01-07", "joint", {}),
             (12, 1, "review", "2024-04-08", "joint", {}),
             (13, 1, "review", "2024-04-09", "worker", {}),
         ]
@@ -321,16 +322,15 @@ def test_unpaired_domains_are_dropped():
 
 
 def test_changes_use_only_the_chosen_baseline_and_latest_scores():
-    # Family 1: baseline 1 Jan (housing 5), a later "baseline" 1 Feb (housing 1, ignored
-    # as baseline), mid review 1 Mar (housing 1, ignored), closure 1 Jun (housing 3).
-    # The 1 Feb "baseline" is not the latest either because the closure is newer.
+    # Family 1: baseline 1 Jan (housing 5), a first review 1 Feb (housing 1, ignored),
+    # mid review 1 Mar (housing 1, ignored), closure 1 Jun (housing 3).
     #   change = 5 - 3 = +2
     # Family 2 is awaiting review: it contributes no change rows at all.
     got = as_dict(
         changes_for(
             [
                 (10, 1, "baseline", "2024-01-01", "worker", {"housing": 5}),
-                (11, 1, "baseline", "2024-02-01", "worker", {"housing": 1}),
+                (11, 1, "review", "2024-02-01", "worker", {"housing": 1}),
                 (12, 1, "review", "2024-03-01", "worker", {"housing": 1}),
                 (13, 1, "closure", "2024-06-01", "worker", {"housing": 3}),
                 (20, 2, "baseline", "2024-01-01", "worker", {"housing": 5}),

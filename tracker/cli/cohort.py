@@ -11,8 +11,8 @@ import json
 
 from tracker.cli.common import EXIT_OK, iso_date, non_negative_int
 from tracker.instruments.loader import get_instrument
-from tracker.measures.cohort import CohortFilter, cohort_figures
-from tracker.measures.scoring import BASELINE_RULES, FIRST_BASELINE
+from tracker.measures.cohort import EARLY_WORSENING_NOTE, CohortFilter, cohort_figures
+from tracker.measures.yardstick import Yardstick
 from tracker.store.db import make_engine
 from tracker.store.settings import get_settings
 from tracker.store.vocabulary import AGE_GROUPS, DEFAULT_RATERS, KEY_WORKER_BACKGROUNDS, RATERS
@@ -39,12 +39,6 @@ def register(subcommands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--referral-source")
     parser.add_argument("--status", choices=["open", "closed"], help="open or closed cases only")
-    parser.add_argument(
-        "--baseline",
-        choices=list(BASELINE_RULES),
-        default=FIRST_BASELINE,
-        help="which assessment counts as the baseline (default: first)",
-    )
     parser.add_argument(
         "--rater",
         choices=list(RATER_VIEWS),
@@ -94,9 +88,7 @@ def command_cohort(args: argparse.Namespace) -> int:
     min_group = get_settings().min_group if args.min_group is None else args.min_group
     engine = make_engine()
     with engine.connect() as connection:
-        figures = cohort_figures(
-            connection, cohort_filter, instrument, min_group=min_group, baseline_rule=args.baseline
-        )
+        figures = cohort_figures(connection, cohort_filter, instrument, min_group=min_group)
     if args.json:
         print(json.dumps(figures))
         return EXIT_OK
@@ -106,31 +98,53 @@ def command_cohort(args: argparse.Namespace) -> int:
         f"Families with a baseline: {_format_number(figures['families'])}; "
         f"with a review: {_format_number(figures['with_review'])}; "
         f"awaiting review (not in the change figures): "
-        f"{_format_number(figures['awaiting_review'])}"
+        f"{_format_number(figures['awaiting_review'])}; "
+        f"later journeys (re-referrals, not in the figures): "
+        f"{_format_number(figures['later_journeys'])}"
+    )
+    print(
+        f"Worse at the first review than at baseline: {_format_number(figures['early_worsening'])}"
+        f" ({_format_number(figures['pct_early_worsening'], 0)}% of those with a review). "
+        + EARLY_WORSENING_NOTE
     )
     print(
         f"Overall: n={_format_number(overall['n'])}, "
         f"mean change {_format_number(overall['mean_change'])} (positive is better), "
-        f"improved {_format_number(overall['improved'])}, "
-        f"worse {_format_number(overall['worse'])}, d_z {_format_number(overall['effect_size_dz'])}"
+        f"any change: improved {_format_number(overall['improved'])}, "
+        f"worse {_format_number(overall['worse'])}, "
+        f"net improvement {_format_number(overall['net_improvement'], 0)} points "
+        f"(95% interval {_format_number(overall['net_improvement_ci_low'], 0)} to "
+        f"{_format_number(overall['net_improvement_ci_high'], 0)}), "
+        f"standardised response mean {_format_number(overall['standardised_response_mean'])} "
+        f"({_format_number(overall['standardised_response_mean_ci_low'])} to "
+        f"{_format_number(overall['standardised_response_mean_ci_high'])})"
     )
     print(
-        f"Reliable change: improved {_format_number(overall['reliable_improvement'])}, "
-        f"no change {_format_number(overall['no_reliable_change'])}, "
-        f"deteriorated {_format_number(overall['reliable_deterioration'])}"
+        f"Reliable change: better off {_format_number(overall['reliable_improvement'])}, "
+        f"no reliable change {_format_number(overall['no_reliable_change'])}, "
+        f"reliably worse {_format_number(overall['reliable_deterioration'])}, "
+        f"not classifiable (fewer than half the areas paired) "
+        f"{_format_number(overall['not_classifiable'])}"
     )
+    print(_yardstick_of(figures).caption())
     print(
-        f"{'domain':45} {'n':>5} {'baseline':>9} {'latest':>9} {'change':>8} {'%impr':>6} {'p':>7}"
+        f"{'domain':45} {'n':>5} {'baseline':>9} {'latest':>9} {'change':>8} {'%impr':>6} "
+        f"{'sign p':>7} {'Holm p':>7}"
     )
     for row in figures["domains"]:
         print(
             f"{row['domain']:45} {_format_number(row['n']):>5} "
             f"{_format_number(row['mean_baseline']):>9} {_format_number(row['mean_latest']):>9} "
             f"{_format_number(row['mean_change']):>8} {_format_number(row['pct_improved'], 0):>6} "
-            f"{_format_number(row['wilcoxon_p'], 3):>7}"
+            f"{_format_number(row['sign_test_p'], 3):>7} {_format_number(row['p_holm'], 3):>7}"
         )
     print(f"* suppressed: fewer than {min_group} families.")
     return EXIT_OK
+
+
+def _yardstick_of(figures: dict) -> Yardstick:
+    parts = {key: value for key, value in figures["yardstick"].items() if key != "s_diff"}
+    return Yardstick(**parts)
 
 
 def _format_number(value, digits: int = 2) -> str:

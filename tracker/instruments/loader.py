@@ -11,6 +11,7 @@ import json
 import math
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -51,6 +52,25 @@ class Section(BaseModel):
     domains: tuple[Domain, ...] = Field(min_length=1)
 
 
+class Reliability(BaseModel):
+    """A published reliability for the instrument's overall score, with where it comes from."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    value: float = Field(gt=0, lt=1)
+    kind: Literal["test-retest", "internal consistency"]
+    source: str = Field(min_length=1)
+
+
+class Sourced(BaseModel):
+    """A published figure for the overall score (a reference SD, a caseness threshold)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    value: float
+    source: str = Field(min_length=1)
+
+
 class Instrument(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -63,7 +83,12 @@ class Instrument(BaseModel):
     scale_max: float
     step: float = Field(gt=0)
     higher_is_better: bool
-    reliability: float = Field(gt=0, lt=1)
+    # Declared only with a published source; without them the yardstick for reliable
+    # change is estimated from the whole service (tracker/measures/yardstick.py).
+    reliability: Reliability | None = None
+    reference_sd: Sourced | None = None
+    # The overall score at or past which a family counts as a "case" (reliable recovery).
+    caseness: Sourced | None = None
     bands: tuple[Band, ...] = Field(min_length=1)
     sections: tuple[Section, ...] = Field(min_length=1)
 
@@ -83,6 +108,11 @@ class Instrument(BaseModel):
             expected = band.max + self.step
         if not math.isclose(self.bands[-1].max, self.scale_max):
             raise ValueError("the bands must end at scale_max")
+        if self.reference_sd is not None and self.reference_sd.value <= 0:
+            raise ValueError("reference_sd must be above 0")
+        caseness = self.caseness
+        if caseness is not None and not self.scale_min <= caseness.value <= self.scale_max:
+            raise ValueError("caseness must lie on the scale")
         seen: set[str] = set()
         for domain in self.domains:
             if domain.key in seen:

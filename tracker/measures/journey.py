@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from tracker.instruments.loader import Instrument
-from tracker.measures.scoring import select_baseline_and_latest
+from tracker.measures.scoring import journeys
 from tracker.store.models import Assessment, Score
 from tracker.store.vocabulary import DEFAULT_RATERS, OCCASION_LABELS, RATER_PRECEDENCE
 
@@ -90,15 +90,17 @@ def build_journey(
 ) -> Journey:
     """The change table: each domain's scores at every assessment and its distance travelled.
 
-    Change compares the baseline with the latest assessment, as in the cohort
-    figures, and is oriented so that positive means better.
+    Change compares the baseline with the latest assessment of the family's current
+    journey (a re-referral's new baseline starts a new one, as in the cohort figures),
+    and is oriented so that positive means better.
     """
     steps = timeline(scores, raters)
-    pairs = select_baseline_and_latest(
+    found = journeys(
         steps.assign(family_id=0)[
             ["assessment_id", "family_id", "occasion", "assessed_on", "rater"]
         ]
     )
+    pairs = found.tail(1)
     baseline_id = int(pairs["baseline_id"].iloc[0]) if not pairs.empty else None
     latest = pairs["latest_id"].iloc[0] if not pairs.empty else None
     latest_id = None if latest is None or pd.isna(latest) else int(latest)

@@ -1,8 +1,15 @@
 """Reliable change: whether a family's overall change is bigger than the instrument's noise.
 
 Jacobson and Truax's index divides each change by S_diff, the spread that two
-readings of an unchanged family would show. The cohort figures, their breakdowns,
-the scatter chart and the report card all classify families here, so they agree.
+readings of an unchanged family would show. S_diff is the service's fixed yardstick
+(``tracker.measures.yardstick``), never re-estimated from a filtered group. The cohort
+figures, their breakdowns, the scatter chart and the report card all classify
+families here, so they agree.
+
+A family's overall score is the mean of its paired domains. Resting on one or two of
+twenty-two areas, it is not the instrument's overall score, so a family is classified
+only when at least half the instrument's domains are paired; the rest are counted as
+not classifiable, never dropped without a word.
 """
 
 from __future__ import annotations
@@ -11,6 +18,8 @@ import math
 
 import numpy as np
 import pandas as pd
+
+from tracker.instruments.loader import Instrument
 
 RELIABLE_CHANGE_Z = 1.96
 
@@ -25,23 +34,24 @@ CLASSES = {
 }
 
 
-def reliable_change_sd(overall: pd.DataFrame, reliability: float) -> float | None:
-    """S_diff = SD(baseline overall, ddof=1) × √(2 × (1 − r)); null when it cannot be had."""
-    if len(overall) < 2:
-        return None
-    s_diff = overall["baseline"].std(ddof=1) * math.sqrt(2 * (1 - reliability))
-    return None if not s_diff or math.isnan(s_diff) else float(s_diff)
+def min_paired_domains(instrument: Instrument) -> int:
+    """The fewest paired domains a family needs to be classified: half, rounded up."""
+    return math.ceil(len(instrument.domain_keys) / 2)
 
 
-def with_rci(overall: pd.DataFrame, reliability: float) -> tuple[pd.DataFrame, float | None]:
-    """The families' overall changes with their reliable change index, and the S_diff used."""
-    s_diff = reliable_change_sd(overall, reliability)
-    return overall.assign(rci=overall["change"] / s_diff if s_diff else np.nan), s_diff
+def with_rci(overall: pd.DataFrame, s_diff: float | None, instrument: Instrument) -> pd.DataFrame:
+    """The families' overall changes (``domains, baseline, latest, change``) with
+    ``classifiable`` (at least half the domains paired) and ``rci`` = change ÷ S_diff,
+    unknown where the family is not classifiable or there is no S_diff."""
+    classifiable = overall["domains"] >= min_paired_domains(instrument)
+    change = overall["change"].astype(float)
+    rci = change / s_diff if s_diff else pd.Series(np.nan, index=overall.index)
+    return overall.assign(classifiable=classifiable, rci=rci.where(classifiable))
 
 
 def classify(rci: pd.Series, *, unknown: str | None = None) -> pd.Series:
     """Each family's class: reliably better above +1.96, reliably worse below -1.96, else
-    no reliable change; ``unknown`` where the index is unknown (no S_diff)."""
+    no reliable change; ``unknown`` where the index is unknown."""
     labels = np.select(
         [
             rci > RELIABLE_CHANGE_Z,
@@ -54,8 +64,26 @@ def classify(rci: pd.Series, *, unknown: str | None = None) -> pd.Series:
     return pd.Series(labels, index=rci.index, dtype=object)
 
 
-def class_counts(rci: pd.Series) -> dict[str, int]:
-    """How many families fall in each class, keyed as ``CLASSES``; a family whose index
-    is unknown is in none."""
-    classes = classify(rci)
-    return {key: int((classes == label).sum()) for key, label in CLASSES.items()}
+def class_counts(rated: pd.DataFrame) -> dict[str, int]:
+    """How many families fall in each class, keyed as ``CLASSES``, and how many are
+    ``not_classifiable`` (too few paired domains), from a ``with_rci`` frame."""
+    classes = classify(rated["rci"])
+    counts = {key: int((classes == label).sum()) for key, label in CLASSES.items()}
+    return {**counts, "not_classifiable": int((~rated["classifiable"].astype(bool)).sum())}
+
+
+def at_caseness(overall: pd.Series, instrument: Instrument) -> pd.Series:
+    """Whether each overall score is at or past the instrument's caseness threshold on
+    the bad side (at or above it on a need scale, at or below it on a star)."""
+    threshold = instrument.caseness.value
+    return overall <= threshold if instrument.higher_is_better else overall >= threshold
+
+
+def reliably_recovered(rated: pd.DataFrame, instrument: Instrument) -> pd.Series:
+    """Reliable recovery: a case at baseline, on the good side of the threshold at the
+    latest, and reliably better. Needs the instrument's ``caseness``."""
+    return (
+        at_caseness(rated["baseline"], instrument)
+        & ~at_caseness(rated["latest"], instrument)
+        & (classify(rated["rci"]) == RELIABLY_BETTER)
+    )

@@ -17,94 +17,86 @@ import pandas as pd
 from tracker.instruments.loader import Instrument
 from tracker.store.vocabulary import RATER_PRECEDENCE
 
-PAIR_COLUMNS = ["family_id", "baseline_id", "baseline_on", "latest_id", "latest_on"]
-FIRST_BASELINE = "first"
-WORSE_OF_FIRST_TWO = "worse_of_first_two"
-BASELINE_RULES = {
-    FIRST_BASELINE: "the first baseline",
-    WORSE_OF_FIRST_TWO: "the worse of the first two assessments",
-}
+JOURNEY_COLUMNS = [
+    "family_id",
+    "journey",
+    "baseline_id",
+    "baseline_on",
+    "first_review_id",
+    "first_review_on",
+    "latest_id",
+    "latest_on",
+]
+PAIR_COLUMNS = [column for column in JOURNEY_COLUMNS if column != "journey"]
 CHANGE_COLUMNS = ["family_id", "domain", "baseline", "latest", "change"]
 OVERALL_COLUMNS = ["family_id", "domains", "baseline", "latest", "change"]
 
 
-def _after(frame: pd.DataFrame, baselines: pd.DataFrame, newest_first: bool) -> pd.DataFrame:
-    """Per family, the newest (or oldest) assessment dated after its baseline."""
-    later = frame.merge(baselines[["family_id", "baseline_on"]], on="family_id")
-    return (
-        later[later["assessed_on"] > later["baseline_on"]]
-        .sort_values(
-            ["family_id", "assessed_on", "precedence"], ascending=[True, not newest_first, True]
-        )
-        .drop_duplicates("family_id", keep="first")
-    )
-
-
-def _worse_of_first_two(
-    frame: pd.DataFrame, baselines: pd.DataFrame, scores: pd.DataFrame, instrument: Instrument
-) -> pd.DataFrame:
-    """Move the baseline to the next assessment where that one scored worse overall.
-
-    Need is often disclosed only once trust is built, so the first scores can
-    flatter the family. Each assessment's overall is the mean of its scored
-    domains; "worse" follows the instrument's direction.
-    """
-    second = _after(frame, baselines, newest_first=False)
-    means = scores.dropna(subset=["value"]).groupby("assessment_id")["value"].mean()
-    both = baselines.merge(
-        second[["family_id", "assessment_id", "assessed_on"]], on="family_id", how="left"
-    )
-    first_mean = both["baseline_id"].map(means)
-    second_mean = both["assessment_id"].map(means)
-    worse = (second_mean - first_mean) * instrument.direction < 0
-    both.loc[worse, "baseline_id"] = both.loc[worse, "assessment_id"]
-    both.loc[worse, "baseline_on"] = both.loc[worse, "assessed_on"]
-    return both[["family_id", "baseline_id", "baseline_on"]].astype({"baseline_id": "int64"})
-
-
-def select_baseline_and_latest(
-    assessments: pd.DataFrame,
-    *,
-    rule: str = FIRST_BASELINE,
-    scores: pd.DataFrame | None = None,
-    instrument: Instrument | None = None,
-) -> pd.DataFrame:
-    """One row per family that has a baseline: its baseline and its latest assessment.
-
-    The baseline is the earliest assessment whose occasion is ``baseline``
-    (with ``rule="worse_of_first_two"``, the worse of it and the next
-    assessment, which needs ``scores`` and ``instrument``). The latest is the
-    most recent assessment of any occasion dated after the baseline; a family
-    without one is awaiting review and has a null ``latest_id``. When two
-    chosen raters scored on the same day, the joint rating is taken.
-    """
-    if rule not in BASELINE_RULES:
-        raise ValueError(f"unknown baseline rule {rule!r}")
-    if assessments.empty:
-        return pd.DataFrame(columns=PAIR_COLUMNS)
-    frame = assessments.assign(
-        # Calendar days decide order and ties, whatever time a caller attached.
+def _ordered(assessments: pd.DataFrame) -> pd.DataFrame:
+    """Calendar days decide order and ties, whatever time a caller attached; joint first."""
+    return assessments.assign(
         assessed_on=pd.to_datetime(assessments["assessed_on"]).dt.normalize(),
         precedence=assessments["rater"].map(RATER_PRECEDENCE),
     )
-    baselines = (
+
+
+def _one_per_journey(later: pd.DataFrame, newest: bool, name: str) -> pd.DataFrame:
+    """Per family and journey, the newest (or oldest) assessment after its baseline."""
+    return (
+        later.sort_values(
+            ["family_id", "journey", "assessed_on", "precedence"],
+            ascending=[True, True, not newest, True],
+        )
+        .drop_duplicates(["family_id", "journey"], keep="first")
+        .loc[:, ["family_id", "journey", "assessment_id", "assessed_on"]]
+        .rename(columns={"assessment_id": f"{name}_id", "assessed_on": f"{name}_on"})
+    )
+
+
+def journeys(assessments: pd.DataFrame) -> pd.DataFrame:
+    """One row per family and journey: its baseline, first review and latest assessment.
+
+    Each day with a ``baseline`` assessment starts a journey (the first is journey 1; a
+    later one is a re-referral). A journey runs from its baseline to its latest
+    assessment of any occasion dated after the baseline and before the next baseline; a
+    journey with none is awaiting review and has null review and latest. When two chosen
+    raters scored on the same day, the joint rating is taken.
+    """
+    if assessments.empty:
+        return pd.DataFrame(columns=JOURNEY_COLUMNS)
+    frame = _ordered(assessments)
+    starts = (
         frame[frame["occasion"] == "baseline"]
         .sort_values(["family_id", "assessed_on", "precedence"])
-        .drop_duplicates("family_id", keep="first")
+        .drop_duplicates(["family_id", "assessed_on"], keep="first")
         .loc[:, ["family_id", "assessment_id", "assessed_on"]]
         .rename(columns={"assessment_id": "baseline_id", "assessed_on": "baseline_on"})
     )
-    if rule == WORSE_OF_FIRST_TWO:
-        if scores is None or instrument is None:
-            raise ValueError("the worse-of-first-two rule needs the scores and the instrument")
-        baselines = _worse_of_first_two(frame, baselines, scores, instrument)
-    latest = (
-        _after(frame, baselines, newest_first=True)
-        .loc[:, ["family_id", "assessment_id", "assessed_on"]]
-        .rename(columns={"assessment_id": "latest_id", "assessed_on": "latest_on"})
+    starts["journey"] = starts.groupby("family_id").cumcount() + 1
+    starts["next_baseline_on"] = starts.groupby("family_id")["baseline_on"].shift(-1)
+    later = frame.merge(starts, on="family_id")
+    later = later[
+        (later["assessed_on"] > later["baseline_on"])
+        & (later["next_baseline_on"].isna() | (later["assessed_on"] < later["next_baseline_on"]))
+    ]
+    found = starts.merge(
+        _one_per_journey(later, newest=False, name="first_review"),
+        on=["family_id", "journey"],
+        how="left",
+    ).merge(
+        _one_per_journey(later, newest=True, name="latest"), on=["family_id", "journey"], how="left"
     )
-    pairs = baselines.merge(latest, on="family_id", how="left")
-    return pairs.loc[:, PAIR_COLUMNS].reset_index(drop=True)
+    return found.loc[:, JOURNEY_COLUMNS].reset_index(drop=True)
+
+
+def select_baseline_and_latest(assessments: pd.DataFrame) -> pd.DataFrame:
+    """Each family's first journey (see ``journeys``): one row per family with a baseline.
+
+    Cohort figures use the first journey only; a re-referral's journey is never mixed in.
+    """
+    found = journeys(assessments)
+    first = found[found["journey"] == 1]
+    return first.loc[:, PAIR_COLUMNS].reset_index(drop=True)
 
 
 def domain_changes(

@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from tracker.instruments.loader import Instrument
+from tracker.measures.cohort.statistics import SIGNIFICANCE
 from tracker.measures.reliable_change import (
     NO_RELIABLE_CHANGE,
     RELIABLE_CHANGE_Z,
@@ -78,6 +79,21 @@ def cohort_star(domains: list[dict], instrument: Instrument) -> go.Figure:
     return figure
 
 
+def significant(row: dict) -> bool:
+    """The ◆ rule: the sign test holds after Holm's adjustment across the areas shown."""
+    return row["p_holm"] is not None and row["p_holm"] < SIGNIFICANCE
+
+
+def significance_legend(domains: list[dict]) -> str:
+    """What ◆ means, with how many areas were tested, for under the change-by-area chart."""
+    tested = sum(row["p_holm"] is not None for row in domains)
+    return (
+        f"{SIGNIFICANT} more families improved than got worse in this area, more than "
+        f"chance would give (two-sided sign test, ties left out, p < {SIGNIFICANCE:g} "
+        f"after allowing for testing {tested} areas by Holm's method)."
+    )
+
+
 def change_by_domain(domains: list[dict], instrument: Instrument) -> go.Figure:
     """Diverging bars of % worse, same and improved per domain, most improved at the top."""
     labels = _labels(instrument)
@@ -85,8 +101,7 @@ def change_by_domain(domains: list[dict], instrument: Instrument) -> go.Figure:
     hidden = [row for row in domains if row["n"] is None]
     shown.sort(key=lambda row: row["pct_improved"] or 0)
     names = [
-        f"{labels[row['domain']]} (n={row['n']})"
-        + (f" {SIGNIFICANT}" if row["wilcoxon_p"] is not None and row["wilcoxon_p"] < 0.05 else "")
+        f"{labels[row['domain']]} (n={row['n']})" + (f" {SIGNIFICANT}" if significant(row) else "")
         for row in shown
     ]
     names = [f"{labels[row['domain']]} {SUPPRESSED}" for row in hidden] + names
@@ -236,32 +251,55 @@ def breakdown_chart(groups: pd.DataFrame, dimension_label: str) -> go.Figure:
     return figure
 
 
-def over_time_chart(points: pd.DataFrame, instrument: Instrument) -> go.Figure:
-    """Mean overall score by months since baseline, one line per group, n at each point."""
+def _point_labels(rows: pd.DataFrame) -> list[str]:
+    return [SUPPRESSED if n is None or pd.isna(n) else f"n={int(n)}" for n in rows["n"]]
+
+
+def over_time_chart(
+    points: pd.DataFrame, instrument: Instrument, *, scores: bool = False
+) -> go.Figure:
+    """Mean change from baseline by months since baseline, one line per group, n at each
+    point; with ``scores``, the same families' mean scores at baseline and at that month."""
     figure = go.Figure()
     for index, (group, rows) in enumerate(points.groupby("group", sort=True)):
         rows = rows.sort_values("month")
-        figure.add_trace(
-            go.Scatter(
-                x=rows["month"],
-                y=_plain(rows["mean_overall"].astype(float)),
-                name=str(group),
-                mode="lines+markers+text",
-                connectgaps=False,
-                text=[SUPPRESSED if n is None or pd.isna(n) else f"n={int(n)}" for n in rows["n"]],
-                textposition="top center",
-                line={"color": PALETTE[index % len(PALETTE)]},
-                hovertemplate="Month %{x}: %{y:.2f} (%{text})<extra>" + str(group) + "</extra>",
-            )
+        colour = PALETTE[index % len(PALETTE)]
+        lines = (
+            [
+                ("mean_at_month", f"{group}: at that month", "solid"),
+                ("mean_baseline", f"{group}: same families at baseline", "dash"),
+            ]
+            if scores
+            else [("mean_change", str(group), "solid")]
         )
-    low, high = instrument.scale_min, instrument.scale_max
-    figure.update_layout(
-        title={"text": "Average overall score by months since baseline (higher is better)"},
-        xaxis={"title": "Months since baseline", "dtick": 1},
-        yaxis={
+        for column, name, dash in lines:
+            figure.add_trace(
+                go.Scatter(
+                    x=rows["month"],
+                    y=_plain(rows[column].astype(float)),
+                    name=name,
+                    mode="lines+markers+text" if dash == "solid" else "lines+markers",
+                    connectgaps=False,
+                    text=_point_labels(rows),
+                    textposition="top center",
+                    line={"color": colour, "dash": dash},
+                    hovertemplate="Month %{x}: %{y:.2f} (%{text})<extra>" + name + "</extra>",
+                )
+            )
+    if scores:
+        low, high = instrument.scale_min, instrument.scale_max
+        title = "The same families' average score at baseline and at each month"
+        yaxis = {
             "title": "Mean overall score",
             "range": [low, high] if instrument.higher_is_better else [high, low],
-        },
+        }
+    else:
+        title = "Average change from baseline by months since baseline (+ is better)"
+        yaxis = {"title": "Mean change from baseline (+ is better)", "zeroline": True}
+    figure.update_layout(
+        title={"text": title},
+        xaxis={"title": "Months since baseline", "dtick": 1},
+        yaxis=yaxis,
         height=420,
         legend={"orientation": "h", "y": -0.18},
         margin={"l": 10, "r": 10, "t": 60, "b": 60},

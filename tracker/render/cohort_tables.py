@@ -40,7 +40,8 @@ def domain_table(result: dict, instrument: Instrument) -> pd.DataFrame:
             "% improved": rows["pct_improved"],
             "% same": rows["pct_same"],
             "% worse": rows["pct_worse"],
-            "Wilcoxon p": rows["wilcoxon_p"],
+            "Sign test p": rows["sign_test_p"],
+            "p allowing for every area (Holm)": rows["p_holm"],
         }
     )
     table = _round(
@@ -54,7 +55,8 @@ def domain_table(result: dict, instrument: Instrument) -> pd.DataFrame:
             "% improved": 0,
             "% same": 0,
             "% worse": 0,
-            "Wilcoxon p": 4,
+            "Sign test p": 4,
+            "p allowing for every area (Holm)": 4,
         },
     )
     figures = [column for column in table.columns if column != "Area"]
@@ -98,13 +100,18 @@ def transition_table(cells: pd.DataFrame, instrument: Instrument) -> pd.DataFram
 
 
 def over_time_table(points: pd.DataFrame) -> pd.DataFrame:
+    """Each month's point: the mean change from baseline of the families assessed then,
+    and those same families' mean scores at their baseline and at that month."""
     table = pd.DataFrame(
         {
             "Group": points["group"],
             "Months since baseline": points["month"],
             "Families": points["n"],
-            "Mean overall score": points["mean_overall"],
+            "Mean change from baseline (+ is better)": points["mean_change"],
+            "Same families: mean at baseline": points["mean_baseline"],
+            "Same families: mean at that month": points["mean_at_month"],
         }
     )
-    table = _round(table, {"Families": 0, "Mean overall score": 2})
-    return mark_suppressed(table, points["suppressed"], ["Families", "Mean overall score"])
+    figures = list(table.columns[2:])
+    table = _round(table, {"Families": 0, **dict.fromkeys(figures[1:], 2)})
+    return mark_suppressed(table, points["suppressed"], figures)

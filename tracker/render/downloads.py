@@ -34,16 +34,19 @@ def footnote(min_group: int) -> str:
     return f"{SUPPRESSED} suppressed: fewer than {min_group} families, to protect their privacy."
 
 
-def table_csv(frame: pd.DataFrame, min_group: int) -> bytes:
-    """The table for a spreadsheet, with the suppression footnote."""
-    return spreadsheet_csv(frame, footer=footnote(min_group))
+def table_csv(frame: pd.DataFrame, min_group: int, notes: tuple[str, ...] = ()) -> bytes:
+    """The table for a spreadsheet, with the suppression footnote and any ``notes`` (what
+    the figures were measured against, say) after it."""
+    return spreadsheet_csv(frame, footer="\n".join([footnote(min_group), *notes]))
 
 
-def table_xlsx(frame: pd.DataFrame, min_group: int, sheet: str = "Figures") -> bytes:
+def table_xlsx(
+    frame: pd.DataFrame, min_group: int, sheet: str = "Figures", notes: tuple[str, ...] = ()
+) -> bytes:
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         neutralised(frame).to_excel(writer, sheet_name=sheet[:31], index=False)
-        pd.DataFrame({"Note": [footnote(min_group)]}).to_excel(
+        pd.DataFrame({"Note": [footnote(min_group), *notes]}).to_excel(
             writer, sheet_name=sheet[:31], index=False, startrow=len(frame) + 2
         )
     return buffer.getvalue()

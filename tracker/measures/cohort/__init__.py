@@ -5,34 +5,39 @@ The maths lives here once; the CLI, the dashboard and the report card all build 
 ``min_group`` families comes back as null, so no caller can leak a small group by
 forgetting to check.
 
-The package reads the cohort from the database (``loading``), pairs baselines with
-latest assessments (``building``), works out the headline figures (``headline``,
-from ``statistics`` and ``suppression``) and the dashboard's views (``views``).
+The package reads the cohort from the database (``loading``), takes each family's
+first journey and judges it against the service's yardstick (``building``), works out
+the headline figures (``headline``, from ``statistics`` and ``suppression``) and the
+dashboard's views (``views``, ``over_time``).
 """
 
 from tracker.measures.cohort.building import build_cohort, load_cohort
-from tracker.measures.cohort.headline import caveats, cohort_figures, figures
-from tracker.measures.cohort.loading import DIMENSIONS, CohortFilter, filter_choices
-from tracker.measures.cohort.statistics import mean_interval, wilcoxon_p
-from tracker.measures.cohort.views import (
-    breakdown,
-    overall_by_month,
-    scatter_points,
-    transitions,
+from tracker.measures.cohort.headline import (
+    ANY_CHANGE_NOTE,
+    EARLY_WORSENING_NOTE,
+    caveats,
+    cohort_figures,
+    figures,
 )
+from tracker.measures.cohort.loading import DIMENSIONS, CohortFilter, filter_choices
+from tracker.measures.cohort.over_time import change_by_month
+from tracker.measures.cohort.statistics import mean_interval, wilcoxon_p
+from tracker.measures.cohort.views import breakdown, scatter_points, transitions
 
 __all__ = [
+    "ANY_CHANGE_NOTE",
     "DIMENSIONS",
+    "EARLY_WORSENING_NOTE",
     "CohortFilter",
     "breakdown",
     "build_cohort",
     "caveats",
+    "change_by_month",
     "cohort_figures",
     "figures",
     "filter_choices",
     "load_cohort",
     "mean_interval",
-    "overall_by_month",
     "scatter_points",
     "transitions",
     "wilcoxon_p",

@@ -1,8 +1,9 @@
-"""A cohort: each family's baseline paired with its latest assessment, and the change.
+"""A cohort: each family's first journey, its baseline paired with its latest assessment.
 
 The pairing, the domain changes, the families' overall changes and their reliable
 change index are worked out once, when the cohort is built; every figure, table and
 chart then reads them from the ``Cohort`` rather than working them out again.
+Reliable change is judged against the service's one yardstick, whatever the filter.
 """
 
 from __future__ import annotations
@@ -23,12 +24,9 @@ from tracker.measures.cohort.loading import (
     load_scores_of,
 )
 from tracker.measures.reliable_change import with_rci
-from tracker.measures.scoring import (
-    FIRST_BASELINE,
-    domain_changes,
-    family_overall,
-    select_baseline_and_latest,
-)
+from tracker.measures.scoring import PAIR_COLUMNS, domain_changes, family_overall, journeys
+from tracker.measures.yardstick import Yardstick, estimate_yardstick, service_yardstick
+from tracker.store.vocabulary import DEFAULT_RATERS
 
 
 @dataclass(frozen=True)
@@ -36,21 +34,46 @@ class Cohort:
     """A filtered cohort, with each family's change already worked out."""
 
     instrument: Instrument
-    pairs: pd.DataFrame  # one row per family with a baseline
+    pairs: pd.DataFrame  # one row per family with a baseline: its first journey
     changes: pd.DataFrame  # one row per family and paired domain
     overall: pd.DataFrame  # one row per family with a paired domain, with its RCI
     families: pd.DataFrame  # family attributes for breakdowns
     assessments: pd.DataFrame
     scores: pd.DataFrame  # every score of the assessments, unless every_score is false
-    baseline_rule: str
-    s_diff: float | None
-    # False when only the baselines' and latests' scores were loaded: enough for every
-    # figure but the over-time view, and a fraction of the rows at county scale.
+    yardstick: Yardstick
+    later_journeys: int  # re-referrals' journeys of these families, never in the figures
+    early_worsening: int  # families whose first review is worse overall than the baseline
+    # False when only the scores of each first journey's baseline, first review and latest
+    # were loaded: enough for every figure but the over-time view, and a fraction of the
+    # rows at county scale.
     every_score: bool = True
 
     @property
     def with_review(self) -> int:
         return int(self.pairs["latest_id"].notna().sum())
+
+    @property
+    def s_diff(self) -> float | None:
+        return self.yardstick.s_diff
+
+
+def frame_yardstick(
+    assessments: pd.DataFrame, scores: pd.DataFrame, instrument: Instrument
+) -> Yardstick:
+    """The yardstick from every family's first baseline in these frames (worker or joint
+    ratings), for a cohort built from frames rather than read from the service."""
+    rated = assessments[assessments["rater"].isin(DEFAULT_RATERS)]
+    firsts = journeys(rated).query("journey == 1")[["family_id", "baseline_id"]]
+    baselines = firsts.merge(scores, left_on="baseline_id", right_on="assessment_id")
+    return estimate_yardstick(baselines[["family_id", "domain", "value"]], instrument)
+
+
+def _early_worsening(pairs: pd.DataFrame, scores: pd.DataFrame, instrument: Instrument) -> int:
+    """Families whose first review is worse overall (over the domains paired with the
+    baseline) than their baseline."""
+    first = pairs.assign(latest_id=pairs["first_review_id"])
+    overall = family_overall(domain_changes(first, scores, instrument))
+    return int((overall["change"] < 0).sum())
 
 
 def build_cohort(
@@ -61,36 +84,42 @@ def build_cohort(
     families: pd.DataFrame | None = None,
     baseline_from: date | None = None,
     baseline_to: date | None = None,
-    baseline_rule: str = FIRST_BASELINE,
-    pairs: pd.DataFrame | None = None,
+    yardstick: Yardstick | None = None,
+    found: pd.DataFrame | None = None,
     every_score: bool = True,
 ) -> Cohort:
-    """Pair each family's baseline with its latest assessment and work out the change.
+    """Take each family's first journey and work out the change.
 
-    ``pairs`` are the baselines and latests when the caller has already selected them.
+    ``found`` are the families' journeys when the caller has already found them. Without
+    a ``yardstick`` it is estimated from every first baseline in the frames given, so
+    pass the frames unfiltered (``load_cohort`` passes the service's).
     """
-    if pairs is None:
-        pairs = select_baseline_and_latest(
-            assessments, rule=baseline_rule, scores=scores, instrument=instrument
-        )
+    if found is None:
+        found = journeys(assessments)
+    if yardstick is None:
+        yardstick = frame_yardstick(assessments, scores, instrument)
+    first = found[found["journey"] == 1]
     if baseline_from is not None:
-        pairs = pairs[pairs["baseline_on"] >= pd.Timestamp(baseline_from)]
+        first = first[first["baseline_on"] >= pd.Timestamp(baseline_from)]
     if baseline_to is not None:
-        pairs = pairs[pairs["baseline_on"] <= pd.Timestamp(baseline_to)]
+        first = first[first["baseline_on"] <= pd.Timestamp(baseline_to)]
+    pairs = first.loc[:, PAIR_COLUMNS].reset_index(drop=True)
+    later = found[(found["journey"] > 1) & found["family_id"].isin(pairs["family_id"])]
     changes = domain_changes(pairs, scores, instrument)
-    overall, s_diff = with_rci(family_overall(changes), instrument.reliability)
+    overall = with_rci(family_overall(changes), yardstick.s_diff, instrument)
     if families is None:
         families = pd.DataFrame({"family_id": pairs["family_id"]})
     return Cohort(
         instrument=instrument,
-        pairs=pairs.reset_index(drop=True),
+        pairs=pairs,
         changes=changes,
         overall=overall,
         families=families,
         assessments=assessments,
         scores=scores,
-        baseline_rule=baseline_rule,
-        s_diff=s_diff,
+        yardstick=yardstick,
+        later_journeys=len(later),
+        early_worsening=_early_worsening(pairs, scores, instrument),
         every_score=every_score,
     )
 
@@ -100,25 +129,27 @@ def load_cohort(
     cohort_filter: CohortFilter,
     instrument: Instrument,
     *,
-    baseline_rule: str = FIRST_BASELINE,
     every_score: bool = True,
 ) -> Cohort:
-    """The filtered cohort from the database.
+    """The filtered cohort from the database, judged against the service's yardstick.
 
-    With ``every_score=False`` and the first-baseline rule, only the scores of each
-    family's baseline and latest assessment are read: every figure but the over-time
-    view comes from those, and reading all the rest was most of the time at scale.
+    With ``every_score=False`` only the scores of each first journey's baseline, first
+    review and latest are read: every figure but the over-time view comes from those,
+    and reading all the rest was most of the time at scale.
     """
-    if every_score or baseline_rule != FIRST_BASELINE:
+    yardstick = service_yardstick(connection, instrument)
+    if every_score:
         assessments, scores, families = load_frames(connection, cohort_filter)
-        pairs = None
-        every_score = True
+        found = None
     else:
         conditions = conditions_of(cohort_filter)
         assessments = load_assessments(connection, conditions)
         families = load_families(connection, conditions)
-        pairs = select_baseline_and_latest(assessments)
-        chosen = pd.concat([pairs["baseline_id"], pairs["latest_id"].dropna()])
+        found = journeys(assessments)
+        first = found[found["journey"] == 1]
+        chosen = pd.concat(
+            [first["baseline_id"], first["first_review_id"].dropna(), first["latest_id"].dropna()]
+        )
         scores = load_scores_of(connection, chosen)
     return build_cohort(
         assessments,
@@ -127,7 +158,7 @@ def load_cohort(
         families=families,
         baseline_from=cohort_filter.baseline_from,
         baseline_to=cohort_filter.baseline_to,
-        baseline_rule=baseline_rule,
-        pairs=pairs,
+        yardstick=yardstick,
+        found=found,
         every_score=every_score,
     )

@@ -1,13 +1,12 @@
 """The cohort's headline figures, suppressed, and the caveats that go with them.
 
-These are the figures of docs/metrics.md: counts, per-domain and overall change,
-reliable change. The CLI, the dashboard and the report card read them from here,
-and every one that rests on fewer than ``min_group`` families comes back null.
+These are the figures of docs/metrics.md: counts, early worsening, per-domain and
+overall change, reliable change against the service's yardstick. The CLI, the dashboard
+and the report card read them from here, and every one that rests on fewer than
+``min_group`` families comes back null.
 """
 
 from __future__ import annotations
-
-import math
 
 import pandas as pd
 from sqlalchemy.engine import Connection
@@ -17,14 +16,26 @@ from tracker.measures.cohort.building import Cohort, load_cohort
 from tracker.measures.cohort.loading import CohortFilter
 from tracker.measures.cohort.statistics import (
     direction_counts,
+    holm_adjusted,
     json_number,
     mean_interval,
+    net_improvement,
     percent,
+    sign_test_p,
+    standardised_response_mean,
     wilcoxon_p,
 )
 from tracker.measures.cohort.suppression import suppress_count, suppress_figures
-from tracker.measures.reliable_change import class_counts
-from tracker.measures.scoring import FIRST_BASELINE
+from tracker.measures.reliable_change import at_caseness, class_counts, reliably_recovered
+
+EARLY_WORSENING_NOTE = (
+    "A first review that is worse than the baseline is often hidden need coming to light "
+    "as trust grows, not a sign that the work is failing."
+)
+ANY_CHANGE_NOTE = (
+    "Improved, same and worse count any change at all, however small; small changes are "
+    'within measurement error, so "better off" counts only reliable improvement.'
+)
 
 
 def domain_figures(changes: pd.DataFrame, instrument: Instrument) -> list[dict]:
@@ -44,10 +55,22 @@ def domain_figures(changes: pd.DataFrame, instrument: Instrument) -> list[dict]:
                 "mean_change": json_number(group["change"].mean()),
                 "median_change": json_number(group["change"].median()),
                 **direction_counts(group["change"]),
-                "wilcoxon_p": wilcoxon_p(group["change"]),
+                "sign_test_p": sign_test_p(group["change"]),
+                "p_holm": None,
             }
         )
     return figures
+
+
+def shown_domain_figures(changes: pd.DataFrame, instrument: Instrument, min_group: int) -> list:
+    """The domains' figures, suppressed, with the sign tests Holm-adjusted across the
+    domains shown: a hidden domain is not tested, so it does not widen the others'."""
+    shown = [
+        suppress_figures(figure, figure["n"], min_group, keep=("domain",))
+        for figure in domain_figures(changes, instrument)
+    ]
+    adjusted = holm_adjusted([figure["sign_test_p"] for figure in shown])
+    return [{**figure, "p_holm": p} for figure, p in zip(shown, adjusted, strict=True)]
 
 
 def overall_figures(cohort: Cohort) -> dict:
@@ -55,9 +78,8 @@ def overall_figures(cohort: Cohort) -> dict:
     overall = cohort.overall
     n = len(overall)
     change = overall["change"].astype(float)
-    sd_change = change.std(ddof=1) if n >= 2 else math.nan
     rci_known = cohort.s_diff is not None
-    reliable = class_counts(overall["rci"])
+    reliable = class_counts(overall)
     low, high = mean_interval(change)
     return {
         "n": n,
@@ -69,13 +91,40 @@ def overall_figures(cohort: Cohort) -> dict:
         "median_change": json_number(change.median()) if n else None,
         **direction_counts(change),
         "wilcoxon_p": wilcoxon_p(change),
-        "effect_size_dz": json_number(change.mean() / sd_change) if sd_change else None,
+        **net_improvement(change),
+        **standardised_response_mean(change),
         **{key: value if rci_known else None for key, value in reliable.items()},
         **{
             f"pct_{key}": percent(value, n) if rci_known else None
             for key, value in reliable.items()
         },
         "reliable_change_sd": cohort.s_diff,
+        **(recovery_figures(cohort) if cohort.instrument.caseness is not None else {}),
+    }
+
+
+def recovery_figures(cohort: Cohort) -> dict:
+    """Reliable recovery, for an instrument that declares a caseness threshold: of the
+    classifiable families at or past it at baseline, those reliably recovered."""
+    rated = cohort.overall[cohort.overall["classifiable"].astype(bool)]
+    cases = int(at_caseness(rated["baseline"], cohort.instrument).sum())
+    recovered = int(reliably_recovered(rated, cohort.instrument).sum())
+    known = cohort.s_diff is not None
+    return {
+        "cases_at_baseline": cases,
+        "reliable_recovery": recovered if known else None,
+        "pct_reliable_recovery": percent(recovered, cases) if known else None,
+    }
+
+
+def early_worsening_figures(cohort: Cohort, min_group: int) -> dict:
+    """Families whose first review is worse overall than their baseline, of those with a
+    review; suppressed like the counts they rest on."""
+    count, reviewed = cohort.early_worsening, cohort.with_review
+    hidden = suppress_count(count, min_group) is None or 0 < reviewed < min_group
+    return {
+        "early_worsening": None if hidden else count,
+        "pct_early_worsening": None if hidden else percent(count, reviewed),
     }
 
 
@@ -88,13 +137,12 @@ def figures(cohort: Cohort, *, min_group: int) -> dict:
         "families": suppress_count(families, min_group),
         "with_review": suppress_count(with_review, min_group),
         "awaiting_review": suppress_count(families - with_review, min_group),
+        **early_worsening_figures(cohort, min_group),
+        "later_journeys": suppress_count(cohort.later_journeys, min_group),
         "min_group": min_group,
-        "baseline_rule": cohort.baseline_rule,
+        "yardstick": cohort.yardstick.as_dict(),
         "overall": suppress_figures(overall_figures(cohort), len(cohort.overall), min_group),
-        "domains": [
-            suppress_figures(figure, figure["n"], min_group, keep=("domain",))
-            for figure in domain_figures(cohort.changes, cohort.instrument)
-        ],
+        "domains": shown_domain_figures(cohort.changes, cohort.instrument, min_group),
     }
 
 
@@ -104,12 +152,9 @@ def cohort_figures(
     instrument: Instrument,
     *,
     min_group: int,
-    baseline_rule: str = FIRST_BASELINE,
 ) -> dict:
     """Load the filtered cohort from the database and summarise it."""
-    cohort = load_cohort(
-        connection, cohort_filter, instrument, baseline_rule=baseline_rule, every_score=False
-    )
+    cohort = load_cohort(connection, cohort_filter, instrument, every_score=False)
     result = figures(cohort, min_group=min_group)
     result["filters"] = cohort_filter.describe()
     return result

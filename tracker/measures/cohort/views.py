@@ -1,4 +1,4 @@
-"""The dashboard's views of a cohort: breakdowns, movement between bands, over time, scatter.
+"""The dashboard's views of a cohort: breakdowns, movement between bands, scatter.
 
 Each view is a table already suppressed below ``min_group`` (docs/metrics.md,
 "Dashboard views"), ready for the page to draw and for the downloads to write.
@@ -27,7 +27,7 @@ BREAKDOWN_COLUMNS = [
 ]
 
 
-def _family_attribute(cohort: Cohort, dimension: str) -> pd.Series:
+def family_attribute(cohort: Cohort, dimension: str) -> pd.Series:
     if dimension not in DIMENSIONS:
         raise ValueError(f"cannot break down by {dimension!r}")
     attributes = cohort.families.set_index("family_id")[dimension]
@@ -37,18 +37,19 @@ def _family_attribute(cohort: Cohort, dimension: str) -> pd.Series:
 def breakdown(cohort: Cohort, dimension: str, *, min_group: int) -> pd.DataFrame:
     """Distance travelled and reliable improvement per group, suppressed below min_group.
 
-    Reliable change in every group uses the whole cohort's S_diff, so groups
-    are judged against the same yardstick.
+    Reliable change in every group is judged against the service's one yardstick, never
+    one estimated from the group; the percentage is of the group's n, the not
+    classifiable included.
     """
     overall = cohort.overall.assign(
-        group=cohort.overall["family_id"].map(_family_attribute(cohort, dimension))
+        group=cohort.overall["family_id"].map(family_attribute(cohort, dimension))
     )
     rows = []
     for group, members in overall.groupby("group", sort=True):
         n = len(members)
         low, high = mean_interval(members["change"])
         reliable = (
-            percent(class_counts(members["rci"])["reliable_improvement"], n)
+            percent(class_counts(members)["reliable_improvement"], n)
             if cohort.s_diff is not None
             else None
         )
@@ -99,58 +100,15 @@ def transitions(cohort: Cohort, domain: str, *, min_group: int) -> pd.DataFrame:
     return long
 
 
-def overall_by_month(
-    cohort: Cohort, *, min_group: int, dimension: str | None = None
-) -> pd.DataFrame:
-    """Mean overall score by whole months since each family's baseline, with n.
-
-    Every assessment of the chosen raters from the baseline on counts; its
-    overall score is the mean of its scored domains. A point resting on
-    fewer than min_group families is suppressed.
-    """
-    if not cohort.every_score:
-        raise ValueError("the over-time view needs every score: load the cohort with them")
-    # As dates even when empty: a cohort nobody is in comes back with untyped columns.
-    pairs = cohort.pairs[["family_id", "baseline_on"]].astype({"baseline_on": "datetime64[ns]"})
-    assessments = cohort.assessments.assign(
-        assessed_on=pd.to_datetime(cohort.assessments["assessed_on"])
-    ).merge(pairs, on="family_id")
-    assessments = assessments[assessments["assessed_on"] >= assessments["baseline_on"]]
-    means = cohort.scores.dropna(subset=["value"]).groupby("assessment_id")["value"].mean()
-    assessments = assessments.assign(
-        overall=assessments["assessment_id"].map(means),
-        month=((assessments["assessed_on"] - assessments["baseline_on"]).dt.days / 30.4375)
-        .round()
-        .astype(int),
-        group=(
-            assessments["family_id"].map(_family_attribute(cohort, dimension))
-            if dimension
-            else "All families"
-        ),
-    ).dropna(subset=["overall"])
-    # One score per family and month: a second assessment in the same month replaces the first.
-    assessments = assessments.sort_values("assessed_on").drop_duplicates(
-        ["family_id", "month"], keep="last"
-    )
-    points = (
-        assessments.groupby(["group", "month"])
-        .agg(n=("family_id", "nunique"), mean_overall=("overall", "mean"))
-        .reset_index()
-    )
-    hidden = points["n"] < min_group
-    points["suppressed"] = hidden
-    points["mean_overall"] = points["mean_overall"].where(~hidden, None)
-    points["n"] = points["n"].where(~hidden, None)
-    return points
-
-
 def scatter_points(cohort: Cohort, *, min_group: int) -> pd.DataFrame:
     """Baseline and latest overall per family, anonymous, for the reliable change chart.
 
-    Empty when the cohort is below min_group: single points are families. Without an
-    S_diff no change can be called reliable, so every dot is then no reliable change.
+    Only classifiable families are drawn (the rest have too few paired domains for their
+    overall score to be the instrument's). Empty when fewer than min_group of them:
+    single points are families. Without an S_diff no change can be called reliable, so
+    every dot is then no reliable change.
     """
-    overall = cohort.overall
+    overall = cohort.overall[cohort.overall["classifiable"].astype(bool)]
     if len(overall) < min_group:
         return pd.DataFrame(columns=["baseline", "latest", "classification"])
     return (
