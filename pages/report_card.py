@@ -32,8 +32,16 @@ from tracker.measures.reportcard import (
 )
 from tracker.measures.reportcard.inputs import save_cost, save_story, save_target
 from tracker.people.access import allowed
-from tracker.render.reportcard_charts import forecast_note, turn_the_curve
-from tracker.render.reportcard_export import card_html, card_pdf, card_xlsx, format_value, headline
+from tracker.render.reportcard_charts import chart_note, turn_the_curve
+from tracker.render.reportcard_export import (
+    NOISE_NOTE,
+    card_html,
+    card_pdf,
+    card_xlsx,
+    change_text,
+    format_value,
+    headline,
+)
 from tracker.store.models import ProgrammeCost, ReportStory, longest
 from tracker.store.settings import get_settings
 from tracker.store.vocabulary import KEY_WORKER_BACKGROUNDS
@@ -136,6 +144,7 @@ st.caption(
     f"· compared with {card.previous_period.label} · distance travelled on "
     f"{card.instrument.name}"
 )
+st.caption(card.yardstick.caption())
 show_charts = st.toggle("Show the turn-the-curve chart for every measure", value=False)
 
 TREND_WORDS = {
@@ -143,26 +152,27 @@ TREND_WORDS = {
     "worse": "worse",
     "up": "up",
     "down": "down",
-    "same": "no change",
+    "same": "about the same",
 }
-DELTA_COLOURS = {True: "normal", False: "inverse", None: "off"}
+# Blue and orange, not green and red, so colour-blind readers can tell them apart.
+DELTA_COLOURS = {"better": "blue", "worse": "orange"}
 
 
 def draw_measure(result) -> None:
-    current, earlier = result.current.value, result.previous.value
-    delta = None
-    if current is not None and earlier is not None:
-        size = (
-            f"{current - earlier:+,.2f}"
-            if result.spec.unit == "score"
-            else (f"{current - earlier:+,.1f}")
-        )
-        delta = f"{size} ({TREND_WORDS[result.trend]})"
+    earlier = result.previous.value
+    change = result.change
+    delta, arrow = None, "off"
+    if change.difference is not None:
+        delta = f"{change_text(result)} ({TREND_WORDS[result.trend]})"
+        # About the same (within noise) gets no arrow.
+        if result.trend != "same":
+            arrow = "up" if change.difference > 0 else "down"
     st.metric(
         result.spec.label,
         headline(result),
         delta=delta,
-        delta_color=DELTA_COLOURS[result.spec.higher_is_better],
+        delta_color=DELTA_COLOURS.get(result.trend, "gray"),
+        delta_arrow=arrow,
         help=result.spec.definition,
     )
     notes = [f"{card.previous_period.label}: {format_value(result.spec.unit, earlier)}"]
@@ -183,7 +193,7 @@ def draw_measure(result) -> None:
         st.plotly_chart(
             turn_the_curve(result, card), width="stretch", key=f"curve-{result.spec.key}"
         )
-        st.caption(forecast_note(result))
+        st.caption(chart_note(result))
 
 
 # Each measure is a tile of fixed width in a row that wraps: three or four to a row on a
@@ -206,7 +216,7 @@ quadrant("how_well")
 quadrant("cost")
 st.caption(
     f"\\* not shown: fewer than {card.min_group} families, to protect their privacy. "
-    "Hover over a measure's name for its definition."
+    f"{NOISE_NOTE} Hover over a measure's name for its definition."
 )
 
 st.header("Download for the board")

@@ -6,15 +6,18 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from streamlit.proto.Metric_pb2 import Metric
 
 from tests.app.conftest import by_label, open_app
+from tracker.instruments.loader import get_instrument
 from tracker.measures.periods import last_full_quarter
+from tracker.measures.yardstick import service_yardstick
 from tracker.store.models import ProgrammeCost, ReportStory
 
 PAGE = "pages/report_card.py"
 
 
-def test_last_quarter_renders_all_four_questions(manager):
+def test_last_quarter_renders_all_four_questions(manager, sample_engine):
     app = open_app(manager, PAGE)
     assert not app.exception, [e.value for e in app.exception]
     # Second-level headings, straight under the page title: axe flags a skipped level.
@@ -29,7 +32,24 @@ def test_last_quarter_renders_all_four_questions(manager):
     quarter = last_full_quarter(date.today())
     assert quarter.label in app.caption[0].value
     labels = [m.label for m in app.metric]
-    assert "Families better off" in labels and "Unit cost per hour of service" in labels
+    assert "Families reliably better off" in labels and "Unit cost per hour of service" in labels
+    assert "Cost per family reliably better off" in labels
+    assert "Families better off" not in labels
+    # The yardstick reliable change is judged against, from the whole service.
+    with sample_engine.connect() as connection:
+        yardstick = service_yardstick(connection, get_instrument("taf-dtt"))
+    assert yardstick.caption() in [caption.value for caption in app.caption]
+    # "About the same" carries no arrow and no colour; a move beyond noise has both.
+    same = [m.proto for m in app.metric if m.proto.delta.endswith("(about the same)")]
+    moved = [m.proto for m in app.metric if m.proto.delta.endswith(("(better)", "(worse)"))]
+    assert same and moved
+    assert {(proto.direction, proto.color) for proto in same} == {
+        (Metric.MetricDirection.NONE, Metric.MetricColor.GRAY)
+    }
+    assert all(proto.direction != Metric.MetricDirection.NONE for proto in moved)
+    # A percentage's change is in percentage points.
+    (better,) = [m.proto for m in app.metric if m.label == "Families reliably better off"]
+    assert not better.delta or "percentage points" in better.delta or "no change" in better.delta
     assert [b.label for b in app.get("download_button")] == [
         "HTML (interactive, prints on A4)",
         "PDF",

@@ -151,7 +151,7 @@ def test_goals_notes_closure_and_report_card_settings_are_recorded(engine, famil
     quarter = financial_quarter(TODAY)
     with write_session(engine) as session:
         save_cost(session, actor="boss", period=quarter, scope=Scope(), amount=1000)
-        save_target(session, actor="boss", measure="better_off", scope=Scope(), target=70)
+        save_target(session, actor="boss", measure="reliable_improvement", scope=Scope(), target=70)
         save_story(
             session, period=quarter, scope=Scope(), story={"working": "Visits"}, author="boss"
         )

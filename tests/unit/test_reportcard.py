@@ -7,16 +7,16 @@ The saving of costs, targets and stories is checked against a migrated SQLite da
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from datetime import date
 
-import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from tracker.instruments.loader import get_instrument
+from tracker.instruments.loader import Instrument, get_instrument
 from tracker.measures.periods import Period, previous
 from tracker.measures.reportcard import (
     MEASURES,
@@ -27,15 +27,15 @@ from tracker.measures.reportcard import (
     Value,
     build_card,
     card_as_dict,
-    forecast,
     load_report_data,
     load_story,
     load_targets,
     report_card,
     suppress,
-    trend,
 )
+from tracker.measures.reportcard.change import newcombe_difference
 from tracker.measures.reportcard.inputs import save_cost, save_story, save_target
+from tracker.measures.yardstick import Yardstick, service_yardstick
 from tracker.store.errors import RecordInvalid
 from tracker.store.models import (
     Family,
@@ -46,10 +46,28 @@ from tracker.store.models import (
     longest,
 )
 
-TAF = get_instrument("taf-dtt")  # need scale 1-5, lower is better, r = 0.80, 22 domains
 H = "housing"
 I = "income_employment_finance"  # noqa: E741
 M = "mental_health_wellbeing"
+# The TAF tool cut to three of its areas, so that two areas scored at both ends are at
+# least half of them: a need scale 1-5, lower is better.
+_taf = get_instrument("taf-dtt")
+TAF = Instrument.model_validate(
+    {
+        **_taf.model_dump(),
+        "sections": [
+            {
+                "key": "three",
+                "label": "Three areas",
+                "domains": [d.model_dump() for d in _taf.domains if d.key in (H, I, M)],
+            }
+        ],
+    }
+)
+# A fixed yardstick, so the figures do not hang on an estimate: reference SD 0.25 and
+# reliability 0.5 give S_diff = 0.25 × √(2 × 0.5) = 0.25, and a change is reliable beyond
+# 1.96 × 0.25 = 0.49 points.
+YARDSTICK = Yardstick(0.25, 0.5, "internal consistency", "a hand-made yardstick", 8)
 
 # The quarter every measure is worked out for, and the one before it.
 Q1 = Period(date(2025, 4, 1), date(2025, 6, 30), "2025-26 Q1")
@@ -199,6 +217,7 @@ def make_data(
     feedback=FEEDBACK,
     goals=GOALS,
     costs=COSTS,
+    yardstick=YARDSTICK,
 ) -> ReportData:
     scores = [
         (assessment_id, domain, value)
@@ -231,6 +250,7 @@ def make_data(
         feedback=_frame(feedback, ["family_id", "given_on", "satisfaction"]),
         goals=_frame(goals, ["family_id", "status", "status_on"]),
         costs=_frame(costs, ["period_start", "period_end", "amount"]),
+        yardstick=yardstick,
         today=TODAY,
     )
 
@@ -267,38 +287,41 @@ def data() -> ReportData:
 # Re-referrals: 6 closed 14 Mar, back 1 May = 17 + 30 + 1 = 48 days -> counts.
 #   7 closed 31 May 2024, back 2 Jun 2025 = 365 + 2 = 367 days -> over 12 months.
 # Days to baseline for 4 (20 Mar -> 3 Apr = 14) and 5 (2 Jun -> 10 Jun = 8): median 11.
-# Reviews due in Q1 (1 month after baseline then every 3 months; n-th later assessment):
-#   1 taf: due 20 May, done 20 May              -> on time
-#   2 taf: due 1 Jun (4th month), done 15 Jun   -> 14 days, on time (the limit)
-#   4 taf: due 3 May, done 25 May               -> 22 days late
-#   4 star: due 10 May, nothing                 -> missed
-#   8 taf: 5th review due 15 May (reviews 14 Aug, 20 Nov, 10 Feb matched the first three),
-#          done 30 May                          -> 15 days late
+# Review due dates in Q1 (1 month after baseline then every 3 months; met by a review or
+# closure assessment, worker or joint, within 14 days either side):
+#   1 taf: due 20 May, review 20 May            -> met
+#   2 taf: due 1 Jun (4th month), closure 15 Jun -> 14 days, met (the limit)
+#   4 taf: due 3 May, review 25 May             -> 22 days after: not met
+#   4 star: due 10 May, nothing                 -> not met
+#   8 taf: due 15 May (15 Aug, 15 Nov and 15 Feb were met on 14 Aug, 20 Nov and 10 Feb),
+#          review 30 May                        -> 15 days after: not met
 #   3: due 17 Mar (Q4); next 17 Jun is after the closure. 5: due 10 Jul (Q2).
-#   => 2 of 5 on time = 40%, families 1, 2, 4, 8 = 4.
+#   Every window closed by 14 Jul, before the card is drawn up on 15 Jul.
+#   => 2 of 5 due dates met = 40%, families 1, 2, 4, 8 = 4.
 # Engaged: all 6 worked with had a baseline; 3 dropped out (10 May) -> 5/6 = 83.33%.
-# Feedback in Q1: 5, 4, 3, 2 from families 1, 2, 2, 4 -> mean 14/4 = 3.5; rated 4-5: 2 of 4
-#   = 50%; families responding 3 of 6 worked with = 50%.
+# Feedback in Q1: 5, 4, 3, 2 from families 1, 2, 2, 4 -> mean 14/4 = 3.5, SD sqrt(5/3) =
+#   1.290994, se 0.645497; rated 4-5: 2 of 4 = 50%; families responding 3 of 6 = 50%.
 # Data completeness: taf assessments in Q1 of any rater: 103, 104, 203, 302, 401, 403, 501,
-#   502, 503, 805 = 10 -> 10 x 22 = 220 slots. Filled: 2+2+2 (M blank)+2+2+2+1+2+0+2 = 17
-#   -> 17/220 = 7.7273%, families 1, 2, 3, 4, 5, 8 = 6.
+#   502, 503, 805 = 10 -> 10 x 3 areas = 30 slots. Filled: 2+2+2 (M blank)+2+2+2+1+2+0+2
+#   = 17 -> 17/30 = 56.67%, families 1, 2, 3, 4, 5, 8 = 6.
 # Reviewed in Q1 (latest worker/joint taf up to 30 Jun is in Q1), change vs first baseline:
 #   1: 101 H4 I4 -> 103 H2 I3: (2 + 1)/2 = +1.5, overall baseline 4.0
 #   2: 201 H3 I3 -> 203 H3 I4: (0 - 1)/2 = -0.5, baseline 3.0
 #   3: 301 H5 I5 -> 302 H5 I5:  0.0,             baseline 5.0
 #   4: 401 H4 I5 -> 403 H4 I4: (0 + 1)/2 = +0.5, baseline 4.5
 #   8: 801 H5 I4 -> 805 H2 I2: (3 + 2)/2 = +2.5, baseline 4.5
-#   better off (change > 0): 1, 4, 8 = 3 of 5 = 60%; mean change 4.0/5 = 0.8
-#   SD(baseline) ddof=1: mean 21/5 = 4.2; squares .04 + 1.44 + .64 + .09 + .09 = 2.3;
-#     var 2.3/4 = 0.575; S_diff = sqrt(0.575 x 2 x 0.2) = sqrt(0.23) = 0.479583
-#   RCI: 1 -> 3.128, 4 -> 1.043, 8 -> 5.213: reliable improvement 1, 8 = 2 of 5 = 40%.
+#   Every family has 2 of the 3 areas paired (2's M is blank): all 5 can be classified.
+#   RCI = change / S_diff 0.25: 1 -> 6.0, 2 -> -2.0, 3 -> 0, 4 -> 2.0, 8 -> 10.0:
+#   reliably better 1, 4, 8 = 3 of 5 = 60%; reliably worse 2; no reliable change 3.
+#   Mean change 4.0/5 = 0.8; SD (ddof 1): deviations .7 -1.3 -.8 -.3 1.7, squares sum 5.8,
+#     var 1.45, SD 1.204159, se 1.204159 / sqrt(5) = 0.538516.
 # Plan outcomes: closed 2, wholly achieved 1 = 50%, dropped out 1 = 50%.
 # Goals given an outcome in Q1: 1 wholly, 2 wholly, 2 partially, 3 dropped out = 4;
 #   wholly 2 -> 50%, families 1, 2, 3 = 3.
 # Referrals on per 100 worked with: 100 x 3 / 6 = 50.
 # Cost £12,000 (the custom April cost is not Q1's): per hour 12000/10 = 1200; per family
-#   12000/6 = 2000; per family better off 12000/3 = 4000; per reliable improvement
-#   12000/2 = 6000.
+#   12000/6 = 2000; per family reliably better off 12000/3 = 4000, with se by the delta
+#   method 4000 x sqrt(3 x (1 - 3/5)) / 3 = 4000 x sqrt(1.2) / 3 = 1460.593.
 # --------------------------------------------------------------------------------------
 
 Q1_EXPECTED = {
@@ -364,15 +387,25 @@ Q1_EXPECTED = {
     },
     "re_referrals": {"value": 1, "families": 1},
     "median_days_to_baseline": {"value": 11.0, "families": 2},
-    "reviews_on_time": {"value": 40.0, "families": 4, "number": 2},
-    "engaged": {"value": 500 / 6, "families": 6, "number": 5},
-    "satisfaction_mean": {"value": 3.5, "families": 3},
-    "satisfied_share": {"value": 50.0, "families": 3, "number": 2},
-    "feedback_response_rate": {"value": 50.0, "families": 6, "number": 3},
-    "data_completeness": {"value": 1700 / 220, "families": 6, "number": 17},
-    "better_off": {"value": 60.0, "families": 5, "number": 3},
-    "reliable_improvement": {"value": 40.0, "families": 5, "number": 2},
-    "mean_distance_travelled": {"value": 0.8, "families": 5},
+    "reviews_on_time": {"value": 40.0, "families": 4, "number": 2, "base": 5},
+    "engaged": {"value": 500 / 6, "families": 6, "number": 5, "base": 6},
+    "satisfaction_mean": {"value": 3.5, "families": 3, "se": math.sqrt(5 / 3) / 2},
+    "satisfied_share": {"value": 50.0, "families": 3, "number": 2, "base": 4},
+    "feedback_response_rate": {"value": 50.0, "families": 6, "number": 3, "base": 6},
+    "data_completeness": {"value": 1700 / 30, "families": 6, "number": 17, "base": 30},
+    "reliable_improvement": {
+        "value": 60.0,
+        "families": 5,
+        "number": 3,
+        "base": 5,
+        "parts": {
+            "Reliably better": 3,
+            "Reliably worse": 1,
+            "No reliable change": 1,
+            "Not classifiable (under half the areas scored at both ends)": 0,
+        },
+    },
+    "mean_distance_travelled": {"value": 0.8, "families": 5, "se": math.sqrt(1.45 / 5)},
     "plan_outcomes": {
         "value": 50.0,
         "families": 2,
@@ -387,8 +420,9 @@ Q1_EXPECTED = {
             "Family dropped out / disengaged": 1,
             "Family dropped out / disengaged (%)": 50.0,
         },
+        "base": 2,
     },
-    "goals_achieved": {"value": 50.0, "families": 3, "number": 2},
+    "goals_achieved": {"value": 50.0, "families": 3, "number": 2, "base": 4},
     "referrals_on_per_100": {"value": 50.0, "families": 6, "number": 3},
     "cost_per_hour": {
         "value": 1200.0,
@@ -398,13 +432,10 @@ Q1_EXPECTED = {
         "value": 2000.0,
         "families": 6,
     },
-    "cost_per_family_better_off": {
+    "cost_per_reliable_improvement": {
         "value": 4000.0,
         "families": 5,
-    },
-    "cost_per_reliable_improvement": {
-        "value": 6000.0,
-        "families": 5,
+        "se": 4000 * math.sqrt(1.2) / 3,
     },
 }
 
@@ -417,7 +448,7 @@ def _approx(expected):
 
 def test_every_measure_has_a_hand_worked_figure():
     assert set(Q1_EXPECTED) == set(MEASURES_BY_KEY)
-    assert len(MEASURES) == 27
+    assert len(MEASURES) == 25
 
 
 @pytest.mark.parametrize("spec", MEASURES, ids=lambda spec: spec.key)
@@ -428,15 +459,95 @@ def test_measure_in_q1(data, spec):
     assert result.families == expected["families"]
     assert result.number == _approx(expected.get("number"))
     assert result.parts == _approx(expected.get("parts", {}))
+    assert result.base == _approx(expected.get("base"))
+    assert result.se == _approx(expected.get("se"))
     assert result.note == ""
 
 
-def test_reliable_change_threshold_in_q1(data):
-    # S_diff = sqrt(0.23); family 4's +0.5 is better off but below 1.96 x S_diff = 0.93998.
-    s_diff = math.sqrt(0.23)
-    assert 0.5 / s_diff < 1.96 < 1.5 / s_diff
-    assert MEASURES_BY_KEY["better_off"].compute(data, Q1).number == 3
-    assert MEASURES_BY_KEY["reliable_improvement"].compute(data, Q1).number == 2
+def test_better_off_is_reliably_better_against_the_yardstick_given():
+    # With S_diff 0.5 a change must pass 0.98: family 4's +0.5 and family 2's -0.5 are now
+    # within noise, so 2 of 5 (1 and 8) are reliably better and nobody reliably worse.
+    wider = Yardstick(0.5, 0.5, "internal consistency", "a wider yardstick", 8)
+    result = MEASURES_BY_KEY["reliable_improvement"].compute(make_data(yardstick=wider), Q1)
+    assert (result.value, result.number, result.base) == (40.0, 2, 5)
+    assert result.parts["Reliably worse"] == 0
+    assert result.parts["No reliable change"] == 3
+
+
+def test_a_family_with_under_half_the_areas_paired_is_counted_not_classified():
+    # Family 3's review scores housing only: 1 of 3 areas paired, under half. It is counted
+    # as not classifiable, and the share is of the 4 others: 3 of 4 = 75%. Its change still
+    # counts in the mean distance travelled (the mean of its paired areas, 0).
+    only_housing = [
+        (302, 3, "taf-dtt", "review", "2025-04-07", "worker", {H: 5}) if row[0] == 302 else row
+        for row in ASSESSMENTS
+    ]
+    data = make_data(assessments=only_housing)
+    result = MEASURES_BY_KEY["reliable_improvement"].compute(data, Q1)
+    assert (result.value, result.families, result.number, result.base) == (75.0, 4, 3, 4)
+    assert result.parts["Not classifiable (under half the areas scored at both ends)"] == 1
+    assert MEASURES_BY_KEY["mean_distance_travelled"].compute(data, Q1).families == 5
+
+
+def test_better_off_when_the_yardstick_cannot_be_had():
+    # Fewer than two baselines in the service: no reference SD, no S_diff, no judgement.
+    unknown = Yardstick(None, 0.7, "conservative default", "a conservative default", 1)
+    result = MEASURES_BY_KEY["reliable_improvement"].compute(make_data(yardstick=unknown), Q1)
+    assert (result.value, result.number, result.families) == (None, None, 5)
+    assert result.note == unknown.caption()
+    cost = MEASURES_BY_KEY["cost_per_reliable_improvement"].compute(
+        make_data(yardstick=unknown), Q1
+    )
+    assert cost.value is None
+
+
+def _one_family_reviewed(reviews: list[str], closed: str) -> ReportData:
+    """One family baselined on 1 Jan 2025 with worker reviews on ``reviews``."""
+    return make_data(
+        families=[
+            (
+                1,
+                "Northfield",
+                "tier 2",
+                "5-10",
+                "School",
+                "2024-12-20",
+                closed,
+                "wholly_achieved",
+                None,
+            )
+        ],
+        assessments=[
+            (1, 1, "taf-dtt", "baseline", "2025-01-01", "worker", {H: 4, I: 4}),
+            *[
+                (2 + n, 1, "taf-dtt", "review", day, "worker", {H: 3, I: 3})
+                for n, day in enumerate(reviews)
+            ],
+        ],
+    )
+
+
+def test_reviews_on_time_judges_each_due_date_on_its_own():
+    # Due 1 Feb, 1 May, 1 Aug, 1 Nov 2025 (closed 1 Dec). Reviews on 1 Feb, 1 Aug and 1 Nov:
+    # one missed review. Matching the n-th review to the n-th due date made every later one
+    # late, 1 of 4 = 25%; each due date judged on its own is met 3 times in 4 = 75%.
+    data = _one_family_reviewed(["2025-02-01", "2025-08-01", "2025-11-01"], "2025-12-01")
+    year = Period(date(2025, 1, 1), date(2025, 12, 31), "2025")
+    result = MEASURES_BY_KEY["reviews_on_time"].compute(data, year)
+    assert (result.value, result.number, result.base, result.families) == (75.0, 3, 4, 1)
+
+
+def test_a_due_date_still_within_its_14_days_is_not_counted_yet():
+    # Due 1 Feb (met on the day) and 1 May (no review). Drawn up on 15 Jul, both are decided:
+    # 1 of 2 = 50%. Drawn up on 10 May, 1 May's window (to 15 May) is still open, so it is
+    # not counted yet: 1 of 1 = 100%, and the note says one is waiting.
+    data = _one_family_reviewed(["2025-02-01"], None)
+    spring = Period(date(2025, 1, 1), date(2025, 5, 31), "spring")
+    assert MEASURES_BY_KEY["reviews_on_time"].compute(data, spring).value == 50.0
+    early = dataclasses.replace(data, today=date(2025, 5, 10), memo={})
+    result = MEASURES_BY_KEY["reviews_on_time"].compute(early, spring)
+    assert (result.value, result.number, result.base) == (100.0, 1, 1)
+    assert result.note == "1 due date still within 14 days, not counted yet."
 
 
 def test_time_with_key_worker_counts_a_family_not_yet_baselined(data):
@@ -468,8 +579,8 @@ def test_time_with_key_worker_counts_a_family_not_yet_baselined(data):
 def test_a_period_with_no_reviews(data):
     # 2024-25 Q1: families 7 and 6 were worked with; 6 had only its baseline (17 Jun 2024).
     assert MEASURES_BY_KEY["families_worked_with"].compute(data, NO_REVIEWS).value == 2
-    better = MEASURES_BY_KEY["better_off"].compute(data, NO_REVIEWS)
-    assert (better.value, better.families, better.number) == (None, 0, 0)
+    better = MEASURES_BY_KEY["reliable_improvement"].compute(data, NO_REVIEWS)
+    assert (better.value, better.families, better.number) == (None, 0, None)
     assert better.note == "No families were reviewed in this period."
     for key in ("reliable_improvement", "mean_distance_travelled"):
         result = MEASURES_BY_KEY[key].compute(data, NO_REVIEWS)
@@ -482,7 +593,6 @@ def test_no_cost_entered(data):
     for key in (
         "cost_per_hour",
         "cost_per_family",
-        "cost_per_family_better_off",
         "cost_per_reliable_improvement",
     ):
         result = MEASURES_BY_KEY[key].compute(data, NO_REVIEWS)
@@ -536,14 +646,12 @@ COUNTS_WHEN_EMPTY = {
 NOTES_WHEN_EMPTY = {
     "coordination_share": "No hours recorded in this period.",
     "reviews_on_time": "No reviews fell due in this period.",
-    "better_off": "No families were reviewed in this period.",
     "reliable_improvement": "No families were reviewed in this period.",
     "mean_distance_travelled": "No families were reviewed in this period.",
     # 2022-23 Q2 has a cost of £1,000, so the cost measures say what is missing instead.
     "cost_per_hour": "No hours of service in this period.",
     "cost_per_family": "No families worked with in this period.",
-    "cost_per_family_better_off": "No families better off in this period.",
-    "cost_per_reliable_improvement": "No families with reliable improvement in this period.",
+    "cost_per_reliable_improvement": "No families reliably better off in this period.",
 }
 
 
@@ -651,62 +759,6 @@ def test_suppress_with_min_group_one_hides_nothing():
     assert (kept.value, kept.parts) == (3, {"x": 1})
 
 
-# --------------------------------------------------------------------------- forecast
-
-
-def test_forecast_of_a_straight_line():
-    # 1, 2, 3 at x = 0, 1, 2: slope 1, intercept 1 -> x = 3..6 gives 4, 5, 6, 7.
-    assert forecast([1.0, 2.0, 3.0]) == pytest.approx([4.0, 5.0, 6.0, 7.0])
-    assert forecast([1.0, 2.0, 3.0], ahead=2) == pytest.approx([4.0, 5.0])
-    assert forecast([4.0, 4.0, 4.0]) == pytest.approx([4.0] * 4)
-
-
-def test_forecast_keeps_the_positions_of_missing_quarters():
-    # Known points (1, 2), (3, 4), (4, 5) lie on y = x + 1; the history has 6 quarters so
-    # the forecast is at x = 6..9: 7, 8, 9, 10. (Closing the gaps would give slope 1.5.)
-    assert forecast([None, 2.0, None, 4.0, 5.0, None]) == pytest.approx([7.0, 8.0, 9.0, 10.0])
-
-
-def test_forecast_matches_numpy_polyfit():
-    history = [3.0, None, 7.5, 6.0, None, 9.0, None, 0.0]
-    x = [0, 2, 3, 5, 7]
-    y = [3.0, 7.5, 6.0, 9.0, 0.0]
-    slope, intercept = np.polyfit(x, y, 1)
-    expected = [intercept + slope * position for position in (8, 9, 10, 11)]
-    assert forecast(history) == pytest.approx(expected)
-
-
-def test_forecast_needs_three_known_points():
-    assert forecast([]) is None
-    assert forecast([None] * 8) is None
-    assert forecast([None, 1.0, None, 2.0, None]) is None
-    assert forecast([0.0, None, 0.0, 0.0]) == pytest.approx([0.0] * 4)  # zero is known
-
-
-# --------------------------------------------------------------------------- trend
-
-
-@pytest.mark.parametrize(
-    ("current", "earlier", "higher_is_better", "expected"),
-    [
-        (60.0, 50.0, True, "better"),
-        (40.0, 50.0, True, "worse"),
-        (60.0, 50.0, False, "worse"),
-        (40.0, 50.0, False, "better"),
-        (60.0, 50.0, None, "up"),
-        (40.0, 50.0, None, "down"),
-        (50.0, 50.0, True, "same"),
-        (0.1 + 0.2, 0.3, None, "same"),
-        (0.0, 0.0, False, "same"),
-        (None, 50.0, True, ""),
-        (50.0, None, None, ""),
-        (None, None, False, ""),
-    ],
-)
-def test_trend(current, earlier, higher_is_better, expected):
-    assert trend(current, earlier, higher_is_better) == expected
-
-
 # --------------------------------------------------------------------------- the card
 
 HISTORY_LABELS = [
@@ -728,7 +780,7 @@ def card(data):
         Q1,
         Scope(),
         min_group=2,
-        targets={"better_off": 70.0, "cost_per_family": 1800.0},
+        targets={"reliable_improvement": 70.0, "cost_per_family": 1800.0},
     )
 
 
@@ -743,17 +795,22 @@ def test_card_periods_and_measures(card):
     assert card.min_group == 2
     assert [result.spec.key for result in card.measures] == [spec.key for spec in MEASURES]
     assert card.story == dict.fromkeys(STORY_FIELDS, "")
+    assert card.yardstick == YARDSTICK
+    assert card.forecast_quarters == ("2025-26 Q2", "2025-26 Q3", "2025-26 Q4", "2026-27 Q1")
 
 
 def test_card_history_targets_and_forecasts(card):
+    targets = {"reliable_improvement": 70.0, "cost_per_family": 1800.0}
     for result in card.measures:
         assert [label for label, _ in result.history] == HISTORY_LABELS
-        assert result.target == {"better_off": 70.0, "cost_per_family": 1800.0}.get(result.spec.key)
+        assert result.target == targets.get(result.spec.key)
         known = sum(value is not None for _, value in result.history)
-        if known < 3:
+        assert result.known == known
+        if known < 4:
             assert result.forecast is None, result.spec.key
         else:
-            assert len(result.forecast) == 4, result.spec.key
+            assert len(result.forecast.values) == 4, result.spec.key
+            assert result.forecast.used == known
 
 
 def test_card_families_worked_with_history(card):
@@ -764,7 +821,10 @@ def test_card_families_worked_with_history(card):
     # Line through (3, 2), (4, 2), (5, 2), (6, 6), (7, 6): mean x 5, mean y 3.6,
     # Sxy = (-2)(-1.6) + (-1)(-1.6) + 0 + (1)(2.4) + (2)(2.4) = 12, Sxx = 10, slope 1.2,
     # intercept 3.6 - 6 = -2.4 -> x = 8..11: 7.2, 8.4, 9.6, 10.8.
-    assert result.forecast == pytest.approx([7.2, 8.4, 9.6, 10.8])
+    assert result.forecast.values == pytest.approx([7.2, 8.4, 9.6, 10.8])
+    # The three hidden quarters are suppressed, not missing, and the line leaves them out.
+    assert result.suppressed == ("2023-24 Q2", "2023-24 Q3", "2023-24 Q4")
+    assert result.missing == ()
     assert (result.current.value, result.previous.value, result.trend) == (6, 6, "same")
     # Parts of 1 family are hidden with min_group 2.
     assert result.current.parts["Tier: tier 2"] == 4
@@ -773,12 +833,17 @@ def test_card_families_worked_with_history(card):
 
 def test_card_better_off_history(card):
     # Reviewed in 2024-25 Q2 and Q3: family 8 alone (hidden). In Q4: 8 (+1.0: H5 I4 -> H4 I3),
-    # 1 (+0.5), 2 (0), 6 (+0.5: H4 I4 -> H3 I4); 3 had no review yet -> 3 of 4 = 75%.
-    result = result_of(card, "better_off")
+    # 1 (+0.5), 2 (0), 6 (+0.5: H4 I4 -> H3 I4); 3 had no review yet. Against S_diff 0.25
+    # (beyond 0.49), 8, 1 and 6 are reliably better -> 3 of 4 = 75%.
+    result = result_of(card, "reliable_improvement")
     assert [value for _, value in result.history] == [None] * 6 + [75.0, 60.0]
     assert result.forecast is None  # two known points only
+    assert result.suppressed == ("2024-25 Q2", "2024-25 Q3")
+    assert result.missing == ("2023-24 Q2", "2023-24 Q3", "2023-24 Q4", "2024-25 Q1")
     assert (result.current.value, result.previous.value) == (60.0, 75.0)
-    assert result.trend == "worse"
+    # 3 of 5 against 3 of 4: -15 points, well within the noise of so few families.
+    assert result.change.difference == pytest.approx(-15.0)
+    assert result.trend == "same"
     assert result.target == 70.0
 
 
@@ -797,11 +862,21 @@ def test_card_as_dict(card):
     assert set(exported) == {
         "period",
         "scope",
+        "yardstick",
         "how_much",
         "how_well",
         "better_off",
         "cost",
         "story",
+    }
+    assert exported["yardstick"] == {
+        "reference_sd": 0.25,
+        "reliability": 0.5,
+        "reliability_kind": "internal consistency",
+        "source": "a hand-made yardstick",
+        "n_reference": 8,
+        "s_diff": pytest.approx(0.25),
+        "caption": YARDSTICK.caption(),
     }
     assert exported["period"] == {
         "label": "2025-26 Q1",
@@ -814,13 +889,35 @@ def test_card_as_dict(card):
     assert [len(exported[key]) for key in ("how_much", "how_well", "better_off", "cost")] == [
         10,
         7,
-        6,
-        4,
+        5,
+        3,
     ]
-    (better,) = [item for item in exported["better_off"] if item["key"] == "better_off"]
-    assert (better["value"], better["previous"], better["trend"]) == (60.0, 75.0, "worse")
-    assert better["number"] == 3
+    (better,) = [item for item in exported["better_off"] if item["key"] == "reliable_improvement"]
+    assert better["label"] == "Families reliably better off"
+    assert (better["value"], better["previous"], better["trend"]) == (60.0, 75.0, "same")
+    assert (better["number"], better["base"]) == (3, 5)
+    assert better["change"]["difference"] == pytest.approx(-15.0)
+    assert better["change"]["unit"] == "percentage points"
+    low, high = newcombe_difference(3, 5, 3, 4)
+    assert (better["change"]["ci_low"], better["change"]["ci_high"]) == pytest.approx(
+        (100 * low, 100 * high)
+    )
     assert better["history"][-1] == {"quarter": "2025-26 Q1", "value": 60.0}
+    assert better["forecast"] == {
+        "drawn": False,
+        "quarters": [],
+        "value": None,
+        "pi_low": None,
+        "pi_high": None,
+        "interval": 0.8,
+        "known_quarters": 2,
+        "min_known_quarters": 4,
+        "suppressed_quarters": ["2024-25 Q2", "2024-25 Q3"],
+        "missing_quarters": ["2023-24 Q2", "2023-24 Q3", "2023-24 Q4", "2024-25 Q1"],
+    }
+    (worked,) = [i for i in exported["how_much"] if i["key"] == "families_worked_with"]
+    assert worked["forecast"]["drawn"] and worked["forecast"]["known_quarters"] == 5
+    assert worked["forecast"]["quarters"] == list(card.forecast_quarters)
     assert set(exported["story"]) == set(STORY_FIELDS.values())
 
 
@@ -917,6 +1014,21 @@ def test_saved_cost_is_used_for_its_period_and_scope_only(two_families):
         assert missing.note == "No programme cost entered for this period."
 
 
+def test_the_card_measures_every_scope_against_the_service_yardstick(sample_engine):
+    # The yardstick is the whole service's: a scope's card, the service's card and the
+    # cohort's yardstick are one and the same, never re-estimated from the scope.
+    taf = get_instrument("taf-dtt")
+    with sample_engine.connect() as connection:
+        service = service_yardstick(connection, taf)
+        area = connection.execute(sa.select(Family.area).limit(1)).scalar_one()
+        cards = [
+            report_card(connection, Q1, scope, taf, min_group=5, today=TODAY)
+            for scope in (Scope(), Scope("area", area))
+        ]
+    assert service.s_diff is not None
+    assert [card.yardstick for card in cards] == [service, service]
+
+
 def test_a_card_from_the_database_for_a_scope_nobody_is_in(two_families):
     # Neither family has a youth-work key worker: nothing is loaded and nothing is shown.
     with two_families.connect() as connection:
@@ -969,27 +1081,35 @@ def test_bad_cost_writes_nothing(engine, amount):
 
 def test_save_target_set_replace_and_clear(engine):
     with Session(engine) as session:
-        save_target(session, actor="tester", measure="better_off", scope=SERVICE, target=70)
-        save_target(session, actor="tester", measure="better_off", scope=NORTHFIELD, target=50)
+        save_target(
+            session, actor="tester", measure="reliable_improvement", scope=SERVICE, target=70
+        )
+        save_target(
+            session, actor="tester", measure="reliable_improvement", scope=NORTHFIELD, target=50
+        )
         session.commit()
     with engine.connect() as connection:
-        assert load_targets(connection, SERVICE) == {"better_off": 70.0}
-        assert load_targets(connection, NORTHFIELD) == {"better_off": 50.0}
+        assert load_targets(connection, SERVICE) == {"reliable_improvement": 70.0}
+        assert load_targets(connection, NORTHFIELD) == {"reliable_improvement": 50.0}
     with Session(engine) as session:
-        save_target(session, actor="tester", measure="better_off", scope=SERVICE, target=75.5)
+        save_target(
+            session, actor="tester", measure="reliable_improvement", scope=SERVICE, target=75.5
+        )
         session.commit()
     assert len(_rows(engine, MeasureTarget)) == 2
     with engine.connect() as connection:
-        assert load_targets(connection, SERVICE) == {"better_off": 75.5}
+        assert load_targets(connection, SERVICE) == {"reliable_improvement": 75.5}
     with Session(engine) as session:
-        save_target(session, actor="tester", measure="better_off", scope=SERVICE, target=None)
+        save_target(
+            session, actor="tester", measure="reliable_improvement", scope=SERVICE, target=None
+        )
         save_target(
             session, actor="tester", measure="engaged", scope=SERVICE, target=None
         )  # nothing to clear
         session.commit()
     with engine.connect() as connection:
         assert load_targets(connection, SERVICE) == {}
-        assert load_targets(connection, NORTHFIELD) == {"better_off": 50.0}
+        assert load_targets(connection, NORTHFIELD) == {"reliable_improvement": 50.0}
 
 
 def test_unknown_measure_target_writes_nothing(engine):

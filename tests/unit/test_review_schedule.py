@@ -13,6 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tracker.measures.review_schedule import (
+    ON_TIME_DAYS,
+    SHORTEST_INTERVAL_DAYS,
     add_months,
     due_dates,
     next_reviews_due,
@@ -102,7 +104,8 @@ def test_the_schedule_runs_to_the_closure_or_a_year_past_today():
     closed_on = pd.Series(pd.to_datetime([None, "2025-06-01"]), index=[1, 2])
     schedule = review_schedule(ratings, closed_on, raters=DEFAULT_RATERS, today=date(2025, 3, 1))
     # Family 1 runs to 1 Mar 2026: due 15 Feb, 15 May, 15 Aug, 15 Nov 2025 and 15 Feb 2026
-    # (15 May 2026 is past it); the first two were answered by 20 Feb and 1 Jun.
+    # (15 May 2026 is past it). 20 Feb is 5 days after 15 Feb: met. 1 Jun is 17 days after
+    # 15 May: not met (and 78 days before 15 Aug).
     first = schedule[schedule["family_id"] == 1]
     assert list(first["review"]) == [0, 1, 2, 3, 4]
     assert days(first["due"]) == [
@@ -112,15 +115,96 @@ def test_the_schedule_runs_to_the_closure_or_a_year_past_today():
         date(2025, 11, 15),
         date(2026, 2, 15),
     ]
-    assert days(first["done_on"]) == [date(2025, 2, 20), date(2025, 6, 1), None, None, None]
-    # Family 2 stops at its closure on 1 Jun: due 15 Feb and 15 May, neither done.
+    assert days(first["met_on"]) == [date(2025, 2, 20), None, None, None, None]
+    assert list(first["met"]) == [True, False, False, False, False]
+    # On 1 Mar 2025 only 15 Feb is decided: the others' windows have not closed yet.
+    assert list(first["decided"]) == [True, False, False, False, False]
+    # Family 2 stops at its closure on 1 Jun: due 15 Feb and 15 May, neither met.
     second = schedule[schedule["family_id"] == 2]
     assert days(second["due"]) == [date(2025, 2, 15), date(2025, 5, 15)]
-    assert second["done_on"].isna().all()
-    # A year later, family 1's schedule runs to 1 Mar 2027: four more reviews fall due.
+    assert not second["met"].any()
+    # A year later, family 1's schedule runs to 1 Mar 2027: four more reviews fall due. The
+    # due dates up to 15 Nov 2025 are decided; 15 Feb 2026's window runs to 1 Mar, today,
+    # so a review today would still meet it.
     later = review_schedule(ratings, closed_on, raters=DEFAULT_RATERS, today=date(2026, 3, 1))
     assert (later["family_id"] == 1).sum() == 9
     assert (later["family_id"] == 2).sum() == 2
+    assert list(later[later["family_id"] == 1]["decided"]) == [True] * 4 + [False] * 5
+
+
+def _met(rows, *, closed=None, today=date(2026, 6, 1)) -> list[tuple[date, date | None]]:
+    closed_on = pd.Series(pd.to_datetime([closed]), index=[1])
+    schedule = review_schedule(assessments(rows), closed_on, raters=DEFAULT_RATERS, today=today)
+    return list(zip(days(schedule["due"]), days(schedule["met_on"]), strict=True))
+
+
+def test_one_missed_review_does_not_make_the_later_ones_late():
+    # Baseline 1 Jan 2025, closed 1 Dec: due 1 Feb, 1 May, 1 Aug, 1 Nov. Reviews on 1 Feb,
+    # 1 Aug and 1 Nov; the one due 1 May was missed. Matching the n-th review to the n-th
+    # due date (the old rule) met only 1 Feb: 1 of 4 = 25%. Each due date judged on its own
+    # is met 3 times in 4 = 75%.
+    rows = [
+        (1, "taf-dtt", "baseline", "2025-01-01", "worker"),
+        (1, "taf-dtt", "review", "2025-02-01", "worker"),
+        (1, "taf-dtt", "review", "2025-08-01", "worker"),
+        (1, "taf-dtt", "review", "2025-11-01", "joint"),
+    ]
+    assert _met(rows, closed="2025-12-01") == [
+        (date(2025, 2, 1), date(2025, 2, 1)),
+        (date(2025, 5, 1), None),
+        (date(2025, 8, 1), date(2025, 8, 1)),
+        (date(2025, 11, 1), date(2025, 11, 1)),
+    ]
+
+
+def test_a_due_date_is_met_within_14_days_either_side_by_a_review_or_closure():
+    # Baseline 1 Jan 2025, closed 20 Aug. Due 1 Feb: a review 14 days early (18 Jan) meets
+    # it, the limit. Due 1 May: a review 15 days late (16 May) does not. Due 1 Aug: the
+    # closure assessment 14 days late (15 Aug) meets it. The family's own rating and a
+    # follow-up are not reviews of the service.
+    rows = [
+        (1, "taf-dtt", "baseline", "2025-01-01", "worker"),
+        (1, "taf-dtt", "review", "2025-01-18", "worker"),
+        (1, "taf-dtt", "review", "2025-05-01", "family"),
+        (1, "taf-dtt", "review", "2025-05-16", "worker"),
+        (1, "taf-dtt", "closure", "2025-08-15", "joint"),
+        (1, "taf-dtt", "follow-up", "2025-11-01", "worker"),
+    ]
+    assert _met(rows, closed="2025-08-20") == [
+        (date(2025, 2, 1), date(2025, 1, 18)),
+        (date(2025, 5, 1), None),
+        (date(2025, 8, 1), date(2025, 8, 15)),
+    ]
+
+
+def test_each_assessment_meets_at_most_one_due_date():
+    # Two reviews in one window (25 Jan and 10 Feb, due 1 Feb) meet that due date once; the
+    # second does not carry over to 1 May. Windows never overlap: due dates are at least
+    # 89 days apart and a window is 29 days wide.
+    assert 2 * ON_TIME_DAYS < SHORTEST_INTERVAL_DAYS
+    rows = [
+        (1, "taf-dtt", "baseline", "2025-01-01", "worker"),
+        (1, "taf-dtt", "review", "2025-01-25", "worker"),
+        (1, "taf-dtt", "review", "2025-02-10", "worker"),
+    ]
+    assert _met(rows, closed="2025-05-20") == [
+        (date(2025, 2, 1), date(2025, 1, 25)),
+        (date(2025, 5, 1), None),
+    ]
+
+
+def test_a_later_baseline_ends_the_first_journeys_schedule():
+    # Baseline 1 Jan 2025; closed 1 Mar; re-referred with a new baseline on 1 Jun. The
+    # first journey's schedule stops at its closure (due 1 Feb only). Had the case never
+    # been closed, the new baseline would stop it: due 1 Feb and 1 May, not 1 Aug.
+    rows = [
+        (1, "taf-dtt", "baseline", "2025-01-01", "worker"),
+        (1, "taf-dtt", "review", "2025-02-03", "worker"),
+        (1, "taf-dtt", "baseline", "2025-06-01", "worker"),
+        (1, "taf-dtt", "review", "2025-07-01", "worker"),
+    ]
+    assert _met(rows, closed="2025-03-01") == [(date(2025, 2, 1), date(2025, 2, 3))]
+    assert _met(rows) == [(date(2025, 2, 1), date(2025, 2, 3)), (date(2025, 5, 1), None)]
 
 
 def test_nobody_to_schedule():

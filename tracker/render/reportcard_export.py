@@ -14,6 +14,9 @@ from fpdf import FPDF
 
 from tracker.files.formula_guard import neutralised
 from tracker.measures.reportcard import (
+    CHANGE_DECIMALS,
+    CHANGE_UNITS,
+    FORECAST_INTERVAL,
     QUADRANTS,
     STORY_FIELDS,
     MeasureResult,
@@ -21,18 +24,32 @@ from tracker.measures.reportcard import (
     card_as_dict,
 )
 from tracker.render.downloads import browser_available, figures_png
-from tracker.render.reportcard_charts import forecast_note, turn_the_curve
+from tracker.render.reportcard_charts import chart_note, turn_the_curve
 
 TREND_WORDS = {
     "better": "better than",
     "worse": "worse than",
-    "same": "same as",
+    "same": "about the same as",
     "up": "up on",
     "down": "down on",
     "": "compared with",
 }
 TREND_COLOURS = {"better": "#0072B2", "worse": "#D55E00"}
-TREND_ARROWS = {"better": "▲", "worse": "▼", "up": "▲", "down": "▼", "same": "●"}
+MOVED = ("better", "worse", "up", "down")
+NOISE_NOTE = (
+    "A move within the measure's own noise (for a percentage, inside the 95% interval of "
+    "the difference of two proportions) is shown as about the same, with no arrow."
+)
+FORECAST_COLUMNS = [
+    "Measure",
+    "Quarter",
+    "Forecast",
+    f"{FORECAST_INTERVAL:.0%} low",
+    f"{FORECAST_INTERVAL:.0%} high",
+    "Known quarters used",
+    "Suppressed quarters",
+    "Missing quarters",
+]
 # "Is anyone better off?" comes first: it is the question that matters most.
 ORDER = ("better_off", "how_much", "how_well", "cost")
 
@@ -65,9 +82,40 @@ def headline(result: MeasureResult) -> str:
     return text
 
 
+def trend_arrow(result: MeasureResult) -> str:
+    """▲ or ▼ for the way the value moved, coloured better or worse elsewhere; none when
+    it is about the same (within its noise, or nothing) or there is nothing to compare."""
+    if result.trend not in MOVED:
+        return ""
+    return "▲" if result.change.difference > 0 else "▼"
+
+
+def change_text(result: MeasureResult) -> str:
+    """The move since the previous period with its unit ("+5.0 percentage points", "no
+    change"), or '' with nothing to compare."""
+    difference = result.change.difference
+    if difference is None:
+        return ""
+    unit = result.spec.unit
+    decimals = CHANGE_DECIMALS[unit]
+    if round(difference, decimals) == 0:
+        return "no change"
+    sign = "+" if difference > 0 else "−"
+    size = abs(difference)
+    if unit == "money":
+        return f"{sign}£{size:,.0f}" if size >= 100 else f"{sign}£{size:,.2f}"
+    words = CHANGE_UNITS[unit]
+    return f"{sign}{size:,.{decimals}f}" + (f" {words}" if words else "")
+
+
 def comparison(result: MeasureResult, card: ReportCard) -> str:
+    """ "better than 2024-25 Q4 (60%): +5.0 percentage points", and so on."""
     previous = format_value(result.spec.unit, result.previous.value)
-    return f"{TREND_WORDS[result.trend]} {card.previous_period.label} ({previous})"
+    moved = change_text(result)
+    if result.trend == "same" and moved != "no change" and result.change.low is not None:
+        moved += ", within noise"
+    moved = f": {moved}" if moved else ""
+    return f"{TREND_WORDS[result.trend]} {card.previous_period.label} ({previous}){moved}"
 
 
 # --------------------------------------------------------------------------- HTML
@@ -85,7 +133,7 @@ def card_html(card: ReportCard) -> str:
                 full_html=False, include_plotlyjs=first_chart, config={"displayModeBar": False}
             )
             first_chart = False
-            arrow = TREND_ARROWS.get(result.trend, "")
+            arrow = trend_arrow(result)
             colour = TREND_COLOURS.get(result.trend, "#333")
             parts = "".join(
                 f"<li>{escape(key)}: {'*' if value is None else escape(f'{value:,.0f}')}</li>"
@@ -105,7 +153,7 @@ def card_html(card: ReportCard) -> str:
   {f"<p class='note'>{escape(result.current.note)}</p>" if result.current.note else ""}
   {f"<ul class='parts'>{parts}</ul>" if parts else ""}
   <div class="chart">{chart}</div>
-  <p class="note">{escape(forecast_note(result))}</p>
+  <p class="note">{escape(chart_note(result))}</p>
 </div>""")
         sections.append(
             f"<section class='quadrant {quadrant}'><h2>{escape(QUADRANTS[quadrant])}</h2>"
@@ -142,9 +190,11 @@ footer {{ font-size: 8pt; color: #555; margin-top: 4mm; }}
 <p class="meta">{escape(card.scope.label)} &middot; {escape(card.period.start.strftime("%d %b %Y"))}
 to {escape(card.period.end.strftime("%d %b %Y"))} &middot; distance travelled on
 {escape(card.instrument.name)} &middot; compared with {escape(card.previous_period.label)}</p>
+<p class="meta yardstick">{escape(card.yardstick.caption())}</p>
 {"".join(sections)}
 <section class="quadrant story"><h2>The story behind the curve</h2>{story}</section>
 <footer>* not shown: fewer than {card.min_group} families, to protect their privacy.
+{escape(NOISE_NOTE)}
 Before/after figures without a comparison group include some improvement that would have
 happened anyway (regression to the mean).</footer>
 </body></html>"""
@@ -158,7 +208,8 @@ def _latin(text: str) -> str:
     swaps = {
         "▲": "up",
         "▼": "down",
-        "●": "=",
+        "√": "sqrt",
+        "−": "-",
         "–": "-",
         "—": "-",
         "’": "'",
@@ -199,7 +250,8 @@ def card_pdf(card: ReportCard, *, charts: bool | None = None) -> bytes:
         _latin(
             f"{card.scope.label}. {card.period.start:%d %b %Y} to {card.period.end:%d %b %Y}. "
             f"Distance travelled on {card.instrument.name}. Compared with "
-            f"{card.previous_period.label}. * = fewer than {card.min_group} families, not shown."
+            f"{card.previous_period.label}. * = fewer than {card.min_group} families, not shown. "
+            f"{card.yardstick.caption()} {NOISE_NOTE}"
         ),
         new_x="LMARGIN",
         new_y="NEXT",
@@ -278,7 +330,7 @@ def _pdf_measure(
             pdf.cell(width, 4, _latin(value), border=1, align="C")
         pdf.ln()
     pdf.set_font("Helvetica", size=7.5)
-    pdf.multi_cell(0, 4, _latin(forecast_note(result)), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 4, _latin(chart_note(result)), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(1)
 
 
@@ -286,11 +338,13 @@ def _pdf_measure(
 
 
 def card_xlsx(card: ReportCard) -> bytes:
-    """Every measure with its definition, value, previous value, target, history and parts."""
+    """Every measure with its definition, value, previous value and change, target, history,
+    forecast and parts, and the yardstick reliable change was judged against."""
     data = card_as_dict(card)
-    rows, history, parts = [], [], []
+    rows, history, forecasts, parts = [], [], [], []
     for quadrant in QUADRANTS:
         for measure in data[quadrant]:
+            change = measure["change"]
             rows.append(
                 {
                     "Question": QUADRANTS[quadrant],
@@ -300,6 +354,11 @@ def card_xlsx(card: ReportCard) -> bytes:
                     f"Previous ({data['period']['previous']})": "*"
                     if measure["previous"] is None
                     else measure["previous"],
+                    "Change": change["difference"],
+                    "Change unit": change["unit"],
+                    "Change 95% low": change["ci_low"],
+                    "Change 95% high": change["ci_high"],
+                    "Noise judged by": change["method"],
                     "Trend": measure["trend"],
                     "Target": measure["target"],
                     "Higher is better": measure["higher_is_better"],
@@ -315,6 +374,26 @@ def card_xlsx(card: ReportCard) -> bytes:
                 }
                 for point in measure["history"]
             ]
+            forecast = measure["forecast"]
+            forecasts += [
+                {
+                    "Measure": measure["label"],
+                    "Quarter": quarter,
+                    "Forecast": value,
+                    FORECAST_COLUMNS[3]: low,
+                    FORECAST_COLUMNS[4]: high,
+                    "Known quarters used": forecast["known_quarters"],
+                    "Suppressed quarters": ", ".join(forecast["suppressed_quarters"]),
+                    "Missing quarters": ", ".join(forecast["missing_quarters"]),
+                }
+                for quarter, value, low, high in zip(
+                    forecast["quarters"],
+                    forecast["value"] or [],
+                    forecast["pi_low"] or [],
+                    forecast["pi_high"] or [],
+                    strict=True,
+                )
+            ]
             parts += [
                 {"Measure": measure["label"], "Part": key, "Value": "*" if value is None else value}
                 for key, value in measure["parts"].items()
@@ -324,6 +403,9 @@ def card_xlsx(card: ReportCard) -> bytes:
         # Story text is typed by people, so it is made formula-safe like every export.
         pd.DataFrame(rows).to_excel(writer, sheet_name="Report card", index=False)
         pd.DataFrame(history).to_excel(writer, sheet_name="History", index=False)
+        pd.DataFrame(forecasts, columns=FORECAST_COLUMNS).to_excel(
+            writer, sheet_name="Forecast", index=False
+        )
         pd.DataFrame(parts, columns=["Measure", "Part", "Value"]).to_excel(
             writer, sheet_name="Breakdowns", index=False
         )
@@ -336,6 +418,8 @@ def card_xlsx(card: ReportCard) -> bytes:
                     data["period"]["label"],
                     data["scope"]["label"],
                     f"* = fewer than {card.min_group} families, not shown",
+                    card.yardstick.caption(),
+                    NOISE_NOTE,
                 ]
             }
         ).to_excel(writer, sheet_name="About", index=False)

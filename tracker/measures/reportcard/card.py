@@ -1,25 +1,33 @@
 """Assembling the report card: every measure now, before, against target and over time.
 
-The card adds to each measure's value the previous period, the target, a quarterly
-history with a "turn the curve" forecast, and small-number suppression, the same as
-the cohort page; ``card_as_dict`` is the plain data every export is written from.
+The card adds to each measure's value the previous period and how it moved (``change``),
+the target, a quarterly history with a "turn the curve" forecast (``forecast``), and
+small-number suppression, the same as the cohort page; ``card_as_dict`` is the plain data
+every export is written from.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from tracker.instruments.loader import Instrument
-from tracker.measures.periods import Period, previous, quarters_up_to
+from tracker.measures.periods import Period, financial_quarter, previous, quarters_up_to
+from tracker.measures.reportcard.change import Change, compare
 from tracker.measures.reportcard.data import ReportData, Scope, load_report_data
+from tracker.measures.reportcard.forecast import (
+    FORECAST_INTERVAL,
+    FORECAST_QUARTERS,
+    MIN_FORECAST_POINTS,
+    Projection,
+    forecast,
+)
 from tracker.measures.reportcard.registry import MEASURES, QUADRANTS, MeasureSpec
 from tracker.measures.reportcard.value import Value, suppress
+from tracker.measures.yardstick import Yardstick
 from tracker.store.models import MeasureTarget, ReportStory
 
 STORY_FIELDS = {
@@ -35,35 +43,6 @@ STORY_FIELDS = {
 
 
 HISTORY_QUARTERS = 8
-FORECAST_QUARTERS = 4
-MIN_FORECAST_POINTS = 3
-
-
-def forecast(history: list[float | None], ahead: int = FORECAST_QUARTERS) -> list[float] | None:
-    """A least-squares straight line over the known points, projected ``ahead`` quarters.
-
-    Returns the projected values for the quarters after the last one, or None
-    when fewer than three points are known (too few to say what "no change"
-    would look like).
-    """
-    known = [(index, value) for index, value in enumerate(history) if value is not None]
-    if len(known) < MIN_FORECAST_POINTS:
-        return None
-    x = np.array([index for index, _ in known], dtype=float)
-    y = np.array([value for _, value in known], dtype=float)
-    slope, intercept = np.polyfit(x, y, 1)
-    return [float(intercept + slope * index) for index in range(len(history), len(history) + ahead)]
-
-
-def trend(current: float | None, earlier: float | None, higher_is_better: bool | None) -> str:
-    """'better', 'worse', 'same' or '' (no polarity or no comparison)."""
-    if current is None or earlier is None:
-        return ""
-    if math.isclose(current, earlier, rel_tol=1e-9, abs_tol=1e-9):
-        return "same"
-    if higher_is_better is None:
-        return "up" if current > earlier else "down"
-    return "better" if (current > earlier) == higher_is_better else "worse"
 
 
 @dataclass(frozen=True)
@@ -73,11 +52,28 @@ class MeasureResult:
     previous: Value
     target: float | None
     history: list[tuple[str, float | None]]
-    forecast: list[float] | None
+    forecast: Projection | None
+    # The quarters of the history hidden for small numbers; the other gaps had no value.
+    suppressed: tuple[str, ...] = ()
+
+    @property
+    def change(self) -> Change:
+        return compare(self.current, self.previous, self.spec.unit, self.spec.higher_is_better)
 
     @property
     def trend(self) -> str:
-        return trend(self.current.value, self.previous.value, self.spec.higher_is_better)
+        return self.change.trend
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """The quarters of the history with no value that were not suppressed."""
+        return tuple(
+            label for label, value in self.history if value is None and label not in self.suppressed
+        )
+
+    @property
+    def known(self) -> int:
+        return sum(value is not None for _, value in self.history)
 
 
 @dataclass(frozen=True)
@@ -89,9 +85,21 @@ class ReportCard:
     measures: list[MeasureResult]
     story: dict[str, str]
     min_group: int
+    yardstick: Yardstick
+    # The quarters the forecasts run over, after the last quarter of the history.
+    forecast_quarters: tuple[str, ...]
 
     def quadrant(self, key: str) -> list[MeasureResult]:
         return [result for result in self.measures if result.spec.quadrant == key]
+
+
+def quarters_after(day: date, count: int = FORECAST_QUARTERS) -> tuple[str, ...]:
+    """The labels of the ``count`` financial quarters after the one ``day`` is in."""
+    labels, quarter = [], financial_quarter(day)
+    for _ in range(count):
+        quarter = financial_quarter(quarter.end + timedelta(days=1))
+        labels.append(quarter.label)
+    return tuple(labels)
 
 
 def load_targets(connection: Connection, scope: Scope) -> dict[str, float]:
@@ -133,17 +141,19 @@ def build_card(
     results = []
     for spec in MEASURES:
         history = [
-            (quarter.label, suppress(spec.compute(data, quarter), min_group).value)
+            (quarter.label, suppress(spec.compute(data, quarter), min_group))
             for quarter in quarters
         ]
+        values = [value.value for _, value in history]
         results.append(
             MeasureResult(
                 spec=spec,
                 current=suppress(spec.compute(data, period), min_group),
                 previous=suppress(spec.compute(data, earlier), min_group),
                 target=targets.get(spec.key),
-                history=history,
-                forecast=forecast([value for _, value in history]),
+                history=[(label, value.value) for label, value in history],
+                forecast=forecast(values, bounds=spec.bounds),
+                suppressed=tuple(label for label, value in history if value.hidden),
             )
         )
     return ReportCard(
@@ -154,7 +164,25 @@ def build_card(
         measures=results,
         story=story or dict.fromkeys(STORY_FIELDS, ""),
         min_group=min_group,
+        yardstick=data.yardstick,
+        forecast_quarters=quarters_after(period.end),
     )
+
+
+def _forecast_as_dict(result: MeasureResult, quarters: tuple[str, ...]) -> dict:
+    projection = result.forecast
+    return {
+        "drawn": projection is not None,
+        "quarters": list(quarters) if projection else [],
+        "value": projection.values if projection else None,
+        "pi_low": projection.low if projection else None,
+        "pi_high": projection.high if projection else None,
+        "interval": FORECAST_INTERVAL,
+        "known_quarters": result.known,
+        "min_known_quarters": MIN_FORECAST_POINTS,
+        "suppressed_quarters": list(result.suppressed),
+        "missing_quarters": list(result.missing),
+    }
 
 
 def card_as_dict(card: ReportCard) -> dict:
@@ -169,14 +197,16 @@ def card_as_dict(card: ReportCard) -> dict:
             "higher_is_better": result.spec.higher_is_better,
             "value": result.current.value,
             "number": result.current.number,
+            "base": result.current.base,
             "families": result.current.families,
             "parts": result.current.parts,
             "note": result.current.note,
             "previous": result.previous.value,
+            "change": result.change.as_dict(result.spec.unit),
             "trend": result.trend,
             "target": result.target,
             "history": [{"quarter": label, "value": value} for label, value in result.history],
-            "forecast": result.forecast,
+            "forecast": _forecast_as_dict(result, card.forecast_quarters),
         }
 
     return {
@@ -193,6 +223,7 @@ def card_as_dict(card: ReportCard) -> dict:
             "instrument": card.instrument.key,
             "min_group": card.min_group,
         },
+        "yardstick": {**card.yardstick.as_dict(), "caption": card.yardstick.caption()},
         **{quadrant: [measure(r) for r in card.quadrant(quadrant)] for quadrant in QUADRANTS},
         "story": {STORY_FIELDS[key]: text for key, text in card.story.items()},
     }

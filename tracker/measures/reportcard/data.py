@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from tracker.instruments.loader import Instrument
+from tracker.measures.yardstick import Yardstick, service_yardstick
 from tracker.store.db import read_frame
 from tracker.store.models import (
     Assessment,
@@ -63,6 +64,8 @@ class ReportData:
     feedback: pd.DataFrame
     goals: pd.DataFrame
     costs: pd.DataFrame
+    # What reliable change is measured against: the service's, whatever the scope.
+    yardstick: Yardstick
     # The day the card is drawn up: open cases' reviews are scheduled up to a year past it.
     today: date
     # Results several measures share, worked out once per card (keyed by name and period).
@@ -87,7 +90,8 @@ def _dated_frame(connection: Connection, statement, columns: list[str]) -> pd.Da
 def load_report_data(
     connection: Connection, scope: Scope, instrument: Instrument, *, today: date
 ) -> ReportData:
-    """The scope's families and everything recorded about them, as of ``today``."""
+    """The scope's families and everything recorded about them, as of ``today``, and the
+    service's yardstick for reliable change (the whole service's, never the scope's)."""
     scope_column = {
         "area": Family.area,
         "tier_of_need": Family.tier_of_need,
@@ -182,6 +186,7 @@ def load_report_data(
             ["status", "status_on"],
         ),
         costs=costs,
+        yardstick=service_yardstick(connection, instrument),
         today=today,
     )
 

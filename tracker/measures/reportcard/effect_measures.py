@@ -1,28 +1,38 @@
 """The report card's measures of effect: "Is anyone better off?" and "Is it cost effective?".
 
-Better off follows the cohort rules (docs/metrics.md) for the families reviewed in a
-period; the cost measures divide the programme cost a manager entered for exactly
-that period and scope. Each docstring is the measure's definition.
+Better off is reliably better: a family's overall change is beyond what two readings of
+an unchanged family would show, against the service's one yardstick (``data.yardstick``,
+never re-estimated for a scope or a quarter), and a family is judged only when at least
+half the instrument's areas were scored at both ends. Baseline and latest follow the
+cohort rules (docs/metrics.md): worker and joint ratings, the family's first journey.
+The cost measures divide the programme cost a manager entered for exactly that period
+and scope. Each docstring is the measure's definition.
 """
 
 from __future__ import annotations
+
+import math
 
 import pandas as pd
 
 from tracker.measures.cohort.statistics import percent
 from tracker.measures.periods import Period
-from tracker.measures.reliable_change import class_counts, with_rci
+from tracker.measures.reliable_change import CLASSES, class_counts, with_rci
 from tracker.measures.reportcard.data import ReportData
 from tracker.measures.reportcard.effort_measures import hours_of_service, worked_with
-from tracker.measures.reportcard.value import Value
+from tracker.measures.reportcard.value import Value, standard_error
 from tracker.measures.scoring import domain_changes, family_overall, select_baseline_and_latest
 from tracker.store.vocabulary import CLOSURE_REASONS, DEFAULT_RATERS
 
+NOBODY_REVIEWED = "No families were reviewed in this period."
+NOT_CLASSIFIABLE = "Not classifiable (under half the areas scored at both ends)"
+
 
 def _reviewed(data: ReportData, period: Period) -> pd.DataFrame:
-    """Families whose latest assessment up to the period end falls in the period, with change.
+    """Families whose latest assessment up to the period end falls in the period, with
+    their overall change, whether they can be classified, and their reliable change index.
 
-    Baseline and latest follow the cohort rules (worker and joint ratings).
+    Baseline and latest follow the cohort rules (worker and joint ratings, first journey).
     """
     return data.remember(("reviewed", period), lambda: _compute_reviewed(data, period))
 
@@ -42,8 +52,7 @@ def _compute_reviewed(data: ReportData, period: Period) -> pd.DataFrame:
         pd.concat([pairs["baseline_id"], pairs["latest_id"]])
     )
     overall = family_overall(domain_changes(pairs, data.scores[chosen], data.instrument))
-    reviewed, _s_diff = with_rci(overall, data.instrument.reliability)
-    return reviewed
+    return with_rci(overall, data.yardstick.s_diff, data.instrument)
 
 
 def _cost(data: ReportData, period: Period) -> float | None:
@@ -68,41 +77,45 @@ def _cost_per(
 # --------------------------------------------------------------------------- better off
 
 
-def better_off(data: ReportData, period: Period) -> Value:
-    """Families reviewed in the period whose overall distance travelled is positive.
+def reliable_improvement(data: ReportData, period: Period) -> Value:
+    """Families reviewed in the period who are reliably better off: their overall change is
+    more than 1.96 × S_diff, the service's yardstick for reliable change, as a share of the
+    families that could be classified.
 
-    "Reviewed" means their latest assessment up to the period end falls in the period;
-    the change compares it with their first baseline.
+    "Reviewed" means their latest assessment up to the period end falls in the period; the
+    change compares it with their first baseline. A family is classified only when at
+    least half the instrument's areas were scored at both ends; the rest are counted, not
+    judged.
     """
     reviewed = _reviewed(data, period)
-    improved = int((reviewed["change"] > 0).sum())
+    if not len(reviewed):
+        return Value(None, 0, note=NOBODY_REVIEWED)
+    if data.yardstick.s_diff is None:
+        return Value(None, len(reviewed), note=data.yardstick.caption())
+    counts = class_counts(reviewed)
+    classified = len(reviewed) - counts["not_classifiable"]
+    better = counts["reliable_improvement"]
+    parts = {label: counts[key] for key, label in CLASSES.items()}
+    parts[NOT_CLASSIFIABLE] = counts["not_classifiable"]
     return Value(
-        percent(improved, len(reviewed)),
-        len(reviewed),
-        number=improved,
-        note="" if len(reviewed) else "No families were reviewed in this period.",
-    )
-
-
-def reliable_improvement(data: ReportData, period: Period) -> Value:
-    """Families reviewed in the period whose improvement is reliable (RCI above 1.96)."""
-    reviewed = _reviewed(data, period)
-    reliable = class_counts(reviewed["rci"])["reliable_improvement"]
-    return Value(
-        percent(reliable, len(reviewed)),
-        len(reviewed),
-        number=reliable,
-        note="" if len(reviewed) else "No families were reviewed in this period.",
+        percent(better, classified),
+        classified,
+        number=better,
+        parts=parts,
+        note="" if classified else "No family reviewed had half the areas scored at both ends.",
+        base=classified,
     )
 
 
 def mean_distance_travelled(data: ReportData, period: Period) -> Value:
-    """Mean overall distance travelled of the families reviewed in the period (+ is better)."""
+    """Mean overall distance travelled of the families reviewed in the period (+ is better),
+    whether or not the change is beyond measurement error."""
     reviewed = _reviewed(data, period)
     return Value(
         float(reviewed["change"].mean()) if len(reviewed) else None,
         len(reviewed),
-        note="" if len(reviewed) else "No families were reviewed in this period.",
+        note="" if len(reviewed) else NOBODY_REVIEWED,
+        se=standard_error(reviewed["change"].astype(float)),
     )
 
 
@@ -122,6 +135,7 @@ def plan_outcomes(data: ReportData, period: Period) -> Value:
         len(closed),
         number=counts["wholly_achieved"],
         parts=parts,
+        base=len(closed),
     )
 
 
@@ -131,7 +145,12 @@ def goals_achieved(data: ReportData, period: Period) -> Value:
         (data.goals["status"] != "open") & period.contains(data.goals["status_on"])
     ]
     achieved = int((decided["status"] == "wholly_achieved").sum())
-    return Value(percent(achieved, len(decided)), decided["family_id"].nunique(), number=achieved)
+    return Value(
+        percent(achieved, len(decided)),
+        decided["family_id"].nunique(),
+        number=achieved,
+        base=len(decided),
+    )
 
 
 def referrals_on_per_100(data: ReportData, period: Period) -> Value:
@@ -156,15 +175,17 @@ def cost_per_family(data: ReportData, period: Period) -> Value:
     return _cost_per(data, period, worked, worked, "families worked with")
 
 
-def cost_per_family_better_off(data: ReportData, period: Period) -> Value:
-    """Programme cost for the period divided by the families better off (see above)."""
-    measure = better_off(data, period)
-    return _cost_per(data, period, measure.number or 0, measure.families, "families better off")
-
-
 def cost_per_reliable_improvement(data: ReportData, period: Period) -> Value:
-    """Programme cost for the period divided by the families with reliable improvement."""
+    """Programme cost for the period divided by the families reliably better off (see
+    above)."""
     measure = reliable_improvement(data, period)
-    return _cost_per(
-        data, period, measure.number or 0, measure.families, "families with reliable improvement"
+    value = _cost_per(
+        data, period, measure.number or 0, measure.families, "families reliably better off"
     )
+    if value.value is None or not measure.base:
+        return value
+    # The count of families reliably better off is binomial, n p (1 - p); the cost over it
+    # carries that noise: se(C / k) = C × se(k) / k² (the delta method).
+    better, base = measure.number, measure.base
+    spread = math.sqrt(better * (1 - better / base))
+    return Value(value.value, value.families, se=value.value * spread / better)

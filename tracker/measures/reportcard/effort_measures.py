@@ -13,11 +13,10 @@ import pandas as pd
 from tracker.measures.cohort.statistics import percent
 from tracker.measures.periods import Period
 from tracker.measures.reportcard.data import ReportData
-from tracker.measures.reportcard.value import Value
-from tracker.measures.review_schedule import for_families, review_schedule
+from tracker.measures.reportcard.value import Value, standard_error
+from tracker.measures.review_schedule import ON_TIME_DAYS, for_families, review_schedule
 from tracker.store.vocabulary import CLOSURE_REASONS, DEFAULT_RATERS
 
-ON_TIME_DAYS = 14
 RE_REFERRAL_DAYS = 365
 TIME_BANDS = (
     ("Under 1 month", 0, 1),
@@ -196,42 +195,48 @@ def median_days_to_baseline(data: ReportData, period: Period) -> Value:
 
 
 def _review_schedule(data: ReportData) -> pd.DataFrame:
-    """Every review due so far, per family and instrument, and whether it was on time.
-
-    Reviews fall due on the service's schedule until the case closes; the n-th review is
-    on time when the n-th later assessment (worker or joint) is within 14 days of its due
-    date.
-    """
+    """Every due date so far, per family and instrument, and whether it was met (worker and
+    joint ratings), on the service's one schedule."""
 
     def compute() -> pd.DataFrame:
-        schedule = review_schedule(
+        return review_schedule(
             data.assessments,
             data.families.set_index("family_id")["closed_on"],
             raters=DEFAULT_RATERS,
             today=data.today,
         )
-        on_time = (schedule["done_on"] - schedule["due"]).dt.days.abs() <= ON_TIME_DAYS
-        return schedule.assign(on_time=on_time.fillna(False).astype(bool)).loc[
-            :, ["family_id", "due", "on_time"]
-        ]
 
     return data.remember("review_schedule", compute)
 
 
 def reviews_on_time(data: ReportData, period: Period) -> Value:
-    """Share of reviews falling due in the period that were done within 14 days of the due date.
+    """Share of review due dates falling in the period that were met: a review or closure
+    assessment (worker or joint) within 14 days either side of the due date.
 
-    Reviews fall due one month after the baseline and then every three months; the n-th
-    review is on time when the n-th later assessment (worker or joint) is within 14 days.
+    Reviews fall due one month after the baseline, then every three months, until the case
+    closes; each assessment meets at most one due date, so one missed review does not make
+    the later ones late. A due date whose 14 days have not yet passed, unmet, is not
+    counted until they have.
     """
     schedule = _review_schedule(data)
     due = schedule[period.contains(schedule["due"])]
-    on_time = int(due["on_time"].sum())
+    decided = due[due["decided"]]
+    met = int(decided["met"].sum())
+    waiting = len(due) - len(decided)
+    notes = []
+    if not len(due):
+        notes.append("No reviews fell due in this period.")
+    if waiting:
+        notes.append(
+            f"{waiting} due date{'s' if waiting != 1 else ''} still within "
+            f"{ON_TIME_DAYS} days, not counted yet."
+        )
     return Value(
-        percent(on_time, len(due)),
-        due["family_id"].nunique(),
-        number=on_time,
-        note="" if len(due) else "No reviews fell due in this period.",
+        percent(met, len(decided)),
+        decided["family_id"].nunique(),
+        number=met,
+        base=len(decided),
+        note=" ".join(notes),
     )
 
 
@@ -243,7 +248,7 @@ def engaged(data: ReportData, period: Period) -> Value:
         started["closed_on"] <= pd.Timestamp(period.end)
     )
     kept = int((~dropped).sum())
-    return Value(percent(kept, len(started)), len(started), number=kept)
+    return Value(percent(kept, len(started)), len(started), number=kept, base=len(started))
 
 
 def _feedback_in(data: ReportData, period: Period) -> pd.DataFrame:
@@ -254,7 +259,9 @@ def satisfaction_mean(data: ReportData, period: Period) -> Value:
     """Mean family satisfaction (1-5) from questionnaires returned in the period."""
     chosen = _feedback_in(data, period)
     return Value(
-        float(chosen["satisfaction"].mean()) if len(chosen) else None, chosen["family_id"].nunique()
+        float(chosen["satisfaction"].mean()) if len(chosen) else None,
+        chosen["family_id"].nunique(),
+        se=standard_error(chosen["satisfaction"]),
     )
 
 
@@ -262,14 +269,16 @@ def satisfied_share(data: ReportData, period: Period) -> Value:
     """Share of questionnaires returned in the period rating satisfaction 4 or 5."""
     chosen = _feedback_in(data, period)
     high = int((chosen["satisfaction"] >= 4).sum())
-    return Value(percent(high, len(chosen)), chosen["family_id"].nunique(), number=high)
+    return Value(
+        percent(high, len(chosen)), chosen["family_id"].nunique(), number=high, base=len(chosen)
+    )
 
 
 def feedback_response_rate(data: ReportData, period: Period) -> Value:
     """Families who returned a questionnaire in the period, as a share of families worked with."""
     responded = _feedback_in(data, period)["family_id"].nunique()
     worked = len(worked_with(data, period))
-    return Value(percent(responded, worked), worked, number=responded)
+    return Value(percent(responded, worked), worked, number=responded, base=worked)
 
 
 def data_completeness(data: ReportData, period: Period) -> Value:
@@ -281,4 +290,4 @@ def data_completeness(data: ReportData, period: Period) -> Value:
     slots = len(chosen) * len(data.instrument.domain_keys)
     scored = data.scores[data.scores["assessment_id"].isin(chosen["assessment_id"])]
     filled = int(scored["value"].notna().sum())
-    return Value(percent(filled, slots), chosen["family_id"].nunique(), number=filled)
+    return Value(percent(filled, slots), chosen["family_id"].nunique(), number=filled, base=slots)

@@ -13,9 +13,7 @@ from dataclasses import dataclass
 from tracker.measures.periods import Period
 from tracker.measures.reportcard.data import ReportData
 from tracker.measures.reportcard.effect_measures import (
-    better_off,
     cost_per_family,
-    cost_per_family_better_off,
     cost_per_hour,
     cost_per_reliable_improvement,
     goals_achieved,
@@ -53,18 +51,39 @@ QUADRANTS = {
 }
 
 
+# The values each unit can take: a forecast is clipped to them and a chart's axis shows
+# them from the bottom (zero for counts and percentages). A score (a mean change) can go
+# either way.
+UNIT_RANGES: dict[str, tuple[float | None, float | None]] = {
+    "count": (0, None),
+    "pct": (0, 100),
+    "hours": (0, None),
+    "days": (0, None),
+    "money": (0, None),
+    "rate": (0, None),
+    "score": (None, None),
+}
+
+
 @dataclass(frozen=True)
 class MeasureSpec:
     key: str
     quadrant: str
     label: str
-    unit: str  # count, pct, hours, days, score, money, rate
+    unit: str  # one of UNIT_RANGES
     higher_is_better: bool | None
     compute: Callable[[ReportData, Period], Value]
+    # The measure's own range where it is narrower than its unit's (a 1-5 rating, say).
+    value_range: tuple[float | None, float | None] | None = None
 
     @property
     def definition(self) -> str:
         return " ".join((self.compute.__doc__ or "").split())
+
+    @property
+    def bounds(self) -> tuple[float | None, float | None]:
+        """The lowest and highest values the measure can take (None: unbounded)."""
+        return self.value_range or UNIT_RANGES[self.unit]
 
 
 MEASURES = (
@@ -131,6 +150,7 @@ MEASURES = (
         "score",
         True,
         satisfaction_mean,
+        value_range=(1, 5),
     ),
     MeasureSpec(
         "satisfied_share", "how_well", "Families rating 4 or 5", "pct", True, satisfied_share
@@ -144,11 +164,10 @@ MEASURES = (
         feedback_response_rate,
     ),
     MeasureSpec("data_completeness", "how_well", "Domains scored", "pct", True, data_completeness),
-    MeasureSpec("better_off", "better_off", "Families better off", "pct", True, better_off),
     MeasureSpec(
         "reliable_improvement",
         "better_off",
-        "Reliable improvement",
+        "Families reliably better off",
         "pct",
         True,
         reliable_improvement,
@@ -185,17 +204,9 @@ MEASURES = (
         "cost_per_family", "cost", "Cost per family worked with", "money", False, cost_per_family
     ),
     MeasureSpec(
-        "cost_per_family_better_off",
-        "cost",
-        "Cost per family better off",
-        "money",
-        False,
-        cost_per_family_better_off,
-    ),
-    MeasureSpec(
         "cost_per_reliable_improvement",
         "cost",
-        "Cost per family with reliable improvement",
+        "Cost per family reliably better off",
         "money",
         False,
         cost_per_reliable_improvement,

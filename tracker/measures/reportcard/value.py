@@ -6,7 +6,10 @@ anyone sees it, by the same small-number rule as the cohort page.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+
+import pandas as pd
 
 from tracker.measures.cohort.suppression import suppress_count
 
@@ -15,8 +18,12 @@ from tracker.measures.cohort.suppression import suppress_count
 class Value:
     """A measure's value in one period, before suppression.
 
-    ``families`` is how many families the value rests on; ``number`` is the
-    count behind a percentage; ``parts`` is a breakdown of counts.
+    ``families`` is how many families the value rests on; ``number`` is the count behind
+    a percentage and ``base`` the count it is a percentage of, when both are counts of
+    independent things (families, reviews, questionnaires), so the percentage has the
+    noise of a proportion; ``se`` is the standard error of a value estimated from families
+    (a mean, say); ``parts`` is a breakdown of counts. A value with neither ``base`` nor
+    ``se`` is a tally of what was recorded, with no sampling noise.
     """
 
     value: float | None
@@ -24,6 +31,9 @@ class Value:
     number: float | None = None
     parts: dict[str, int | float | None] = field(default_factory=dict)
     note: str = ""
+    base: float | None = None
+    se: float | None = None
+    hidden: bool = False  # suppressed: too few families to show
 
 
 def suppress(value: Value, min_group: int) -> Value:
@@ -37,7 +47,9 @@ def suppress(value: Value, min_group: int) -> Value:
     if 0 < value.families < min_group or (
         value.number is not None and 0 < value.number < min_group
     ):
-        return Value(None, value.families, None, dict.fromkeys(value.parts), note=hidden)
+        return Value(
+            None, value.families, None, dict.fromkeys(value.parts), note=hidden, hidden=True
+        )
     parts = {
         key: (suppress_count(part, min_group) if isinstance(part, int) else part)
         for key, part in value.parts.items()
@@ -45,4 +57,12 @@ def suppress(value: Value, min_group: int) -> Value:
     for key in list(parts):
         if key.endswith(" (%)") and parts.get(key.removesuffix(" (%)"), 0) is None:
             parts[key] = None
-    return Value(value.value, value.families, value.number, parts, value.note)
+    return Value(value.value, value.families, value.number, parts, value.note, value.base, value.se)
+
+
+def standard_error(values: pd.Series) -> float | None:
+    """The standard error of the mean, SD (ddof 1) ÷ √n; None below two values."""
+    values = values.dropna()
+    if len(values) < 2:
+        return None
+    return float(values.std(ddof=1) / math.sqrt(len(values)))
