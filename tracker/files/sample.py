@@ -9,6 +9,13 @@ quarterly; most families improve, some get worse before they get better
 (hidden need comes out once trust is built), some drift or deteriorate, and
 some drop out. Ratings are mostly the worker's or joint, with some families
 also scoring themselves.
+
+Its structure is what the figures need to be tested on. A family's areas share
+its overall need, so an instrument's areas hang together (Cronbach's alpha of
+the scored baselines about 0.7 to 0.8) and a reliability can be estimated from
+them. Some families leave areas unscored, and some latest reviews score too few
+areas to compare with the baseline. Some closed families are re-referred and
+start a second journey with a new baseline.
 """
 
 from __future__ import annotations
@@ -20,136 +27,22 @@ import numpy as np
 import pandas as pd
 
 from tracker.files.canonical import CANONICAL
+from tracker.files.sample_words import (
+    AGE_GROUPS,
+    AREAS,
+    BACKGROUNDS,
+    CASE_NOTES,
+    CLOSURE_NOTES,
+    FEEDBACK_COMMENTS,
+    FIRST_NAMES,
+    GOALS,
+    LAST_NAMES,
+    PRESENTING_ISSUES,
+    REFERRAL_SOURCES,
+    SPECIALIST_SERVICES,
+    TIERS,
+)
 from tracker.instruments.loader import Instrument, load_instruments
-
-FIRST_NAMES = (
-    "Amira",
-    "Ben",
-    "Chloe",
-    "Dev",
-    "Ella",
-    "Femi",
-    "Grace",
-    "Hamza",
-    "Isla",
-    "Jack",
-    "Kiran",
-    "Leah",
-    "Marcus",
-    "Nadia",
-    "Owen",
-    "Priya",
-    "Rosie",
-    "Sam",
-    "Tariq",
-    "Zoe",
-)
-LAST_NAMES = (
-    "Ahmed",
-    "Brennan",
-    "Clarke",
-    "Davies",
-    "Evans",
-    "Fraser",
-    "Green",
-    "Hughes",
-    "Iqbal",
-    "Jones",
-    "Khan",
-    "Lewis",
-    "Morgan",
-    "Nowak",
-    "Okafor",
-    "Patel",
-    "Quinn",
-    "Roberts",
-)
-AREAS = (
-    "Northfield",
-    "Riverside",
-    "Eastgate",
-    "Westbrook",
-    "Hillcrest",
-    "Southmoor",
-    "Castleton",
-    "Meadowbank",
-    "Oakley",
-    "Brookside",
-    "Kingsway",
-    "Ashford",
-)
-BACKGROUNDS = ("family_support", "social_work", "health", "education", "youth_work")
-REFERRAL_SOURCES = (
-    "School",
-    "Health visitor",
-    "GP",
-    "Children's social care",
-    "Police",
-    "Self-referral",
-    "Housing",
-)
-PRESENTING_ISSUES = (
-    "school attendance",
-    "parenting",
-    "domestic abuse",
-    "parental mental health",
-    "child behaviour",
-    "debt",
-    "housing",
-    "substance misuse",
-    "child emotional health",
-)
-SPECIALIST_SERVICES = (
-    "Children's social care",
-    "Child and adolescent mental health",
-    "Adult mental health",
-    "Substance misuse service",
-    "Domestic abuse service",
-    "Housing options",
-)
-CLOSURE_NOTES = {
-    "partially_achieved": "Most goals met; the family chose to carry on with the school's support.",
-    "not_achieved": "The plan no longer fitted the family; revisit it if they are re-referred.",
-    "stepped_up": "Concerns grew at review; referred on to children's social care with consent.",
-    "moved_away": "The family moved out of the area; details passed to the new local team.",
-    "dropped_out": "Stopped answering calls and missed two visits; letter sent to close the case.",
-}
-CASE_NOTES = (
-    "Home visit: talked through the plan with both parents.",
-    "Met the school's pastoral lead about attendance.",
-    "Family asked for help with a benefits form; done together.",
-    "Phone call: things are calmer this week.",
-    "Team Around the Family meeting held; actions agreed.",
-)
-FEEDBACK_COMMENTS = (
-    "Our key worker listened and did not judge us.",
-    "Things are calmer at home now.",
-    "It took a while to get started.",
-    "Would have liked more evening visits.",
-    "The school meetings really helped.",
-)
-GOALS = {
-    "taf-dtt": (
-        ("routines_boundaries", "Keep to a bedtime routine on school nights"),
-        ("participation_learning_education_work", "Get to school on time every day"),
-        ("income_employment_finance", "Set up a plan to pay off rent arrears"),
-        ("mental_health_wellbeing", "Parent to see the GP about low mood"),
-        ("behavioural_development", "Fewer angry outbursts at home"),
-        ("social_community_links", "Join a local parents' group"),
-        ("housing", "Get the damp in the flat repaired"),
-    ),
-    "family-outcomes-10": (
-        ("family_routine", "Eat one meal a day together"),
-        ("education_learning", "Go to every parents' evening this year"),
-        ("home_money", "Open a basic bank account and budget weekly"),
-        ("wellbeing", "Take half an hour a day for myself"),
-        ("boundaries_behaviour", "Agree three house rules with the children"),
-        ("progress_to_work", "Enrol on a short college course"),
-        ("social_networks", "Ask a friend or relative for help once a week"),
-    ),
-}
-AGE_GROUPS = ("0-4", "5-10", "11-15", "16-19")
-TIERS = ("tier 2", "tier 2-3", "tier 3")
 
 # Per-review movement in "goodness" (0 worst, 1 best) for each kind of journey.
 JOURNEYS = {
@@ -158,6 +51,31 @@ JOURNEYS = {
     "flat": (0.10, (0.0, 0.0, 0.0)),
     "deteriorating": (0.10, (-0.05, -0.05, -0.04)),
 }
+# How each kind of journey tends to close, and how often.
+CLOSURE_REASONS = {
+    "improving": (("wholly_achieved", "partially_achieved"), (0.6, 0.4)),
+    "worse_first": (("wholly_achieved", "partially_achieved"), (0.5, 0.5)),
+    "flat": (("partially_achieved", "not_achieved", "moved_away"), (1 / 3, 1 / 3, 1 / 3)),
+    "deteriorating": (("stepped_up", "not_achieved"), (0.5, 0.5)),
+}
+# Goodness at a first baseline: its mean, and its spread within one area across families.
+BASELINE_MEAN, BASELINE_SD = 0.35, 0.18
+# How tightly an instrument's areas hang together within a family: the Cronbach's alpha
+# of the baselines before they are rounded to the scale.
+LATENT_ALPHA = 0.8
+# A share of families leave an area unscored now and then (each area, at each
+# assessment, with this chance); the rest score every area.
+GAPPY_SHARE, GAPPY_MISSING = 0.2, 0.1
+# Some latest reviews score only a few areas (a short call about the plan's areas):
+# fewer than half, too few to compare with the baseline.
+PARTIAL_LATEST_SHARE = 0.08
+# Closed families, other than those whose goals were wholly achieved, who come back
+# within 20-400 days; a new baseline 5-30 days later starts their second journey.
+RE_REFERRAL_SHARE = 0.35
+# How much further back a re-referred family is at its new baseline than when it closed.
+SETBACK_MEAN, SETBACK_SD = 0.15, 0.05
+# Per area, per review: how far an area strays from the family's course.
+REVIEW_NOISE_SD = 0.07
 
 
 @dataclass(frozen=True)
@@ -165,6 +83,18 @@ class SampleSpec:
     families: int = 120
     seed: int = 1
     as_of: date = date(2026, 11, 1)
+
+
+@dataclass(frozen=True)
+class Journey:
+    """One run of a family's assessments: a baseline, then reviews (the last may close)."""
+
+    kind: str
+    occasions: list[tuple[str, pd.Timestamp]]
+    rater: str
+    self_rates: bool
+    gappy: bool
+    partial_latest: bool = False
 
 
 def _key_workers(rng: np.random.Generator, count: int) -> pd.DataFrame:
@@ -198,89 +128,185 @@ def _fmt(value: float) -> str:
     return "NA" if np.isnan(value) else f"{value:g}"
 
 
+def _family_share(domains: int) -> float:
+    """The share of an area's baseline variance that is the family's overall need.
+
+    Areas sharing a correlation r have Cronbach's alpha k·r / (1 + (k − 1)·r); this is r
+    solved for ``LATENT_ALPHA``, so a 22-area and a 10-area instrument hang together alike.
+    """
+    return LATENT_ALPHA / (domains - (domains - 1) * LATENT_ALPHA)
+
+
+def _baseline_goodness(rng: np.random.Generator, need: float, domains: int) -> np.ndarray:
+    """A first baseline: the family's overall need (a standard normal, shared by every
+    area and instrument) plus each area's own."""
+    share = _family_share(domains)
+    spread = np.sqrt(share) * need + np.sqrt(1 - share) * rng.standard_normal(domains)
+    return np.clip(BASELINE_MEAN + BASELINE_SD * spread, 0, 1)
+
+
+def _review_dates(
+    baseline: pd.Timestamp, slips: np.ndarray, as_of: pd.Timestamp
+) -> list[pd.Timestamp]:
+    """One month after the baseline, then quarterly, each slipped by some days; a review
+    falling after ``as_of`` has not happened yet, nor has any after it."""
+    dates = []
+    for k, slip in enumerate(slips):
+        actual = baseline + pd.DateOffset(months=1 + 3 * k) + pd.Timedelta(days=int(slip))
+        if actual > as_of:
+            break
+        dates.append(actual)
+    return dates
+
+
+def _journey_scores(
+    rng: np.random.Generator,
+    ref: str,
+    instrument: Instrument,
+    journey: Journey,
+    goodness: np.ndarray,
+    scores: list[tuple],
+) -> np.ndarray:
+    """Append the journey's score rows for ``instrument``; the goodness it ends at."""
+    domains = len(instrument.domain_keys)
+    for step, (occasion, when) in enumerate(journey.occasions):
+        if step:
+            shift = JOURNEYS[journey.kind][1][min(step - 1, 2)]
+            goodness = np.clip(goodness + shift + rng.normal(0, REVIEW_NOISE_SD, domains), 0, 1)
+        unscored = np.zeros(domains, dtype=bool)
+        if journey.gappy:
+            unscored = rng.random(domains) < GAPPY_MISSING
+        if step and journey.partial_latest and step == len(journey.occasions) - 1:
+            few = rng.choice(domains, size=int(rng.integers(3, -(-domains // 2))), replace=False)
+            unscored = ~np.isin(np.arange(domains), few)
+        raters = [(journey.rater, goodness)]
+        if journey.self_rates:
+            raters.append(("family", np.clip(goodness + rng.normal(0.06, 0.1), 0, 1)))
+        day = when.date().isoformat()
+        for who, level in raters:
+            values = _to_scale(level, instrument)
+            values[unscored] = np.nan
+            for domain, value in zip(instrument.domain_keys, values, strict=True):
+                scores.append((ref, instrument.key, occasion, day, who, domain, _fmt(value), ""))
+    return goodness
+
+
+def _activities(
+    rng: np.random.Generator, ref: str, start: pd.Timestamp, end: pd.Timestamp
+) -> list[tuple]:
+    """Coordination every month from ``start`` to ``end``, and direct work in most."""
+    rows = []
+    for month in range(max(1, int((end - start).days // 30))):
+        day = start + pd.Timedelta(days=30 * month + int(rng.integers(0, 28)))
+        if day > end:
+            break
+        on = day.date().isoformat()
+        rows.append((ref, on, float(rng.choice([0.5, 1, 1.5, 2, 3])), "coordination"))
+        if rng.random() < 0.7:
+            rows.append((ref, on, float(rng.choice([1, 1.5, 2, 3, 4])), "direct_work"))
+    return rows
+
+
+def _journey_kind(rng: np.random.Generator) -> str:
+    kinds = list(JOURNEYS)
+    return kinds[rng.choice(len(kinds), p=[JOURNEYS[kind][0] for kind in kinds])]
+
+
 def generate(spec: SampleSpec) -> dict[str, pd.DataFrame]:
-    """The canonical files of a synthetic cohort, by file stem."""
-    rng = np.random.default_rng(spec.seed)
+    """The canonical files of a synthetic cohort, by file stem.
+
+    Each family draws from streams of its own, and draws everything about itself before
+    anything that depends on the "as of" date; its scores draw from one stream per
+    instrument, baseline first. So a review falling after the last date changes only that
+    family's later rows, and every baseline is the same whatever the date: the cohort
+    ``tracker init --sample`` loads today is the one it loaded yesterday, a day on.
+    """
     instruments = load_instruments()
     taf, star = instruments["taf-dtt"], instruments["family-outcomes-10"]
     as_of = pd.Timestamp(spec.as_of)
 
-    workers = _key_workers(rng, max(8, round(spec.families / 15)))
+    workers = _key_workers(np.random.default_rng(spec.seed), max(8, round(spec.families / 15)))
     area_count = max(4, min(len(AREAS), spec.families // 1000))
-    journeys = list(JOURNEYS)
-    journey_p = [JOURNEYS[name][0] for name in journeys]
 
     families, scores, goals, activities, referrals, feedback, notes = [], [], [], [], [], [], []
     for number in range(1, spec.families + 1):
+        rng = np.random.default_rng([spec.seed, number])
         ref = f"FAM-{number:06d}"
         worker = workers["name"].iloc[int(rng.integers(0, len(workers)))]
+        area = AREAS[int(rng.integers(0, area_count))]
+        tier = TIERS[rng.choice(3, p=[0.45, 0.3, 0.25])]
+        source, age_group = rng.choice(REFERRAL_SOURCES), rng.choice(AGE_GROUPS)
+        disability = rng.random()
+        issues = rng.choice(PRESENTING_ISSUES, size=int(rng.integers(1, 4)), replace=False)
+        consent = str(rng.choice(["yes", "no", ""], p=[0.85, 0.1, 0.05]))
         # More recent referrals than old ones, as in a growing service with open cases.
         referral = as_of - pd.Timedelta(days=int(min(730, 20 + rng.exponential(200))))
         baseline = min(referral + pd.Timedelta(days=int(rng.integers(5, 40))), as_of)
-        journey = journeys[rng.choice(len(journeys), p=journey_p)]
+        kind = _journey_kind(rng)
         drops_out = rng.random() < 0.10
-
-        # Reviews fall one month after the baseline, then quarterly, with some slippage.
         # A family's course runs for 1-3 reviews and closes at the last; courses still
         # running on the "as of" date are open cases, and a few have missed a review.
-        course = int(rng.choice([1, 2, 3], p=[0.3, 0.4, 0.3]))
-        if drops_out:
-            course = int(rng.integers(0, 2))
+        course = int(rng.integers(0, 2) if drops_out else rng.choice([1, 2, 3], p=[0.3, 0.4, 0.3]))
         misses_latest = rng.random() < 0.2
-        review_dates = []
-        for k in range(course):
-            actual = (
-                baseline
-                + pd.DateOffset(months=1 + 3 * k)
-                + pd.Timedelta(days=int(rng.integers(-7, 15)))
-            )
-            if actual > as_of:
-                break
-            review_dates.append(actual)
+        slips = rng.integers(-7, 15, size=course)
+        reasons, weights = CLOSURE_REASONS[kind]
+        closes_as, closes_after = rng.choice(reasons, p=weights), int(rng.integers(0, 15))
+        uses = [taf if rng.random() < 0.6 else star]
+        if rng.random() < 0.1:
+            uses.append(star if uses[0] is taf else taf)
+        rater = "joint" if rng.random() < 0.35 else "worker"
+        self_rates, gappy = rng.random() < 0.10, rng.random() < GAPPY_SHARE
+        partial_latest = rng.random() < PARTIAL_LATEST_SHARE
+        need = rng.standard_normal()
+        comes_back = rng.random() < RE_REFERRAL_SHARE
+        back_after, rebaseline_after = int(rng.integers(20, 400)), int(rng.integers(5, 30))
+        second_kind, second_slips = _journey_kind(rng), rng.integers(-7, 15, size=3)
+
+        review_dates = _review_dates(baseline, slips, as_of)
         finished = len(review_dates) == course
         if not finished and review_dates and misses_latest:
             review_dates.pop()
         last_seen = review_dates[-1] if review_dates else baseline
-
         closed_on, closure_reason = None, None
         if drops_out and last_seen + pd.Timedelta(days=45) <= as_of:
             closed_on, closure_reason = last_seen + pd.Timedelta(days=45), "dropped_out"
         elif not drops_out and finished and review_dates:
-            closed_on = min(last_seen + pd.Timedelta(days=int(rng.integers(0, 15))), as_of)
-            closure_reason = {
-                "improving": rng.choice(["wholly_achieved", "partially_achieved"], p=[0.6, 0.4]),
-                "worse_first": rng.choice(["wholly_achieved", "partially_achieved"]),
-                "flat": rng.choice(["partially_achieved", "not_achieved", "moved_away"]),
-                "deteriorating": rng.choice(["stepped_up", "not_achieved"]),
-            }[journey]
+            closed_on = min(last_seen + pd.Timedelta(days=closes_after), as_of)
+            closure_reason = str(closes_as)
+        occasions = [("baseline", baseline)] + [("review", when) for when in review_dates]
+        if closed_on is not None and closure_reason != "dropped_out" and review_dates:
+            occasions[-1] = ("closure", occasions[-1][1])
+        first = Journey(kind, occasions, rater, self_rates, gappy, partial_latest)
 
-        uses = [taf if rng.random() < 0.7 else star]
-        if rng.random() < 0.08:
-            uses.append(star if uses[0] is taf else taf)
-        rater = "joint" if rng.random() < 0.35 else "worker"
-        self_rates = rng.random() < 0.10
+        # Back after closing: a new baseline after the re-referral starts a second journey
+        # of the same instruments, reviewed on the same schedule.
+        re_referred, second = None, None
+        if closed_on is not None and closure_reason != "wholly_achieved" and comes_back:
+            again = closed_on + pd.Timedelta(days=back_after)
+            re_referred = again if again <= as_of else None
+        if re_referred is not None:
+            rebaseline = re_referred + pd.Timedelta(days=rebaseline_after)
+            if rebaseline <= as_of:
+                second = Journey(
+                    second_kind,
+                    [("baseline", rebaseline)]
+                    + [("review", on) for on in _review_dates(rebaseline, second_slips, as_of)],
+                    rater,
+                    self_rates,
+                    gappy,
+                )
 
-        for instrument in uses:
-            domains = instrument.domain_keys
-            goodness = np.clip(rng.normal(0.35, 0.18, len(domains)), 0, 1)
-            occasions = [("baseline", baseline)] + [("review", when) for when in review_dates]
-            if closed_on is not None and closure_reason != "dropped_out" and review_dates:
-                occasions[-1] = ("closure", occasions[-1][1])
-            for step, (occasion, when) in enumerate(occasions):
-                if step:
-                    shift = JOURNEYS[journey][1][min(step - 1, 2)]
-                    goodness = np.clip(goodness + shift + rng.normal(0, 0.07, len(domains)), 0, 1)
-                raters = [(rater, goodness)]
-                if self_rates:
-                    raters.append(("family", np.clip(goodness + rng.normal(0.06, 0.1), 0, 1)))
-                for who, level in raters:
-                    values = _to_scale(level, instrument)
-                    values[rng.random(len(domains)) < 0.03] = np.nan
-                    day = when.date().isoformat()
-                    for domain, value in zip(domains, values, strict=True):
-                        scores.append(
-                            (ref, instrument.key, occasion, day, who, domain, _fmt(value), "")
-                        )
+        for position, instrument in enumerate(uses, start=1):
+            scores_rng = np.random.default_rng([spec.seed, number, position])
+            domains = len(instrument.domain_keys)
+            goodness = _baseline_goodness(scores_rng, need, domains)
+            goodness = _journey_scores(scores_rng, ref, instrument, first, goodness, scores)
+            if second is not None:
+                setback = scores_rng.normal(SETBACK_MEAN, SETBACK_SD) + scores_rng.normal(
+                    0, REVIEW_NOISE_SD, domains
+                )
+                goodness = np.clip(goodness - setback, 0, 1)
+                _journey_scores(scores_rng, ref, instrument, second, goodness, scores)
 
             for domain, text in [
                 GOALS[instrument.key][i]
@@ -296,35 +322,16 @@ def generate(spec: SampleSpec) -> dict[str, pd.DataFrame]:
                     status = rng.choice(
                         ["wholly_achieved", "partially_achieved", "not_achieved"],
                         p=[0.6, 0.25, 0.15]
-                        if journey in ("improving", "worse_first")
+                        if kind in ("improving", "worse_first")
                         else [0.15, 0.35, 0.5],
                     )
                     status_on = closed_on.date().isoformat()
                 goals.append((ref, text, domain, status, baseline.date().isoformat(), status_on))
 
         end = closed_on if closed_on is not None else as_of
-        months = max(1, int((end - baseline).days // 30))
-        for month in range(months):
-            day = baseline + pd.Timedelta(days=30 * month + int(rng.integers(0, 28)))
-            if day > end:
-                break
-            activities.append(
-                (
-                    ref,
-                    day.date().isoformat(),
-                    float(rng.choice([0.5, 1, 1.5, 2, 3])),
-                    "coordination",
-                )
-            )
-            if rng.random() < 0.7:
-                activities.append(
-                    (
-                        ref,
-                        day.date().isoformat(),
-                        float(rng.choice([1, 1.5, 2, 3, 4])),
-                        "direct_work",
-                    )
-                )
+        activities.extend(_activities(rng, ref, baseline, end))
+        if second is not None:
+            activities.extend(_activities(rng, ref, second.occasions[0][1], as_of))
         if rng.random() < 0.12 or closure_reason == "stepped_up":
             span = max(1, (end - baseline).days)
             when = baseline + pd.Timedelta(days=int(rng.integers(0, span)))
@@ -333,31 +340,23 @@ def generate(spec: SampleSpec) -> dict[str, pd.DataFrame]:
             comment = rng.choice(FEEDBACK_COMMENTS) if rng.random() < 0.5 else ""
             satisfaction = int(rng.choice([1, 2, 3, 4, 5], p=[0.03, 0.07, 0.15, 0.4, 0.35]))
             feedback.append((ref, last_seen.date().isoformat(), satisfaction, comment))
-
         for when in sorted({baseline, *review_dates})[: int(rng.integers(0, 3))]:
             notes.append((ref, when.date().isoformat(), worker, rng.choice(CASE_NOTES)))
-        re_referred = ""
-        if closed_on is not None and closure_reason != "wholly_achieved" and rng.random() < 0.25:
-            again = closed_on + pd.Timedelta(days=int(rng.integers(20, 500)))
-            re_referred = again.date().isoformat() if again <= as_of else ""
-        consent = str(rng.choice(["yes", "no", ""], p=[0.85, 0.1, 0.05]))
-        issues = rng.choice(PRESENTING_ISSUES, size=int(rng.integers(1, 4)), replace=False)
-        disability = rng.random()
         families.append(
             (
                 ref,
-                AREAS[int(rng.integers(0, area_count))],
-                TIERS[rng.choice(3, p=[0.45, 0.3, 0.25])],
+                area,
+                tier,
                 worker,
-                rng.choice(REFERRAL_SOURCES),
+                source,
                 referral.date().isoformat(),
                 closed_on.date().isoformat() if closed_on is not None else "",
                 closure_reason or "",
                 CLOSURE_NOTES.get(closure_reason, ""),
-                rng.choice(AGE_GROUPS),
+                age_group,
                 "yes" if disability < 0.15 else ("no" if disability < 0.85 else ""),
                 "; ".join(sorted(issues)),
-                re_referred,
+                re_referred.date().isoformat() if re_referred is not None else "",
                 consent,
                 baseline.date().isoformat() if consent else "",
             )
