@@ -1,8 +1,10 @@
-"""Small builders shared by the unit tests: CSV files and store snapshots."""
+"""Small builders shared by the unit tests: CSV files, store snapshots and hand-worked
+assessment frames."""
 
 from __future__ import annotations
 
 import csv
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +20,22 @@ FAMILY_HEADER = [
     "referral_date",
 ]
 SCORE_HEADER = ["family_ref", "instrument", "occasion", "assessed_on", "rater", "domain", "score"]
+
+
+def frames(rows) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Assessments and scores frames from ``(id, family, occasion, "YYYY-MM-DD", rater,
+    {domain: value})`` rows. A domain left out of the dict has no score row at all."""
+    assessments, scores = [], []
+    for assessment_id, family_id, occasion, day, rater, values in rows:
+        assessments.append((assessment_id, family_id, occasion, date.fromisoformat(day), rater))
+        scores.extend((assessment_id, domain, value) for domain, value in values.items())
+    return (
+        pd.DataFrame(
+            assessments,
+            columns=["assessment_id", "family_id", "occasion", "assessed_on", "rater"],
+        ),
+        pd.DataFrame(scores, columns=["assessment_id", "domain", "value"]),
+    )
 
 
 def write_csv(path: Path, header: list[str], rows: list[list]) -> Path:

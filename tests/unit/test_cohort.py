@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from tests.unit.helpers import frames
 from tests.unit.small_instruments import cut_down
 from tracker.instruments.loader import get_instrument
 from tracker.measures.cohort import (
@@ -56,22 +57,6 @@ FIGURE_KEYS = (
     "sign_test_p",
     "p_holm",
 )
-
-
-def frames(rows) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Assessments and scores frames from ``(id, family, occasion, "YYYY-MM-DD", rater,
-    {domain: value})`` rows. A domain left out of the dict has no score row at all."""
-    assessments, scores = [], []
-    for assessment_id, family_id, occasion, day, rater, values in rows:
-        assessments.append((assessment_id, family_id, occasion, date.fromisoformat(day), rater))
-        scores.extend((assessment_id, domain, value) for domain, value in values.items())
-    return (
-        pd.DataFrame(
-            assessments,
-            columns=["assessment_id", "family_id", "occasion", "assessed_on", "rater"],
-        ),
-        pd.DataFrame(scores, columns=["assessment_id", "domain", "value"]),
-    )
 
 
 def domain(figures: dict, key: str) -> dict:

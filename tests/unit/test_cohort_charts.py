@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date
 
 import pandas as pd
 import pytest
 from scipy import stats
 
+from tests.unit.helpers import frames
 from tracker.instruments.loader import Reliability, Section, get_instrument
 from tracker.measures.cohort import (
     breakdown,
@@ -43,22 +43,6 @@ I = "income_employment_finance"  # noqa: E741
 M = "mental_health_wellbeing"
 MIN_GROUP = 3
 BANDS = ["None", "Minor", "Moderate", "Significant", "Critical / complex"]
-
-
-def frames(rows) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Assessments and scores from ``(id, family, occasion, "YYYY-MM-DD", rater, {domain:
-    value})`` rows (the same pattern as test_cohort.py)."""
-    assessments, scores = [], []
-    for assessment_id, family_id, occasion, day, rater, values in rows:
-        assessments.append((assessment_id, family_id, occasion, date.fromisoformat(day), rater))
-        scores.extend((assessment_id, domain, value) for domain, value in values.items())
-    return (
-        pd.DataFrame(
-            assessments,
-            columns=["assessment_id", "family_id", "occasion", "assessed_on", "rater"],
-        ),
-        pd.DataFrame(scores, columns=["assessment_id", "domain", "value"]),
-    )
 
 
 # --------------------------------------------------------------------------------------

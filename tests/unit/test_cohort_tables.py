@@ -5,11 +5,10 @@ A tiny taf-dtt cohort is built in code and every expected value is worked out by
 
 from __future__ import annotations
 
-from datetime import date
-
 import pandas as pd
 import pytest
 
+from tests.unit.helpers import frames
 from tracker.instruments.loader import get_instrument
 from tracker.measures.cohort import breakdown, build_cohort, change_by_month, figures, transitions
 from tracker.render.cohort_tables import (
@@ -39,22 +38,6 @@ FIGURE_COLUMNS = [
     "Sign test p",
     "p allowing for every area (Holm)",
 ]
-
-
-def frames(rows) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Assessments and scores from ``(id, family, occasion, "YYYY-MM-DD", rater, {domain:
-    value})`` rows (the same pattern as test_cohort.py)."""
-    assessments, scores = [], []
-    for assessment_id, family_id, occasion, day, rater, values in rows:
-        assessments.append((assessment_id, family_id, occasion, date.fromisoformat(day), rater))
-        scores.extend((assessment_id, domain, value) for domain, value in values.items())
-    return (
-        pd.DataFrame(
-            assessments,
-            columns=["assessment_id", "family_id", "occasion", "assessed_on", "rater"],
-        ),
-        pd.DataFrame(scores, columns=["assessment_id", "domain", "value"]),
-    )
 
 
 # --------------------------------------------------------------------------------------

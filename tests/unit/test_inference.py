@@ -12,13 +12,13 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
-from datetime import date
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import optimize, stats
 
+from tests.unit.helpers import frames
 from tracker.instruments.loader import get_instrument
 from tracker.measures.cohort import build_cohort, change_by_month, figures
 from tracker.measures.cohort.headline import shown_domain_figures
@@ -37,21 +37,6 @@ TAF = get_instrument("taf-dtt")  # need scale 1-5: change = baseline - later, + 
 H = "housing"
 I = "income_employment_finance"  # noqa: E741
 M = "mental_health_wellbeing"
-
-
-def frames(rows) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Assessments and scores from ``(id, family, occasion, "YYYY-MM-DD", rater, {domain:
-    value})`` rows (the pattern of test_cohort.py)."""
-    assessments, scores = [], []
-    for assessment_id, family_id, occasion, day, rater, values in rows:
-        assessments.append((assessment_id, family_id, occasion, date.fromisoformat(day), rater))
-        scores.extend((assessment_id, domain, value) for domain, value in values.items())
-    return (
-        pd.DataFrame(
-            assessments, columns=["assessment_id", "family_id", "occasion", "assessed_on", "rater"]
-        ),
-        pd.DataFrame(scores, columns=["assessment_id", "domain", "value"]),
-    )
 
 
 def null_scores(rng: np.random.Generator, families: int, domains: int) -> np.ndarray:

@@ -8,6 +8,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from tests.unit.helpers import frames
 from tracker.instruments.loader import get_instrument
 from tracker.measures.cohort import build_cohort, figures
 from tracker.measures.scoring import journeys, select_baseline_and_latest
@@ -15,21 +16,6 @@ from tracker.measures.scoring import journeys, select_baseline_and_latest
 TAF = get_instrument("taf-dtt")  # need scale 1-5, lower is better
 H = "housing"
 I = "income_employment_finance"  # noqa: E741
-
-
-def frames(rows) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Assessments and scores from ``(id, family, occasion, "YYYY-MM-DD", rater, {domain:
-    value})`` rows."""
-    assessments, scores = [], []
-    for assessment_id, family_id, occasion, day, rater, values in rows:
-        assessments.append((assessment_id, family_id, occasion, date.fromisoformat(day), rater))
-        scores.extend((assessment_id, domain, value) for domain, value in values.items())
-    return (
-        pd.DataFrame(
-            assessments, columns=["assessment_id", "family_id", "occasion", "assessed_on", "rater"]
-        ),
-        pd.DataFrame(scores, columns=["assessment_id", "domain", "value"]),
-    )
 
 
 def ids(found: pd.DataFrame, family: int, journey: int) -> tuple:
