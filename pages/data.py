@@ -27,7 +27,7 @@ from tracker.files.importing import (
     summary_lines,
     validation_report_csv,
 )
-from tracker.files.research import ResearchExportError, research_zip
+from tracker.files.research import key_problem, research_zip
 from tracker.files.tabular import Upload
 from tracker.files.template import offline_form
 from tracker.people.access import allowed
@@ -175,25 +175,23 @@ if allowed(viewer, "export_data"):
         "import back exactly."
     )
     key = get_settings().pseudonym_key
-    if key:
-        try:
-            extract = research_zip(frames(), key)
-        except ResearchExportError as error:
-            st.error(str(error))
-        else:
-            st.download_button(
-                "Pseudonymised research extract (zip)",
-                audited(viewer, "export", "research extract", lambda: extract),
-                file_name="research-extract.zip",
-                mime="application/zip",
-                icon=":material/shield:",
-            )
-            st.caption(
-                "Only families who consented to sharing; references replaced by keyed "
-                "hashes, dates reduced to months, notes and names removed."
-            )
-    else:
+    if not key:
         st.info("The research extract needs a secret key: set TRACKER_PSEUDONYM_KEY on the server.")
+    elif problem := key_problem(key):
+        st.error(problem)
+    else:
+        # Made when it is asked for, not on every run of the page.
+        st.download_button(
+            "Pseudonymised research extract (zip)",
+            audited(viewer, "export", "research extract", lambda: research_zip(frames(), key)),
+            file_name="research-extract.zip",
+            mime="application/zip",
+            icon=":material/shield:",
+        )
+        st.caption(
+            "Only families who consented to sharing; references replaced by keyed "
+            "hashes, dates reduced to months, notes and names removed."
+        )
 
     st.subheader("Backup")
     sqlite = engine().dialect.name == "sqlite"

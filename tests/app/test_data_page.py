@@ -127,3 +127,27 @@ def test_problems_past_the_limit_are_counted_on_the_page(manager, monkeypatch):
     assert report["Row"].tolist()[:2] == [2, 3]
     assert report.iloc[-1]["Problem"].startswith("and 3 more problems")
     assert "Download the validation report (CSV)" in [b.label for b in app.get("download_button")]
+
+
+@pytest.mark.parametrize(
+    ("key", "shown"),
+    [
+        (None, "needs a secret key"),
+        ("secret", "at least 32 random bytes"),
+        ("test-key-0f8b2c6e4d1a9735-b7e3c9a1f5d2846e-2a", None),
+    ],
+)
+def test_the_research_extract_is_offered_only_with_a_strong_key(manager, monkeypatch, key, shown):
+    if key is None:
+        monkeypatch.delenv("TRACKER_PSEUDONYM_KEY", raising=False)
+    else:
+        monkeypatch.setenv("TRACKER_PSEUDONYM_KEY", key)
+    app = open_app(manager, PAGE)
+    assert not app.exception
+    offered = "Pseudonymised research extract (zip)" in [
+        button.label for button in app.get("download_button")
+    ]
+    messages = " ".join(element.value for element in [*app.info, *app.error])
+    assert offered == (shown is None)
+    if shown:
+        assert shown in messages
