@@ -189,8 +189,11 @@ if allowed(viewer, "export_data"):
             icon=":material/shield:",
         )
         st.caption(
-            "Only families who consented to sharing; references replaced by keyed "
-            "hashes, dates reduced to months, notes and names removed."
+            "Only families who consented to sharing; references replaced by keyed hashes; "
+            f"notes and names removed. Every family shares all its details with at least "
+            f"{get_settings().min_group - 1} others: rare values read 'other', dates become "
+            "quarters and months from referral, and families who would still stand out are "
+            "left out. The README in the zip says how many."
         )
 
     st.subheader("Backup")

@@ -1,4 +1,8 @@
-"""The pseudonymised extract: consenting families only, keyed hashes, months, no free text."""
+"""The pseudonymised extract: consenting families only, keyed hashes, coarse dates, no free text.
+
+One consenting family is far below any real ``min_group``, so the content checks use k = 1;
+tests/disclosure checks k-anonymity on whole cohorts.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from tests.unit.helpers import FAMILY_HEADER, write_csv
 from tracker.cli import main
 from tracker.files.exporting import canonical_frames
 from tracker.files.importing import import_files
-from tracker.files.research import ResearchExportError, research_frames
+from tracker.files.research import ResearchExportError, research_extract, research_frames
 
 KEY = "test-key-0f8b2c6e4d1a9735-b7e3c9a1f5d2846e-2a"  # 45 bytes, 20 distinct
 
@@ -67,18 +71,22 @@ def frames(engine, tmp_path):
 
 
 def test_only_consenting_families_with_keyed_hashes(frames):
-    tables = research_frames(frames, KEY)
+    tables = research_frames(frames, KEY, min_group=1)
     expected = "P-" + hmac.new(KEY.encode(), b"F1", hashlib.sha256).hexdigest()[:16]
     assert tables["families"]["pseudo_id"].tolist() == [expected]
     assert tables["scores"]["pseudo_id"].tolist() == [expected]
-    assert research_frames(frames, KEY[::-1])["families"]["pseudo_id"].tolist() != [expected]
+    assert research_frames(frames, KEY[::-1], min_group=1)["families"]["pseudo_id"].tolist() != [
+        expected
+    ]
 
 
-def test_dates_become_months_and_free_text_and_names_go(frames):
-    tables = research_frames(frames, KEY)
+def test_dates_become_quarters_and_months_from_referral_and_free_text_and_names_go(frames):
+    tables = research_frames(frames, KEY, min_group=1)
     family = tables["families"].iloc[0]
-    assert family["referral_month"] == "2025-01"
-    assert tables["scores"]["assessed_month"].tolist() == ["2025-02"]
+    assert family["referral_period"] == "2025-Q1"
+    assert family["months_to_closure"] == ""
+    assert tables["scores"]["months_from_referral"].tolist() == ["0-2"]
+    assert tables["feedback"]["months_from_referral"].tolist() == ["0-2"]
     text = " ".join(table.to_csv() for table in tables.values())
     for secret in (
         "F1",
@@ -87,8 +95,8 @@ def test_dates_become_months_and_free_text_and_names_go(frames):
         "Sam to school",
         "brilliant",
         "housing; ",
-        "2025-02-14",
-        "2025-01-06",
+        "2025-02",
+        "2025-01",
         KEY,
     ):
         assert secret not in text, secret
@@ -116,6 +124,10 @@ def test_the_cli_writes_a_zip_and_needs_the_key(frames, tmp_path, monkeypatch, c
             ]
         )
         families = pd.read_csv(io.BytesIO(archive.read("families.csv")))
-    assert len(families) == 1
+        readme = archive.read("README.txt").decode()
+    # One family is a group of one: under the default k = 5 it is left out, and said so.
+    assert len(families) == 0
+    assert "k = 5" in readme and "left out: 1 consenting families" in readme
+    assert research_extract(frames, KEY, min_group=1).smallest_class == 1
     with pytest.raises(ResearchExportError):
         research_frames(frames, "")
