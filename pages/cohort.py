@@ -1,4 +1,9 @@
-"""Cohort: how far families have travelled, for whom and where, with small groups hidden."""
+"""Cohort: how far families have travelled, for whom and where, with small groups hidden.
+
+Managers, who may open every family's record, see exact figures; commissioners see
+published ones (rounded, whole months of baselines), and so does every download a
+manager marks "For publication". Every download says which it is (docs/disclosure.md).
+"""
 
 from datetime import date
 
@@ -24,10 +29,26 @@ from tracker.measures.cohort import (
     figures,
     filter_choices,
     load_cohort,
+    marked_hidden,
+    published_breakdown,
+    published_change_by_month,
+    published_figures,
+    published_transitions,
     scatter_points,
+    stamp,
+    stamp_lines,
     transitions,
 )
+from tracker.measures.cohort.published import published_yardstick
 from tracker.measures.cohort.statistics import NET_IMPROVEMENT_METHOD, SRM_NOTE
+from tracker.measures.disclosure import (
+    PUBLISHED,
+    SERVICE,
+    SUPPRESSED,
+    AudienceError,
+    check_published_min_group,
+    whole_months,
+)
 from tracker.measures.reliable_change import NO_RELIABLE_CHANGE, RELIABLY_WORSE
 from tracker.people.access import allowed
 from tracker.render.cohort_charts import (
@@ -78,19 +99,49 @@ min_group = settings.min_group
 database_url = settings.database_url
 choices = cached_choices(database_url)
 available = instruments()
+# Exact figures are for people who may open every family's record; everyone else on
+# this page (a commissioner) sees what may be published.
+screen = SERVICE if viewer.sees_whole_service else PUBLISHED
+publishable = True
+try:
+    check_published_min_group(min_group)
+except AudienceError as error:
+    publishable = False
+    if screen == PUBLISHED:
+        st.error(f"{error} Ask an administrator to raise TRACKER_MIN_GROUP.")
+        st.stop()
 
 with st.sidebar:
     st.header("Filters")
     instrument_key = st.selectbox(
         "Instrument", list(available), format_func=lambda key: available[key].name
     )
+    for_publication = screen == PUBLISHED or st.toggle(
+        "For publication",
+        disabled=not publishable,
+        help="Downloads for a board or a commissioner: counts rounded to the nearest 5 and "
+        "small ones hidden, whole months of baselines, and a stamp saying so. The figures "
+        "on screen stay exact.",
+    )
     window = st.date_input(
         "Baselines between",
         value=(),
         max_value=date.today(),
         format="DD/MM/YYYY",
-        help="Leave empty for every baseline.",
+        help="Leave empty for every baseline."
+        + (" Published figures cover whole months." if for_publication else ""),
     )
+    window = tuple(window) if isinstance(window, tuple | list) else (window,)
+    start = window[0] if len(window) >= 1 else None
+    end = window[1] if len(window) == 2 else None
+    if for_publication and (start, end) != whole_months(start, end):
+        start, end = whole_months(start, end)
+        st.caption(
+            "Published figures cover whole months, so baselines are taken "
+            + (f"from {start:%d/%m/%Y} " if start else "")
+            + (f"to {end:%d/%m/%Y}" if end else "onwards")
+            + "."
+        )
     area = pick(st, "Area", choices["area"])
     tier = pick(st, "Tier of need", choices["tier_of_need"])
     # Staff names are for managers; commissioners compare key worker types only.
@@ -107,7 +158,6 @@ with st.sidebar:
         help="The family's own ratings are shown separately, never mixed in.",
     )
 
-window = tuple(window) if isinstance(window, tuple | list) else (window,)
 cohort_filter = CohortFilter(
     instrument=instrument_key,
     area=area,
@@ -118,33 +168,75 @@ cohort_filter = CohortFilter(
     referral_source=source,
     status=None if status == "All" else status.lower(),
     raters=DEFAULT_RATERS if view == "Worker and joint" else ("family",),
-    baseline_from=window[0] if len(window) >= 1 else None,
-    baseline_to=window[1] if len(window) == 2 else None,
+    baseline_from=start,
+    baseline_to=end,
 )
 instrument = available[instrument_key]
 cohort = cached_cohort(database_url, cohort_filter)
-result = figures(cohort, min_group=min_group)
+# What is downloaded: published for a commissioner, or when a manager asks for it.
+take_away = PUBLISHED if for_publication else SERVICE
+
+
+def on_screen_and_taken(service, published, **options):
+    """The view on screen, and the one downloads are made from (the same, unless a
+    manager asked for published downloads)."""
+
+    def made(audience):
+        maker = published if audience == PUBLISHED else service
+        return maker(cohort, min_group=min_group, **options)
+
+    shown = made(screen)
+    return shown, shown if take_away == screen else made(take_away)
+
+
+result, taken = on_screen_and_taken(figures, published_figures)
+result = marked_hidden(result)
 overall = result["overall"]
-# Every download carries what reliable change was measured against.
-notes = (cohort.yardstick.caption(),)
+
+
+def yardstick_of(audience: str):
+    if audience == PUBLISHED:
+        return published_yardstick(cohort.yardstick, min_group)
+    return cohort.yardstick
+
+
+# Every download carries what reliable change was measured against, and its stamp: who it
+# is for, how it was made, of which families, and when.
+notes = (
+    yardstick_of(take_away).caption(),
+    *stamp_lines(stamp(take_away, min_group, cohort_filter, date.today())),
+)
 
 st.title("Cohort: distance travelled")
 st.caption(
     f"{instrument.name} · {view.lower()} ratings · change compares each family's first "
     "baseline with its latest review before any re-referral; positive means better."
 )
-for note in caveats(cohort, result, tier_filter=tier):
+if screen == PUBLISHED:
+    st.info(
+        "Published figures: counts are rounded to the nearest 5, small ones are hidden (*) "
+        "and averages are rounded so that no family can be picked out.",
+        icon=":material/shield:",
+    )
+for note in caveats(cohort, {**result, "audience": screen}, tier_filter=tier):
     st.warning(note, icon=":material/info:")
+
+NOT_AVAILABLE = "–"
 
 
 def shown(value, suffix: str = "", digits: int = 0) -> str:
+    """A figure for a tile: ``*`` when hidden, a dash when there is none to show."""
+    if value == SUPPRESSED:
+        return SUPPRESSED
     if value is None:
-        return "*"
+        return NOT_AVAILABLE
     return f"{value:.{digits}f}{suffix}" if isinstance(value, float) else f"{value}{suffix}"
 
 
 def with_pct(count, pct) -> str:
-    return "*" if count is None else f"{count} ({shown(pct, '%')})"
+    if count in (None, SUPPRESSED):
+        return shown(count)
+    return f"{count} ({shown(pct, '%')})"
 
 
 # Fixed-width tiles in rows that wrap: a figure or its name is never cut short on a tablet.
@@ -214,7 +306,7 @@ tiles.metric(
     width=TILE_WIDTH,
 )
 st.caption(f"Standardised response mean 95% interval: {srm_interval}. {SRM_NOTE}")
-st.caption(cohort.yardstick.caption())
+st.caption(yardstick_of(screen).caption())
 tiles = st.container(horizontal=True, gap="medium")
 for label, key in (("Improved", "improved"), ("Same", "same"), ("Worse", "worse")):
     tiles.metric(
@@ -228,7 +320,7 @@ net_interval = (
 )
 tiles.metric(
     "Net improvement",
-    "*" if net is None else f"{net:+.0f} points",
+    shown(net) if net in (None, SUPPRESSED) else f"{net:+.0f} points",
     help="% improved minus % worse (any change), in percentage points; "
     f"95% interval {net_interval}.",
     width=TILE_WIDTH,
@@ -251,39 +343,44 @@ if later != 0:
         "They are not in these figures, which follow each family's first journey."
     )
 st.caption(footnote(min_group).replace("*", "\\*", 1))
+DOWNLOADS_ARE = {
+    SERVICE: "Downloads hold exact service figures, not for publication.",
+    PUBLISHED: "Downloads hold published figures, stamped as such.",
+}
+st.caption(DOWNLOADS_ARE[take_away])
 
 tab_names = ["Cohort star", "Change by area", "Movement", "Breakdowns", "Over time"]
 if allowed(viewer, "view_scatter"):
     tab_names.append("Reliable change")
 tabs = st.tabs(tab_names)
-domains_table = domain_table(result, instrument)
+taken_domains = taken["domains"]
 
 with tabs[0]:
-    figure = cohort_star(result["domains"], instrument)
-    st.plotly_chart(figure, width="stretch")
-    chart_download(figure, "cohort-star")
-    show_table(domains_table)
-    table_downloads(domains_table, "cohort-by-area", min_group, notes)
+    st.plotly_chart(cohort_star(result["domains"], instrument), width="stretch")
+    chart_download(cohort_star(taken_domains, instrument), "cohort-star", notes)
+    show_table(domain_table(result, instrument))
+    table_downloads(
+        domain_table(marked_hidden(taken), instrument), "cohort-by-area", min_group, notes
+    )
 
 with tabs[1]:
-    figure = change_by_domain(result["domains"], instrument)
-    st.plotly_chart(figure, width="stretch")
+    st.plotly_chart(change_by_domain(result["domains"], instrument), width="stretch")
     st.caption(
         f"{significance_legend(result['domains'])} "
         "n is the number of families scored at both baseline and latest."
     )
-    chart_download(figure, "change-by-area")
+    chart_download(change_by_domain(taken_domains, instrument), "change-by-area", notes)
 
 with tabs[2]:
     labels = {d.key: d.label for d in instrument.domains}
     domain = st.selectbox("Area", list(labels), format_func=labels.get)
-    cells = transitions(cohort, domain, min_group=min_group)
-    figure = transition_heatmap(cells, instrument, domain)
-    st.plotly_chart(figure, width="stretch")
-    chart_download(figure, f"movement-{domain}")
-    movement = transition_table(cells, instrument)
-    show_table(movement)
-    table_downloads(movement, f"movement-{domain}", min_group, notes)
+    cells, taken_cells = on_screen_and_taken(transitions, published_transitions, domain=domain)
+    st.plotly_chart(transition_heatmap(cells, instrument, domain), width="stretch")
+    chart_download(transition_heatmap(taken_cells, instrument, domain), f"movement-{domain}", notes)
+    show_table(transition_table(cells, instrument))
+    table_downloads(
+        transition_table(taken_cells, instrument), f"movement-{domain}", min_group, notes
+    )
 
 with tabs[3]:
     dimension = st.selectbox(
@@ -291,16 +388,17 @@ with tabs[3]:
         [d for d in DIMENSIONS if d != "referral_source"],
         format_func=DIMENSIONS.get,
     )
-    groups = breakdown(cohort, dimension, min_group=min_group)
+    groups, taken_groups = on_screen_and_taken(breakdown, published_breakdown, dimension=dimension)
     if groups.empty:
         st.info("No families with a review match these filters.")
     else:
-        figure = breakdown_chart(groups, DIMENSIONS[dimension])
-        st.plotly_chart(figure, width="stretch")
-        chart_download(figure, f"breakdown-{dimension}")
-        table = breakdown_table(groups, DIMENSIONS[dimension])
-        show_table(table)
-        table_downloads(table, f"breakdown-{dimension}", min_group, notes)
+        label = DIMENSIONS[dimension]
+        st.plotly_chart(breakdown_chart(groups, label), width="stretch")
+        chart_download(breakdown_chart(taken_groups, label), f"breakdown-{dimension}", notes)
+        show_table(breakdown_table(groups, label))
+        table_downloads(
+            breakdown_table(taken_groups, label), f"breakdown-{dimension}", min_group, notes
+        )
 
 with tabs[4]:
     grouping = st.selectbox(
@@ -313,19 +411,21 @@ with tabs[4]:
         help="Each point then shows the mean score of the families assessed that month, "
         "and the same families' mean at their baseline, over the areas scored at both.",
     )
-    points = change_by_month(cohort, min_group=min_group, dimension=grouping)
-    figure = over_time_chart(points, instrument, scores=same_families)
-    st.plotly_chart(figure, width="stretch")
+    points, taken_points = on_screen_and_taken(
+        change_by_month, published_change_by_month, dimension=grouping
+    )
+    st.plotly_chart(over_time_chart(points, instrument, scores=same_families), width="stretch")
     st.caption(
         "Each point compares families with themselves: the mean change from their own "
         "baseline of the families assessed that many months after it (n), over the areas "
         "scored at both. Different families are assessed at different months, so compare "
         "points with care."
     )
-    chart_download(figure, "over-time")
-    table = over_time_table(points)
-    show_table(table)
-    table_downloads(table, "over-time", min_group, notes)
+    chart_download(
+        over_time_chart(taken_points, instrument, scores=same_families), "over-time", notes
+    )
+    show_table(over_time_table(points))
+    table_downloads(over_time_table(taken_points), "over-time", min_group, notes)
 
 if allowed(viewer, "view_scatter"):
     with tabs[5]:
@@ -341,4 +441,7 @@ if allowed(viewer, "view_scatter"):
                 "Families with fewer than half the areas paired are not drawn. "
                 + cohort.yardstick.caption()
             )
-            chart_download(figure, "reliable-change")
+            if take_away == PUBLISHED:
+                st.caption("Not for publication: each dot is a family, so it has no download.")
+            else:
+                chart_download(figure, "reliable-change", notes)

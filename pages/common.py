@@ -336,15 +336,23 @@ def table_downloads(
     )
 
 
-def chart_download(figure, name: str) -> None:
-    """A PNG when a Chromium can render one, otherwise a self-contained HTML chart."""
-    from tracker.render.downloads import browser_available, figure_html, figure_png
+def chart_download(figure, name: str, notes: tuple[str, ...] = ()) -> None:
+    """A PNG when a Chromium can render one, otherwise a self-contained HTML chart, with
+    ``notes`` (the stamp of a published chart) written under it."""
+    from tracker.render.downloads import (
+        browser_available,
+        figure_html,
+        figure_png,
+        stamped_figure,
+    )
 
     viewer = current_viewer()
     if browser_available():
         st.download_button(
             "Chart as PNG",
-            audited(viewer, "export", f"{name}.png", lambda: figure_png(figure)),
+            audited(
+                viewer, "export", f"{name}.png", lambda: figure_png(stamped_figure(figure, notes))
+            ),
             file_name=f"{name}.png",
             mime="image/png",
             icon=":material/image:",
@@ -353,7 +361,9 @@ def chart_download(figure, name: str) -> None:
     else:
         st.download_button(
             "Chart as HTML",
-            audited(viewer, "export", f"{name}.html", lambda: figure_html(figure)),
+            audited(
+                viewer, "export", f"{name}.html", lambda: figure_html(stamped_figure(figure, notes))
+            ),
             file_name=f"{name}.html",
             mime="text/html",
             icon=":material/image:",

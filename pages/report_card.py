@@ -1,4 +1,9 @@
-"""Report card: the three RBA questions and cost, with trends, the story, and board exports."""
+"""Report card: the three RBA questions and cost, with trends, the story, and board exports.
+
+A commissioner always gets the published card (rounded, safe to publish); a manager sees
+the service card, exact but for small groups, and can tick "For publication" to see and
+download the published one. Every download's label says which it is.
+"""
 
 from datetime import date
 
@@ -13,6 +18,14 @@ from pages.common import (
     require_page,
     save,
     today,
+)
+from tracker.measures.disclosure import (
+    AUDIENCES,
+    PUBLISHED,
+    SERVICE,
+    AudienceError,
+    check_published_min_group,
+    check_whole_months,
 )
 from tracker.measures.periods import (
     Period,
@@ -31,7 +44,8 @@ from tracker.measures.reportcard import (
     scope_choices,
 )
 from tracker.measures.reportcard.inputs import save_cost, save_story, save_target
-from tracker.people.access import allowed
+from tracker.people.access import COMMISSIONER, allowed
+from tracker.render.plain_text import markdown_literal
 from tracker.render.reportcard_charts import chart_note, turn_the_curve
 from tracker.render.reportcard_export import (
     NOISE_NOTE,
@@ -41,6 +55,9 @@ from tracker.render.reportcard_export import (
     change_text,
     format_value,
     headline,
+    shown,
+    shown_part,
+    stamp_lines,
 )
 from tracker.store.models import ProgrammeCost, ReportStory, longest
 from tracker.store.settings import get_settings
@@ -63,6 +80,7 @@ def cached_card(
     instrument_key: str,
     min_group: int,
     day: date,
+    audience: str,
 ):
     with engine_for(database_url).connect() as connection:
         return report_card(
@@ -72,6 +90,7 @@ def cached_card(
             instruments()[instrument_key],
             min_group=min_group,
             today=day,
+            audience=audience,
         )
 
 
@@ -127,6 +146,23 @@ with st.sidebar:
         index=list(available).index("taf-dtt") if "taf-dtt" in available else 0,
         format_func=lambda key: available[key].name,
     )
+    if viewer.role == COMMISSIONER:
+        audience = PUBLISHED
+    else:
+        for_publication = st.checkbox(
+            "For publication",
+            help="Round counts to 5 and hide what could give a family away, for boards and "
+            "commissioners; the card on screen and every download are then the published one.",
+        )
+        audience = PUBLISHED if for_publication else SERVICE
+
+if audience == PUBLISHED:
+    try:
+        check_published_min_group(settings.min_group)
+        check_whole_months(period.start, period.end)
+    except AudienceError as refusal:
+        st.error(str(refusal))
+        st.stop()
 
 scope = Scope(scope_kind, scope_value)
 card = cached_card(
@@ -138,12 +174,15 @@ card = cached_card(
     instrument_key,
     settings.min_group,
     today(),
+    audience,
 )
+WHICH = {PUBLISHED: "published", SERVICE: "service, not for publication"}
 st.caption(
     f"{scope.label} · {period.label}: {period.start:%d %b %Y} to {period.end:%d %b %Y} "
     f"· compared with {card.previous_period.label} · distance travelled on "
     f"{card.instrument.name}"
 )
+st.caption(f"**{markdown_literal(AUDIENCES[audience].capitalize())}.**")
 st.caption(card.yardstick.caption())
 show_charts = st.toggle("Show the turn-the-curve chart for every measure", value=False)
 
@@ -159,7 +198,6 @@ DELTA_COLOURS = {"better": "blue", "worse": "orange"}
 
 
 def draw_measure(result) -> None:
-    earlier = result.previous.value
     change = result.change
     delta, arrow = None, "off"
     if change.difference is not None:
@@ -175,7 +213,7 @@ def draw_measure(result) -> None:
         delta_arrow=arrow,
         help=result.spec.definition,
     )
-    notes = [f"{card.previous_period.label}: {format_value(result.spec.unit, earlier)}"]
+    notes = [f"{card.previous_period.label}: {shown(result.spec.unit, result.previous)}"]
     if result.target is not None:
         notes.append(f"target {format_value(result.spec.unit, result.target)}")
     if result.current.note:
@@ -185,7 +223,7 @@ def draw_measure(result) -> None:
         with st.expander("Breakdown"):
             st.markdown(
                 "\n".join(
-                    f"- {key}: " + ("\\*" if value is None else format(value, ",.0f"))
+                    f"- {key}: " + shown_part(value).replace("*", "\\*")
                     for key, value in result.current.parts.items()
                 )
             )
@@ -215,30 +253,31 @@ quadrant("how_much")
 quadrant("how_well")
 quadrant("cost")
 st.caption(
-    f"\\* not shown: fewer than {card.min_group} families, to protect their privacy. "
-    f"{NOISE_NOTE} Hover over a measure's name for its definition."
+    f"{markdown_literal(card.legend)} {NOISE_NOTE} Hover over a measure's name for its definition."
 )
 
 st.header("Download for the board")
+stamp = markdown_literal("; ".join(stamp_lines(card)))
+st.caption(f"These downloads are the {WHICH[audience]} card. {stamp}")
 # A row that wraps, so each button keeps its whole name on a narrow screen.
 downloads = st.container(horizontal=True)
-name = f"report-card-{period.label.replace(' ', '-')}-{scope.label.replace(': ', '-')}"
+name = f"report-card-{audience}-{period.label.replace(' ', '-')}-{scope.label.replace(': ', '-')}"
 downloads.download_button(
-    "HTML (interactive, prints on A4)",
+    f"HTML (interactive, prints on A4), {WHICH[audience]}",
     audited(viewer, "export", f"report card {name} (html)", lambda: card_html(card)),
     file_name=f"{name}.html",
     mime="text/html",
     icon=":material/download:",
 )
 downloads.download_button(
-    "PDF",
+    f"PDF, {WHICH[audience]}",
     audited(viewer, "export", f"report card {name} (pdf)", lambda: card_pdf(card)),
     file_name=f"{name}.pdf",
     mime="application/pdf",
     icon=":material/picture_as_pdf:",
 )
 downloads.download_button(
-    "Excel (every measure)",
+    f"Excel (every measure), {WHICH[audience]}",
     audited(viewer, "export", f"report card {name} (xlsx)", lambda: card_xlsx(card)),
     file_name=f"{name}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

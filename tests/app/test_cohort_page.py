@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 
@@ -47,7 +48,8 @@ def test_each_case_status_and_rating_view_renders(manager, label, value):
 def test_the_first_journey_and_the_yardstick_are_said_and_no_baseline_switch(manager, capsys):
     app = open_app(manager, PAGE)
     by_label(app.sidebar.selectbox, "Instrument").set_value("taf-dtt").run()
-    assert not app.sidebar.toggle  # the "worse of the first two" switch is gone
+    # The "worse of the first two" switch is gone; the one switch is for publication.
+    assert [toggle.label for toggle in app.sidebar.toggle] == ["For publication"]
     captions = " ".join(caption.value for caption in app.caption)
     assert "first baseline" in app.caption[0].value
     assert main(["cohort", "--instrument", "taf-dtt", "--json"]) == 0
@@ -135,3 +137,61 @@ def test_practitioners_cannot_open_the_cohort(practitioner):
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         app.switch_page(PAGE)
     assert not any(m.label == "Families in cohort" for m in app.metric)
+
+
+def published_json(capsys, *options: str) -> dict:
+    assert (
+        main(["cohort", "--instrument", "taf-dtt", "--json", "--audience", "published", *options])
+        == 0
+    )
+    return json.loads(capsys.readouterr().out)
+
+
+def test_a_commissioner_sees_the_published_figures(commissioner, capsys):
+    app = open_app(commissioner, PAGE)
+    by_label(app.sidebar.selectbox, "Instrument").set_value("taf-dtt").run()
+    published = published_json(capsys)
+    overall = published["overall"]
+    assert metric(app, "Families in cohort") == str(published["families"])
+    assert published["families"] % 5 == 0
+    assert metric(app, "Awaiting review") == str(published["awaiting_review"])
+    assert metric(app, "Better off") == (
+        f"{overall['reliable_improvement']} ({overall['pct_reliable_improvement']:.0f}%)"
+    )
+    assert metric(app, "Mean distance travelled") == f"{overall['mean_change']:.2f}"
+    assert any("Published figures" in info.value for info in app.info)
+    assert any("Downloads hold published figures" in c.value for c in app.caption)
+    # No switch: a commissioner never gets exact figures, on screen or in a download.
+    assert not app.sidebar.toggle
+    for frame in app.dataframe:
+        if "Families" in frame.value.columns:
+            counts = [v for v in frame.value["Families"] if v not in ("*", "", None)]
+            assert all(int(v) % 5 == 0 for v in counts)
+
+
+def test_a_published_window_is_whole_months(commissioner, capsys):
+    app = open_app(commissioner, PAGE)
+    by_label(app.sidebar.selectbox, "Instrument").set_value("taf-dtt").run()
+    app.sidebar.date_input[0].set_value((date(2026, 3, 10), date(2026, 9, 12))).run()
+    assert not app.exception
+    captions = " ".join(c.value for c in app.sidebar.caption)
+    assert "whole months" in captions and "01/03/2026" in captions and "30/09/2026" in captions
+    published = published_json(capsys, "--from", "2026-03-01", "--to", "2026-09-30")
+    assert published["families"] >= 5
+    assert metric(app, "Families in cohort") == str(published["families"])
+
+
+def test_a_managers_screen_stays_exact_and_for_publication_changes_the_downloads(manager, capsys):
+    app = open_app(manager, PAGE)
+    by_label(app.sidebar.selectbox, "Instrument").set_value("taf-dtt").run()
+    assert main(["cohort", "--instrument", "taf-dtt", "--json"]) == 0
+    service = json.loads(capsys.readouterr().out)
+    assert metric(app, "Families in cohort") == str(service["families"])
+    assert any("exact service figures, not for publication" in c.value for c in app.caption)
+    by_label(app.sidebar.toggle, "For publication").set_value(True).run()
+    assert not app.exception
+    assert metric(app, "Families in cohort") == str(service["families"])
+    assert any("Downloads hold published figures" in c.value for c in app.caption)
+    tab_labels = [tab.label for tab in app.tabs]
+    scatter = app.tabs[tab_labels.index("Reliable change")]
+    assert any("Not for publication" in c.value for c in scatter.caption)

@@ -50,11 +50,13 @@ def test_last_quarter_renders_all_four_questions(manager, sample_engine):
     # A percentage's change is in percentage points.
     (better,) = [m.proto for m in app.metric if m.label == "Families reliably better off"]
     assert not better.delta or "percentage points" in better.delta or "no change" in better.delta
+    # A manager sees the service card; each download says it is not for publication.
     assert [b.label for b in app.get("download_button")] == [
-        "HTML (interactive, prints on A4)",
-        "PDF",
-        "Excel (every measure)",
+        "HTML (interactive, prints on A4), service, not for publication",
+        "PDF, service, not for publication",
+        "Excel (every measure), service, not for publication",
     ]
+    assert "Service: exact figures" in captions_of(app)
 
 
 @pytest.mark.parametrize(
@@ -101,6 +103,62 @@ def test_the_story_and_the_cost_are_saved(manager, sample_engine):
     assert cost == 120000
     app.run()
     assert by_label(app.metric, "Cost per family worked with").value.startswith("£")
+
+
+def captions_of(app) -> str:
+    """Every caption as it reads, without Markdown's escapes."""
+    return " ".join(caption.value.replace("\\", "") for caption in app.caption)
+
+
+def counts_on_screen(app) -> dict[str, str]:
+    return {
+        metric.label: metric.value
+        for metric in app.metric
+        if metric.label
+        in ("Families worked with", "Cases closed", "Referrals on to specialist services")
+    }
+
+
+def is_published_count(text: str) -> bool:
+    return text == "*" or int(text.replace(",", "")) % 5 == 0
+
+
+def test_a_manager_can_choose_the_published_card_for_the_board(manager):
+    app = open_app(manager, PAGE)
+    service = counts_on_screen(app)
+    by_label(app.sidebar.checkbox, "For publication").check().run()
+    assert not app.exception, [e.value for e in app.exception]
+    published = counts_on_screen(app)
+    assert published.keys() == service.keys() and all(map(is_published_count, published.values()))
+    assert [b.label for b in app.get("download_button")] == [
+        "HTML (interactive, prints on A4), published",
+        "PDF, published",
+        "Excel (every measure), published",
+    ]
+    captions = captions_of(app)
+    assert "Published: counts rounded to 5" in captions
+    assert "These downloads are the published card" in captions and "Method:" in captions
+
+
+def test_a_commissioner_always_gets_the_published_card(commissioner):
+    app = open_app(commissioner, PAGE)
+    assert not app.exception, [e.value for e in app.exception]
+    assert not [box for box in app.sidebar.checkbox if box.label == "For publication"]
+    assert all(map(is_published_count, counts_on_screen(app).values()))
+    assert [b.label for b in app.get("download_button")] == [
+        "HTML (interactive, prints on A4), published",
+        "PDF, published",
+        "Excel (every measure), published",
+    ]
+
+
+def test_a_published_card_refuses_dates_that_are_not_whole_months(commissioner):
+    app = open_app(commissioner, PAGE)
+    by_label(app.sidebar.radio, "Period").set_value("Custom dates").run()
+    app.sidebar.date_input[0].set_value((date(2026, 1, 5), date(2026, 2, 20))).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert "whole months" in app.error[0].value
+    assert not app.metric and not app.get("download_button")
 
 
 def test_practitioners_do_not_get_the_report_card(practitioner):

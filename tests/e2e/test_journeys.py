@@ -257,18 +257,23 @@ def test_report_card_downloads_as_pdf_and_html_with_charts(browser, browser_cont
     expect(b.sidebar.get_by_role("combobox", name="Quarter")).to_have_value(
         re.compile(re.escape(quarter.label))
     )
+    # The period is in the caption under the title, and in the downloads' stamp.
     expect(
-        b.main.get_by_text(f"{quarter.start:%d %b %Y} to {quarter.end:%d %b %Y}")
+        b.main.get_by_text(f"{quarter.start:%d %b %Y} to {quarter.end:%d %b %Y}").first
     ).to_be_visible()
     b.visit("report-card")
 
-    name, pdf = b.download(b.main.get_by_role("button", name="PDF", exact=True).click)
+    # A manager's downloads are the service card, and say so on the button and inside.
+    name, pdf = b.download(
+        b.main.get_by_role("button", name="PDF, service, not for publication", exact=True).click
+    )
     assert name.endswith(".pdf") and quarter.label.replace(" ", "-") in name
     assert pdf.startswith(b"%PDF")
     reader = PdfReader(io.BytesIO(pdf))
     assert len(reader.pages) >= 1
     text = " ".join(page.extract_text() for page in reader.pages)
     assert quarter.label in text
+    assert "not for publication" in " ".join(text.split())
 
     name, html = b.download(
         b.main.get_by_role("button", name="HTML (interactive, prints on A4)").click

@@ -111,6 +111,55 @@ def test_cohort_suppresses_small_groups(sample_engine, capsys):
     assert all(row["n"] is None and row["mean_change"] is None for row in figures["domains"])
 
 
+STAMP_KEYS = {"audience", "method", "min_group", "filters", "baseline_rule", "made_on"}
+
+
+def test_cohort_json_is_stamped_with_its_audience(sample_engine, capsys):
+    service = run_json(capsys, ["cohort", "--instrument", "taf-dtt", "--json"])
+    assert set(service) >= STAMP_KEYS
+    assert service["audience"] == "service"
+    assert service["made_on"] == date.today().isoformat()
+    published = run_json(
+        capsys, ["cohort", "--instrument", "taf-dtt", "--json", "--audience", "published"]
+    )
+    assert set(published) >= STAMP_KEYS | COHORT_KEYS
+    assert published["audience"] == "published"
+    assert "rounded to the nearest 5" in published["method"]
+    assert published["baseline_rule"].startswith("first journey")
+    counts = [published[key] for key in ("families", "with_review", "awaiting_review")]
+    counts += [row["n"] for row in published["domains"]]
+    assert all(count == "*" or count % 5 == 0 for count in counts)
+    assert published["families"] != service["families"] or service["families"] % 5 == 0
+    assert published["overall"]["wilcoxon_p"] in {"< 0.001", "< 0.01", "< 0.05", "0.05 or more"}
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--min-group", "2"], "minimum group of at least 3"),
+        (["--from", "2025-01-02"], "must be the 1st of a month"),
+        (["--to", "2025-02-27"], "must be the last day of a month"),
+    ],
+)
+def test_published_cohort_refuses_what_cannot_protect_families(
+    sample_engine, capsys, options, message
+):
+    argv = ["cohort", "--instrument", "taf-dtt", "--audience", "published", *options]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert message in captured.err and "Traceback" not in captured.err
+    assert main(["cohort", "--instrument", "taf-dtt", *options]) == 0  # service: as before
+
+
+def test_published_cohort_text_is_stamped(sample_engine, capsys):
+    argv = ["cohort", "--instrument", "taf-dtt", "--audience", "published", "--to", "2026-06-30"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "Audience: published" in out
+    assert "Filters: raters worker, joint; baseline to 2026-06-30." in out
+    assert f"Made on {date.today().isoformat()}" in out
+
+
 def test_cohort_text_output_and_unknown_instrument(sample_engine, capsys):
     assert main(["cohort", "--instrument", "family-outcomes-10"]) == 0
     assert "Reliable change" in capsys.readouterr().out

@@ -652,6 +652,16 @@ NOTES_WHEN_EMPTY = {
     "cost_per_hour": "No hours of service in this period.",
     "cost_per_family": "No families worked with in this period.",
     "cost_per_reliable_improvement": "No families reliably better off in this period.",
+    # Every other measure with nothing to go on says so in words, never "*".
+    "median_days_to_baseline": "No families were first baselined in this period.",
+    "engaged": "No family worked with had a baseline by the period end.",
+    "satisfaction_mean": "No questionnaires were returned in this period.",
+    "satisfied_share": "No questionnaires were returned in this period.",
+    "feedback_response_rate": "No families worked with in this period.",
+    "data_completeness": "No assessments in this period.",
+    "plan_outcomes": "No cases closed in this period.",
+    "goals_achieved": "No plan goals were given an outcome in this period.",
+    "referrals_on_per_100": "No families worked with in this period.",
 }
 
 
@@ -720,8 +730,9 @@ def test_suppress_hides_a_value_on_too_few_families(families):
     assert hidden.value is None
     assert hidden.number is None
     assert hidden.families == families
-    assert hidden.parts == {"a": None, "b": None}
-    assert hidden.note == "Fewer than 5 families: not shown."
+    assert hidden.parts == {"a": "*", "b": "*"}
+    assert hidden.note == "* hidden to protect families: fewer than 5 families."
+    assert (hidden.hidden, hidden.reason) == (True, "hidden to protect families")
 
 
 def test_suppress_keeps_zero_families():
@@ -746,8 +757,8 @@ def test_suppress_hides_small_counts_in_parts_only():
     assert kept.parts == {
         "big": 7,
         "edge": 5,
-        "small": None,
-        "one": None,
+        "small": "*",
+        "one": "*",
         "zero": 0,
         "share (%)": 12.5,
     }
@@ -828,7 +839,7 @@ def test_card_families_worked_with_history(card):
     assert (result.current.value, result.previous.value, result.trend) == (6, 6, "same")
     # Parts of 1 family are hidden with min_group 2.
     assert result.current.parts["Tier: tier 2"] == 4
-    assert result.current.parts["Tier: tier 3"] is None
+    assert result.current.parts["Tier: tier 3"] == "*"
 
 
 def test_card_better_off_history(card):
@@ -851,7 +862,7 @@ def test_card_suppresses_and_compares_costs(card):
     # Re-referrals in Q1 rest on one family: hidden with min_group 2.
     hidden = result_of(card, "re_referrals").current
     assert hidden.value is None
-    assert hidden.note == "Fewer than 2 families: not shown."
+    assert hidden.note == "* hidden to protect families: fewer than 2 families."
     # Cost per family: Q1 12000/6 = 2000, Q4 9000/6 = 1500; higher is worse.
     cost = result_of(card, "cost_per_family")
     assert (cost.current.value, cost.previous.value, cost.trend) == (2000.0, 1500.0, "worse")
@@ -860,6 +871,9 @@ def test_card_suppresses_and_compares_costs(card):
 def test_card_as_dict(card):
     exported = card_as_dict(card)
     assert set(exported) == {
+        "audience",
+        "stamp",
+        "legend",
         "period",
         "scope",
         "yardstick",
@@ -902,7 +916,20 @@ def test_card_as_dict(card):
     assert (better["change"]["ci_low"], better["change"]["ci_high"]) == pytest.approx(
         (100 * low, 100 * high)
     )
-    assert better["history"][-1] == {"quarter": "2025-26 Q1", "value": 60.0}
+    assert better["history"][-1] == {"quarter": "2025-26 Q1", "value": 60.0, "reason": None}
+    # Hidden quarters are "*", quarters with nothing to go on say so in words.
+    assert better["history"][4] == {
+        "quarter": "2024-25 Q2",
+        "value": "*",
+        "reason": "hidden to protect families",
+    }
+    assert better["history"][0] == {
+        "quarter": "2023-24 Q2",
+        "value": None,
+        "reason": "No families reviewed",
+    }
+    assert exported["audience"] == "service"
+    assert exported["stamp"]["Audience"] == "service: not for publication"
     assert better["forecast"] == {
         "drawn": False,
         "quarters": [],
@@ -1199,7 +1226,7 @@ def test_suppress_hides_a_percentage_whose_count_is_small():
     # 1 of 10 families is 10%: the count and the base would name the family, so both go.
     hidden = suppress(Value(10.0, 10, number=1), 5)
     assert (hidden.value, hidden.number) == (None, None)
-    assert hidden.note == "Fewer than 5 families: not shown."
+    assert hidden.note == "* hidden to protect families: fewer than 5 families."
 
 
 def test_suppress_hides_the_percentage_of_a_hidden_part():
@@ -1211,8 +1238,8 @@ def test_suppress_hides_the_percentage_of_a_hidden_part():
     )
     kept = suppress(value, 5)
     assert kept.parts == {
-        "Moved away": None,
-        "Moved away (%)": None,
+        "Moved away": "*",
+        "Moved away (%)": "*",
         "Stayed": 8,
         "Stayed (%)": 80.0,
     }

@@ -79,6 +79,9 @@ def test_json_export_has_the_contract_keys(card, tmp_path, capsys):
     assert QUARTER.label in capsys.readouterr().out
     data = json.loads(out.read_text())
     assert set(data) == {
+        "audience",
+        "stamp",
+        "legend",
         "period",
         "scope",
         "yardstick",
@@ -91,7 +94,11 @@ def test_json_export_has_the_contract_keys(card, tmp_path, capsys):
     assert data["period"]["label"] == QUARTER.label
     # The yardstick is the service's, as the cohort has it, and its caption goes with it.
     assert data["yardstick"]["caption"] == card.yardstick.caption()
-    assert data["yardstick"]["s_diff"] == pytest.approx(card.yardstick.s_diff)
+    # Published by default: the yardstick's figures as its caption prints them, and the
+    # families it rests on as a published count.
+    assert data["audience"] == "published"
+    assert data["yardstick"]["s_diff"] == round(card.yardstick.s_diff, 2)
+    assert data["yardstick"]["n_reference"] % 5 == 0
     assert set(data["yardstick"]) >= {
         "reference_sd",
         "reliability",
@@ -122,6 +129,8 @@ def test_cli_scopes_and_custom_dates(card, tmp_path, capsys):
                 "2026-02-20",
                 "--area",
                 "Northfield",
+                "--audience",
+                "service",
                 "--format",
                 "json",
                 "--out",
@@ -298,7 +307,7 @@ def test_the_forecast_is_drawn_with_its_band_and_says_what_it_rests_on(card):
     assert list(band[0].y) == [50.0, 60.0, 60.0, 60.0, 60.0, 40.0, 40.0, 40.0, 40.0, 50.0]
     note = forecast_note(result)
     assert "least-squares line through 2 quarters" in note and "80% prediction interval" in note
-    assert "suppressed (too few families): 2023-24 Q2" in note
+    assert "hidden (*) to protect families: 2023-24 Q2" in note
     assert "no value: 2024-25 Q1" in note
     unforecast = _result("reviews_on_time", [None, 45.0, 50.0, 55.0])
     assert forecast_note(unforecast) == (

@@ -8,15 +8,24 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
-from tracker.cli.common import EXIT_OK, iso_date, non_negative_int
+from tracker.cli.common import EXIT_OK, EXIT_USAGE, iso_date, non_negative_int
 from tracker.instruments.loader import get_instrument
-from tracker.measures.cohort import EARLY_WORSENING_NOTE, CohortFilter, cohort_figures
+from tracker.measures.cohort import (
+    EARLY_WORSENING_NOTE,
+    CohortFilter,
+    cohort_figures,
+    marked_hidden,
+    stamp_lines,
+)
+from tracker.measures.disclosure import AUDIENCES, SERVICE, AudienceError
 from tracker.measures.yardstick import Yardstick
 from tracker.store.db import make_engine
 from tracker.store.settings import get_settings
 from tracker.store.vocabulary import AGE_GROUPS, DEFAULT_RATERS, KEY_WORKER_BACKGROUNDS, RATERS
 
+NOT_AVAILABLE = "-"
 RATER_VIEWS = {
     "worker+joint": DEFAULT_RATERS,
     **{rater: (rater,) for rater in RATERS},
@@ -66,6 +75,14 @@ def register(subcommands: argparse._SubParsersAction) -> None:
         metavar="N",
         help="suppress groups smaller than N families (default from settings)",
     )
+    parser.add_argument(
+        "--audience",
+        choices=list(AUDIENCES),
+        default=SERVICE,
+        help="service: exact figures for people entitled to the records (default); "
+        "published: rounded and hidden for boards and commissioners (--min-group 3 or "
+        "more, --from and --to whole months)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(handler=command_cohort)
 
@@ -87,11 +104,18 @@ def command_cohort(args: argparse.Namespace) -> int:
     )
     min_group = get_settings().min_group if args.min_group is None else args.min_group
     engine = make_engine()
-    with engine.connect() as connection:
-        figures = cohort_figures(connection, cohort_filter, instrument, min_group=min_group)
+    try:
+        with engine.connect() as connection:
+            figures = cohort_figures(
+                connection, cohort_filter, instrument, min_group=min_group, audience=args.audience
+            )
+    except AudienceError as error:
+        print(f"tracker: {error}", file=sys.stderr)
+        return EXIT_USAGE
     if args.json:
         print(json.dumps(figures))
         return EXIT_OK
+    figures = marked_hidden(figures)
     overall = figures["overall"]
     print(f"{instrument.name} ({instrument.key}), ratings: {args.rater}")
     print(
@@ -138,7 +162,8 @@ def command_cohort(args: argparse.Namespace) -> int:
             f"{_format_number(row['mean_change']):>8} {_format_number(row['pct_improved'], 0):>6} "
             f"{_format_number(row['sign_test_p'], 3):>7} {_format_number(row['p_holm'], 3):>7}"
         )
-    print(f"* suppressed: fewer than {min_group} families.")
+    for line in stamp_lines(figures):
+        print(line)
     return EXIT_OK
 
 
@@ -148,7 +173,8 @@ def _yardstick_of(figures: dict) -> Yardstick:
 
 
 def _format_number(value, digits: int = 2) -> str:
-    """A figure as the table shows it: ``*`` where it was suppressed."""
+    """A figure as the table shows it: ``*`` where it was hidden, ``-`` where there is none
+    (too few values, no families reviewed), a band as it is."""
     if value is None:
-        return "*"
+        return NOT_AVAILABLE
     return f"{value:.{digits}f}" if isinstance(value, float) else str(value)

@@ -1,7 +1,9 @@
 """``tracker report-card``: the RBA report card for a period and scope, written to a file.
 
 The same card as the dashboard's, in the format a commissioner asks for (JSON,
-HTML, PDF or Excel), so quarterly returns can be produced by a scheduled job.
+HTML, PDF or Excel), so quarterly returns can be produced by a scheduled job. It is
+published by default: counts rounded and small ones hidden (docs/disclosure.md);
+``--audience service`` gives the managers' exact card, not for publication.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 from tracker.cli.common import EXIT_OK, EXIT_USAGE, audit_download, iso_date, non_negative_int
 from tracker.files.private import fresh_owner_only
 from tracker.instruments.loader import get_instrument
+from tracker.measures.disclosure import AUDIENCES, PUBLISHED, AudienceError
 from tracker.measures.periods import Period, custom, financial_quarter, financial_year
 from tracker.measures.reportcard import Scope, card_as_dict, report_card
 from tracker.render.reportcard_export import card_html, card_pdf, card_xlsx
@@ -37,6 +40,13 @@ def register(subcommands: argparse._SubParsersAction) -> None:
         help="the tool distance travelled is measured on (default: taf-dtt)",
     )
     parser.add_argument("--min-group", type=non_negative_int, default=None, metavar="N")
+    parser.add_argument(
+        "--audience",
+        choices=list(AUDIENCES),
+        default=PUBLISHED,
+        help="published (default): rounded and safe to publish, whole months and a minimum "
+        "group of at least 3; service: exact figures for managers, not for publication",
+    )
     parser.add_argument("--format", choices=["json", "html", "pdf", "xlsx"], required=True)
     parser.add_argument("--out", type=Path, required=True, metavar="FILE")
     parser.set_defaults(handler=command_report_card)
@@ -61,15 +71,20 @@ def command_report_card(args: argparse.Namespace) -> int:
     scope = Scope(*chosen[0]) if chosen else Scope()
     instrument = get_instrument(args.instrument)
     min_group = get_settings().min_group if args.min_group is None else args.min_group
-    with make_engine().connect() as connection:
-        card = report_card(
-            connection,
-            _report_period(args.period_from, args.period_to),
-            scope,
-            instrument,
-            min_group=min_group,
-            today=date.today(),
-        )
+    try:
+        with make_engine().connect() as connection:
+            card = report_card(
+                connection,
+                _report_period(args.period_from, args.period_to),
+                scope,
+                instrument,
+                min_group=min_group,
+                today=date.today(),
+                audience=args.audience,
+            )
+    except AudienceError as refusal:
+        print(f"tracker: {refusal}", file=sys.stderr)
+        return EXIT_USAGE
     writers = {
         "json": lambda: json.dumps(card_as_dict(card), indent=2).encode("utf-8"),
         "html": lambda: card_html(card).encode("utf-8"),
@@ -80,7 +95,10 @@ def command_report_card(args: argparse.Namespace) -> int:
     audit_download("export", f"report card ({args.format}) to {args.out.name}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     fresh_owner_only(args.out).write_bytes(data)
-    print(f"Wrote the {card.period.label} report card for {scope.label} to {args.out}")
+    print(
+        f"Wrote the {card.period.label} report card ({card.stamp['Audience']}) for "
+        f"{scope.label} to {args.out}"
+    )
     return EXIT_OK
 
 

@@ -13,6 +13,7 @@ from plotly.subplots import make_subplots
 
 from tracker.instruments.loader import Instrument
 from tracker.measures.cohort.statistics import SIGNIFICANCE
+from tracker.measures.disclosure import P_BANDS
 from tracker.measures.reliable_change import (
     NO_RELIABLE_CHANGE,
     RELIABLE_CHANGE_Z,
@@ -33,11 +34,28 @@ SAME_COLOUR = "#BBBBBB"
 BETTER_COLOUR = "#0072B2"
 SIGNIFICANT = "◆"
 SUPPRESSED = "*"
+# A published p-value is a band; these bands are below SIGNIFICANCE.
+SIGNIFICANT_BANDS = {band for limit, band in P_BANDS if limit <= SIGNIFICANCE}
 
 
-def _plain(values: pd.Series) -> list[float | None]:
+def _number(value) -> float | None:
+    """A figure to draw: None (a gap) where it is hidden (``*``) or there is none."""
+    if value is None or value == SUPPRESSED or pd.isna(value):
+        return None
+    return float(value)
+
+
+def _plain(values) -> list[float | None]:
     """Plain numbers with None for suppressed values, so a figure's JSON says null."""
-    return [None if pd.isna(value) else float(value) for value in values]
+    return [_number(value) for value in values]
+
+
+def _numbers(values: pd.Series) -> pd.Series:
+    return pd.Series(_plain(values), index=values.index, dtype=float)
+
+
+def _hidden(n) -> bool:
+    return n is None or n == SUPPRESSED
 
 
 def _labels(instrument: Instrument) -> dict[str, str]:
@@ -53,7 +71,7 @@ def cohort_star(domains: list[dict], instrument: Instrument) -> go.Figure:
         ("Mean at baseline", "mean_baseline", BASELINE_COLOUR, "dash", None),
         ("Mean at latest review", "mean_latest", PALETTE[0], "solid", "toself"),
     ):
-        values = [by_key.get(key, {}).get(column) for key in instrument.domain_keys]
+        values = [_number(by_key.get(key, {}).get(column)) for key in instrument.domain_keys]
         figure.add_trace(
             go.Scatterpolar(
                 r=[*values, values[0]],
@@ -80,13 +98,17 @@ def cohort_star(domains: list[dict], instrument: Instrument) -> go.Figure:
 
 
 def significant(row: dict) -> bool:
-    """The ◆ rule: the sign test holds after Holm's adjustment across the areas shown."""
-    return row["p_holm"] is not None and row["p_holm"] < SIGNIFICANCE
+    """The ◆ rule: the sign test holds after Holm's adjustment across the areas shown
+    (a published p-value is a band, "< 0.05" or finer)."""
+    p = row["p_holm"]
+    if isinstance(p, str):
+        return p in SIGNIFICANT_BANDS
+    return p is not None and p < SIGNIFICANCE
 
 
 def significance_legend(domains: list[dict]) -> str:
     """What ◆ means, with how many areas were tested, for under the change-by-area chart."""
-    tested = sum(row["p_holm"] is not None for row in domains)
+    tested = sum(row["p_holm"] not in (None, SUPPRESSED) for row in domains)
     return (
         f"{SIGNIFICANT} more families improved than got worse in this area, more than "
         f"chance would give (two-sided sign test, ties left out, p < {SIGNIFICANCE:g} "
@@ -97,18 +119,18 @@ def significance_legend(domains: list[dict]) -> str:
 def change_by_domain(domains: list[dict], instrument: Instrument) -> go.Figure:
     """Diverging bars of % worse, same and improved per domain, most improved at the top."""
     labels = _labels(instrument)
-    shown = [row for row in domains if row["n"] is not None]
-    hidden = [row for row in domains if row["n"] is None]
-    shown.sort(key=lambda row: row["pct_improved"] or 0)
+    shown = [row for row in domains if not _hidden(row["n"])]
+    hidden = [row for row in domains if _hidden(row["n"])]
+    shown.sort(key=lambda row: _number(row["pct_improved"]) or 0)
     names = [
         f"{labels[row['domain']]} (n={row['n']})" + (f" {SIGNIFICANT}" if significant(row) else "")
         for row in shown
     ]
     names = [f"{labels[row['domain']]} {SUPPRESSED}" for row in hidden] + names
     rows = hidden + shown
-    worse = [row["pct_worse"] for row in rows]
-    same = [row["pct_same"] for row in rows]
-    improved = [row["pct_improved"] for row in rows]
+    worse = [_number(row["pct_worse"]) for row in rows]
+    same = [_number(row["pct_same"]) for row in rows]
+    improved = [_number(row["pct_improved"]) for row in rows]
     half_same = [None if value is None else value / 2 for value in same]
     figure = go.Figure()
     figure.add_trace(
@@ -168,13 +190,10 @@ def transition_heatmap(cells: pd.DataFrame, instrument: Instrument, domain: str)
     )
     values = grid.to_numpy(dtype=object)
     text = [
-        [SUPPRESSED if value is None or pd.isna(value) else str(int(value)) for value in row]
+        [SUPPRESSED if _number(value) is None else str(int(value)) for value in row]
         for row in values
     ]
-    z = [
-        [np.nan if value is None or pd.isna(value) else float(value) for value in row]
-        for row in values
-    ]
+    z = [[np.nan if _number(value) is None else float(value) for value in row] for row in values]
     figure = go.Figure(
         go.Heatmap(
             z=z,
@@ -210,7 +229,7 @@ def breakdown_chart(groups: pd.DataFrame, dimension_label: str) -> go.Figure:
         horizontal_spacing=0.04,
         subplot_titles=("Mean distance travelled (95% interval)", "% reliably improved"),
     )
-    mean = groups["mean_change"].astype(float)
+    mean = _numbers(groups["mean_change"])
     figure.add_trace(
         go.Bar(
             y=labels,
@@ -221,8 +240,8 @@ def breakdown_chart(groups: pd.DataFrame, dimension_label: str) -> go.Figure:
             error_x={
                 "type": "data",
                 "symmetric": False,
-                "array": _plain(groups["ci_high"].astype(float) - mean),
-                "arrayminus": _plain(mean - groups["ci_low"].astype(float)),
+                "array": _plain(_numbers(groups["ci_high"]) - mean),
+                "arrayminus": _plain(mean - _numbers(groups["ci_low"])),
             },
             hovertemplate="%{y}: %{x:.2f}<extra></extra>",
         ),
@@ -232,7 +251,7 @@ def breakdown_chart(groups: pd.DataFrame, dimension_label: str) -> go.Figure:
     figure.add_trace(
         go.Bar(
             y=labels,
-            x=_plain(groups["pct_reliable_improvement"].astype(float)),
+            x=_plain(groups["pct_reliable_improvement"]),
             orientation="h",
             marker_color=PALETTE[2],
             name="% reliably improved",
@@ -252,7 +271,7 @@ def breakdown_chart(groups: pd.DataFrame, dimension_label: str) -> go.Figure:
 
 
 def _point_labels(rows: pd.DataFrame) -> list[str]:
-    return [SUPPRESSED if n is None or pd.isna(n) else f"n={int(n)}" for n in rows["n"]]
+    return [SUPPRESSED if _number(n) is None else f"n={int(n)}" for n in rows["n"]]
 
 
 def over_time_chart(
@@ -276,7 +295,7 @@ def over_time_chart(
             figure.add_trace(
                 go.Scatter(
                     x=rows["month"],
-                    y=_plain(rows[column].astype(float)),
+                    y=_plain(rows[column]),
                     name=name,
                     mode="lines+markers+text" if dash == "solid" else "lines+markers",
                     connectgaps=False,

@@ -12,6 +12,8 @@ def _round(frame: pd.DataFrame, digits: dict[str, int]) -> pd.DataFrame:
     """Round each column; whole numbers (and counts, with 0 digits) become ints, not 6.0."""
 
     def rounded(value, places: int):
+        if isinstance(value, str):  # hidden (*) or a p-value's band: shown as it is
+            return value
         if value is None or pd.isna(value):
             return None
         return round(float(value)) if places == 0 else round(float(value), places)
@@ -60,7 +62,7 @@ def domain_table(result: dict, instrument: Instrument) -> pd.DataFrame:
         },
     )
     figures = [column for column in table.columns if column != "Area"]
-    return mark_suppressed(table, rows["n"].isna(), figures)
+    return mark_suppressed(table, rows["n"].isna() | (rows["n"] == SUPPRESSED), figures)
 
 
 def breakdown_table(groups: pd.DataFrame, dimension_label: str) -> pd.DataFrame:
@@ -92,7 +94,9 @@ def breakdown_table(groups: pd.DataFrame, dimension_label: str) -> pd.DataFrame:
 def transition_table(cells: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
     order = [band.label for band in instrument.bands]
     grid = cells.assign(
-        families=cells["families"].map(lambda n: SUPPRESSED if n is None or pd.isna(n) else int(n))
+        families=cells["families"].map(
+            lambda n: SUPPRESSED if n is None or n == SUPPRESSED or pd.isna(n) else int(n)
+        )
     ).pivot(index="baseline_band", columns="latest_band", values="families")
     grid = grid.reindex(index=order, columns=order)
     grid.index.name = "Band at baseline \\ at latest"

@@ -1,7 +1,8 @@
 """Tables and charts as files: CSV, Excel, PNG (or HTML when no browser is available).
 
 Suppressed figures are written as ``*`` with a footnote, exactly as shown on
-screen, so a download can never reveal what the page hides.
+screen, so a download can never reveal what the page hides; ``notes`` (for a published
+download, its stamp) go under a table and under a chart alike.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from tracker.files.formula_guard import neutralised, spreadsheet_csv
 
 SUPPRESSED = "*"
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "chrome")
+STAMP_LINE_HEIGHT = 16  # pixels per line of a chart's stamp
 
 
 def mark_suppressed(frame: pd.DataFrame, suppressed: pd.Series, columns: list[str]) -> pd.DataFrame:
@@ -50,6 +52,32 @@ def table_xlsx(
             writer, sheet_name=sheet[:31], index=False, startrow=len(frame) + 2
         )
     return buffer.getvalue()
+
+
+def stamped_figure(figure: go.Figure, notes: tuple[str, ...]) -> go.Figure:
+    """A copy of the chart with ``notes`` (who it is for, how it was made, when) written
+    under it, so the image says what a table's footer says."""
+    if not notes:
+        return figure
+    stamped = go.Figure(figure)
+    margin = stamped.layout.margin.b or 60
+    height = stamped.layout.height or 600
+    lines = STAMP_LINE_HEIGHT * len(notes)
+    stamped.update_layout(height=height + lines, margin={"b": margin + lines})
+    stamped.add_annotation(
+        text="<br>".join(notes),
+        xref="paper",
+        yref="paper",
+        x=0,
+        y=0,
+        yshift=-margin,
+        xanchor="left",
+        yanchor="top",
+        align="left",
+        showarrow=False,
+        font={"size": 11},
+    )
+    return stamped
 
 
 def browser_available() -> bool:

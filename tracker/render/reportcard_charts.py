@@ -110,7 +110,7 @@ def forecast_note(result: MeasureResult) -> str:
     known = result.known
     gaps = []
     if result.suppressed:
-        gaps.append(f"suppressed (too few families): {_quarters(result.suppressed)}")
+        gaps.append(f"hidden (*) to protect families: {_quarters(result.suppressed)}")
     if result.missing:
         gaps.append(f"no value: {_quarters(result.missing)}")
     left_out = f" Left out: {'; '.join(gaps)}." if gaps else ""

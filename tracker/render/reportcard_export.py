@@ -1,6 +1,8 @@
 """Report card exports for boards: self-contained HTML, PDF and Excel, from one card.
 
-The PDF draws its charts with kaleido and a Chromium; without one it prints
+Each says who it is for and how its figures were protected (``ReportCard.stamp``). ``*``
+means hidden to protect families and nothing else; a figure that is not there says why
+in words. The PDF draws its charts with kaleido and a Chromium; without one it prints
 each chart's numbers as a table instead and says so, so a PDF always comes out.
 """
 
@@ -13,6 +15,7 @@ import pandas as pd
 from fpdf import FPDF
 
 from tracker.files.formula_guard import neutralised
+from tracker.measures.disclosure import SUPPRESSED
 from tracker.measures.reportcard import (
     CHANGE_DECIMALS,
     CHANGE_UNITS,
@@ -21,7 +24,9 @@ from tracker.measures.reportcard import (
     STORY_FIELDS,
     MeasureResult,
     ReportCard,
+    Value,
     card_as_dict,
+    history_as_dicts,
 )
 from tracker.render.downloads import browser_available, figures_png
 from tracker.render.reportcard_charts import chart_note, turn_the_curve
@@ -54,9 +59,13 @@ FORECAST_COLUMNS = [
 ORDER = ("better_off", "how_much", "how_well", "cost")
 
 
+NO_VALUE = "—"
+
+
 def format_value(unit: str, value: float | None) -> str:
+    """A figure in its unit; "—" for none."""
     if value is None:
-        return "*"
+        return NO_VALUE
     if unit == "pct":
         return f"{value:.0f}%"
     if unit == "money":
@@ -70,16 +79,39 @@ def format_value(unit: str, value: float | None) -> str:
     return f"{value:.2f}"
 
 
+def shown(unit: str, value: Value) -> str:
+    """A value as every output prints it: the figure, ``*`` when hidden, or what is
+    missing in words ("No cost entered", "No families reviewed", "Not enough data")."""
+    if value.hidden:
+        return SUPPRESSED
+    if value.value is None:
+        return value.missing
+    return format_value(unit, value.value)
+
+
+def shown_part(value: int | float | str | None) -> str:
+    """A part of a breakdown: its count, ``*`` when hidden, "—" when there is none."""
+    if value is None:
+        return NO_VALUE
+    return value if isinstance(value, str) else f"{value:,.0f}"
+
+
 def headline(result: MeasureResult) -> str:
     """The value as the card shows it; better-off measures as a number and a percentage."""
-    text = format_value(result.spec.unit, result.current.value)
+    text = shown(result.spec.unit, result.current)
     if (
         result.spec.quadrant == "better_off"
         and result.spec.unit == "pct"
         and result.current.number is not None
+        and result.current.value is not None
     ):
         text = f"{result.current.number:,.0f} ({text})"
     return text
+
+
+def stamp_lines(card: ReportCard) -> list[str]:
+    """The card's stamp, a line to each item."""
+    return [f"{item}: {detail}" for item, detail in card.stamp.items()]
 
 
 def trend_arrow(result: MeasureResult) -> str:
@@ -110,7 +142,7 @@ def change_text(result: MeasureResult) -> str:
 
 def comparison(result: MeasureResult, card: ReportCard) -> str:
     """ "better than 2024-25 Q4 (60%): +5.0 percentage points", and so on."""
-    previous = format_value(result.spec.unit, result.previous.value)
+    previous = shown(result.spec.unit, result.previous)
     moved = change_text(result)
     if result.trend == "same" and moved != "no change" and result.change.low is not None:
         moved += ", within noise"
@@ -136,7 +168,7 @@ def card_html(card: ReportCard) -> str:
             arrow = trend_arrow(result)
             colour = TREND_COLOURS.get(result.trend, "#333")
             parts = "".join(
-                f"<li>{escape(key)}: {'*' if value is None else escape(f'{value:,.0f}')}</li>"
+                f"<li>{escape(key)}: {escape(shown_part(value))}</li>"
                 for key, value in result.current.parts.items()
             )
             target = ""
@@ -164,6 +196,9 @@ def card_html(card: ReportCard) -> str:
         f"<h3>{escape(STORY_FIELDS[key])}</h3><p>{escape(text) or '<em>Not written yet.</em>'}</p>"
         for key, text in card.story.items()
     )
+    stamp = "".join(
+        f"<dt>{escape(item)}</dt><dd>{escape(detail)}</dd>" for item, detail in card.stamp.items()
+    )
     return f"""<!DOCTYPE html>
 <html lang="en-GB"><head><meta charset="utf-8">
 <title>Report card {escape(card.period.label)} {escape(card.scope.label)}</title>
@@ -185,15 +220,19 @@ h3 {{ font-size: 11pt; margin: 1mm 0; }}
 .parts {{ font-size: 8.5pt; columns: 2; margin: 1mm 0; }}
 .chart {{ max-width: 180mm; }}
 footer {{ font-size: 8pt; color: #555; margin-top: 4mm; }}
+.stamp {{ font-size: 8.5pt; border: 1px solid #999; padding: 2mm 3mm; display: grid;
+         grid-template-columns: max-content 1fr; gap: 0.5mm 3mm; }}
+.stamp dt {{ font-weight: bold; }} .stamp dd {{ margin: 0; }}
 </style></head><body>
 <h1>Report card: {escape(card.period.label)}</h1>
 <p class="meta">{escape(card.scope.label)} &middot; {escape(card.period.start.strftime("%d %b %Y"))}
 to {escape(card.period.end.strftime("%d %b %Y"))} &middot; distance travelled on
 {escape(card.instrument.name)} &middot; compared with {escape(card.previous_period.label)}</p>
 <p class="meta yardstick">{escape(card.yardstick.caption())}</p>
+<dl class="stamp">{stamp}</dl>
 {"".join(sections)}
 <section class="quadrant story"><h2>The story behind the curve</h2>{story}</section>
-<footer>* not shown: fewer than {card.min_group} families, to protect their privacy.
+<footer>{escape(card.legend)}
 {escape(NOISE_NOTE)}
 Before/after figures without a comparison group include some improvement that would have
 happened anyway (regression to the mean).</footer>
@@ -250,12 +289,15 @@ def card_pdf(card: ReportCard, *, charts: bool | None = None) -> bytes:
         _latin(
             f"{card.scope.label}. {card.period.start:%d %b %Y} to {card.period.end:%d %b %Y}. "
             f"Distance travelled on {card.instrument.name}. Compared with "
-            f"{card.previous_period.label}. * = fewer than {card.min_group} families, not shown. "
+            f"{card.previous_period.label}. {card.legend} "
             f"{card.yardstick.caption()} {NOISE_NOTE}"
         ),
         new_x="LMARGIN",
         new_y="NEXT",
     )
+    pdf.set_font("Helvetica", "B", 8.5)
+    for line in stamp_lines(card):
+        pdf.multi_cell(0, 4.5, _latin(line), border=0, new_x="LMARGIN", new_y="NEXT")
     if not charts:
         pdf.set_text_color(160, 60, 0)
         pdf.multi_cell(
@@ -320,7 +362,7 @@ def _pdf_measure(
         pdf.image(io.BytesIO(image), w=120)
     else:
         labels = [label for label, _ in result.history]
-        values = [format_value(result.spec.unit, value) for _, value in result.history]
+        values = [_history_point(result.spec.unit, point) for point in history_as_dicts(result)]
         width = (pdf.w - pdf.l_margin - pdf.r_margin) / len(labels)
         pdf.set_font("Helvetica", size=7)
         for label in labels:
@@ -334,7 +376,19 @@ def _pdf_measure(
     pdf.ln(1)
 
 
+def _history_point(unit: str, point: dict) -> str:
+    """A quarter in a narrow table: its figure, ``*`` when hidden, "—" when there is none."""
+    if point["value"] == SUPPRESSED:
+        return SUPPRESSED
+    return format_value(unit, point["value"])
+
+
 # --------------------------------------------------------------------------- Excel
+
+
+def _cell(value, reason: str | None):
+    """A figure for a spreadsheet cell: the number, ``*``, or the reason in words."""
+    return reason if value is None and reason else value
 
 
 def card_xlsx(card: ReportCard) -> bytes:
@@ -349,11 +403,11 @@ def card_xlsx(card: ReportCard) -> bytes:
                 {
                     "Question": QUADRANTS[quadrant],
                     "Measure": measure["label"],
-                    "Value": "*" if measure["value"] is None else measure["value"],
+                    "Value": _cell(measure["value"], measure["reason"]),
                     "Number": measure["number"],
-                    f"Previous ({data['period']['previous']})": "*"
-                    if measure["previous"] is None
-                    else measure["previous"],
+                    f"Previous ({data['period']['previous']})": _cell(
+                        measure["previous"], measure["previous_reason"]
+                    ),
                     "Change": change["difference"],
                     "Change unit": change["unit"],
                     "Change 95% low": change["ci_low"],
@@ -370,7 +424,7 @@ def card_xlsx(card: ReportCard) -> bytes:
                 {
                     "Measure": measure["label"],
                     "Quarter": point["quarter"],
-                    "Value": "*" if point["value"] is None else point["value"],
+                    "Value": _cell(point["value"], point["reason"]),
                 }
                 for point in measure["history"]
             ]
@@ -395,7 +449,7 @@ def card_xlsx(card: ReportCard) -> bytes:
                 )
             ]
             parts += [
-                {"Measure": measure["label"], "Part": key, "Value": "*" if value is None else value}
+                {"Measure": measure["label"], "Part": key, "Value": _cell(value, NO_VALUE)}
                 for key, value in measure["parts"].items()
             ]
     buffer = io.BytesIO()
@@ -415,9 +469,10 @@ def card_xlsx(card: ReportCard) -> bytes:
         pd.DataFrame(
             {
                 "About": [
+                    *stamp_lines(card),
                     data["period"]["label"],
                     data["scope"]["label"],
-                    f"* = fewer than {card.min_group} families, not shown",
+                    card.legend,
                     card.yardstick.caption(),
                     NOISE_NOTE,
                 ]

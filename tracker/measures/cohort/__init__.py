@@ -8,19 +8,31 @@ forgetting to check.
 The package reads the cohort from the database (``loading``), takes each family's
 first journey and judges it against the service's yardstick (``building``), works out
 the headline figures (``headline``, from ``statistics`` and ``suppression``) and the
-dashboard's views (``views``, ``over_time``).
+dashboard's views (``views``, ``over_time``); ``published`` rounds them all for
+publication, and ``audience`` gives the figures for an audience, stamped.
 """
 
+from tracker.measures.cohort.audience import (
+    cohort_figures,
+    marked_hidden,
+    stamp,
+    stamp_lines,
+)
 from tracker.measures.cohort.building import build_cohort, load_cohort
 from tracker.measures.cohort.headline import (
     ANY_CHANGE_NOTE,
     EARLY_WORSENING_NOTE,
     caveats,
-    cohort_figures,
     figures,
 )
 from tracker.measures.cohort.loading import DIMENSIONS, CohortFilter, filter_choices
 from tracker.measures.cohort.over_time import change_by_month
+from tracker.measures.cohort.published import (
+    published_breakdown,
+    published_change_by_month,
+    published_figures,
+    published_transitions,
+)
 from tracker.measures.cohort.statistics import mean_interval, wilcoxon_p
 from tracker.measures.cohort.views import breakdown, scatter_points, transitions
 
@@ -37,8 +49,15 @@ __all__ = [
     "figures",
     "filter_choices",
     "load_cohort",
+    "marked_hidden",
     "mean_interval",
+    "published_breakdown",
+    "published_change_by_month",
+    "published_figures",
+    "published_transitions",
     "scatter_points",
+    "stamp",
+    "stamp_lines",
     "transitions",
     "wilcoxon_p",
 ]

@@ -9,11 +9,9 @@ and the report card read them from here, and every one that rests on fewer than
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy.engine import Connection
 
 from tracker.instruments.loader import Instrument
-from tracker.measures.cohort.building import Cohort, load_cohort
-from tracker.measures.cohort.loading import CohortFilter
+from tracker.measures.cohort.building import Cohort
 from tracker.measures.cohort.statistics import (
     direction_counts,
     holm_adjusted,
@@ -26,8 +24,11 @@ from tracker.measures.cohort.statistics import (
     wilcoxon_p,
 )
 from tracker.measures.cohort.suppression import suppress_count, suppress_figures
+from tracker.measures.disclosure import PUBLISHED, SUPPRESSED, PublishedRule
 from tracker.measures.reliable_change import at_caseness, class_counts, reliably_recovered
 
+# Below this many families with a review, the figures are called early signs.
+FEW_REVIEWED = 20
 EARLY_WORSENING_NOTE = (
     "A first review that is worse than the baseline is often hidden need coming to light "
     "as trust grows, not a sign that the work is failing."
@@ -146,39 +147,33 @@ def figures(cohort: Cohort, *, min_group: int) -> dict:
     }
 
 
-def cohort_figures(
-    connection: Connection,
-    cohort_filter: CohortFilter,
-    instrument: Instrument,
-    *,
-    min_group: int,
-) -> dict:
-    """Load the filtered cohort from the database and summarise it."""
-    cohort = load_cohort(connection, cohort_filter, instrument, every_score=False)
-    result = figures(cohort, min_group=min_group)
-    result["filters"] = cohort_filter.describe()
-    return result
-
-
 def caveats(cohort: Cohort, result: dict, *, tier_filter: str | None = None) -> list[str]:
-    """Plain-words warnings that belong next to the figures."""
+    """Plain-words warnings that belong next to the figures; for published figures they
+    are judged on the published (rounded) counts, so a warning tells nothing they hide."""
     notes = []
-    families = len(cohort.pairs)
-    reviewed = cohort.with_review
-    awaiting = families - reviewed
-    if 0 < reviewed < 20:
+    if result.get("audience") == PUBLISHED:
+        rule = PublishedRule(result["min_group"])
+        families, awaiting = len(cohort.pairs), len(cohort.pairs) - cohort.with_review
+        reviewed = result["with_review"]
+        few_reviewed = reviewed == SUPPRESSED or 0 < reviewed < FEW_REVIEWED
+        share_awaiting = rule.percent(awaiting, families)
+    else:
+        families, reviewed = len(cohort.pairs), cohort.with_review
+        few_reviewed = 0 < reviewed < FEW_REVIEWED
+        share_awaiting = percent(families - reviewed, families)
+    if few_reviewed:
         notes.append(
-            "Fewer than 20 families have had a review, so these figures can swing a lot "
-            "with each new review. Treat them as early signs."
+            f"Fewer than {FEW_REVIEWED} families have had a review, so these figures can "
+            "swing a lot with each new review. Treat them as early signs."
         )
-    if families and awaiting / families > 0.3:
+    if isinstance(share_awaiting, float) and share_awaiting > 30:
         notes.append(
-            f"{round(100 * awaiting / families)}% of families with a baseline are still "
+            f"{round(share_awaiting)}% of families with a baseline are still "
             "awaiting their first review. They are not in the change figures."
         )
     overall = result["overall"]
     instrument = cohort.instrument
-    if overall.get("mean_baseline") is not None:
+    if isinstance(overall.get("mean_baseline"), float | int):
         share = (overall["mean_baseline"] - instrument.scale_min) / instrument.scale_span
         goodness = share if instrument.higher_is_better else 1 - share
         if goodness < 0.5 or tier_filter == "tier 3":

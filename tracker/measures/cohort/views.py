@@ -34,6 +34,29 @@ def family_attribute(cohort: Cohort, dimension: str) -> pd.Series:
     return attributes.fillna(NOT_RECORDED).replace("", NOT_RECORDED)
 
 
+def group_members(cohort: Cohort, dimension: str):
+    """Each group of ``dimension``, in order, with its families' overall rows."""
+    overall = cohort.overall.assign(
+        group=cohort.overall["family_id"].map(family_attribute(cohort, dimension))
+    )
+    return overall.groupby("group", sort=True)
+
+
+def group_figures(cohort: Cohort, members: pd.DataFrame) -> dict:
+    """One group's exact figures and the counts behind its percentages."""
+    n = len(members)
+    low, high = mean_interval(members["change"])
+    reliable = class_counts(members)["reliable_improvement"] if cohort.s_diff is not None else None
+    return {
+        "n": n,
+        "mean_change": json_number(members["change"].mean()),
+        "ci_low": low,
+        "ci_high": high,
+        "improved": int((members["change"] > 0).sum()),
+        "reliable_improvement": reliable,
+    }
+
+
 def breakdown(cohort: Cohort, dimension: str, *, min_group: int) -> pd.DataFrame:
     """Distance travelled and reliable improvement per group, suppressed below min_group.
 
@@ -41,26 +64,19 @@ def breakdown(cohort: Cohort, dimension: str, *, min_group: int) -> pd.DataFrame
     one estimated from the group; the percentage is of the group's n, the not
     classifiable included.
     """
-    overall = cohort.overall.assign(
-        group=cohort.overall["family_id"].map(family_attribute(cohort, dimension))
-    )
     rows = []
-    for group, members in overall.groupby("group", sort=True):
-        n = len(members)
-        low, high = mean_interval(members["change"])
-        reliable = (
-            percent(class_counts(members)["reliable_improvement"], n)
-            if cohort.s_diff is not None
-            else None
-        )
+    for group, members in group_members(cohort, dimension):
+        exact = group_figures(cohort, members)
+        n = exact["n"]
+        reliable = exact["reliable_improvement"]
         row = {
             "group": group,
             "n": n,
-            "mean_change": json_number(members["change"].mean()),
-            "ci_low": low,
-            "ci_high": high,
-            "pct_improved": percent(int((members["change"] > 0).sum()), n),
-            "pct_reliable_improvement": reliable,
+            "mean_change": exact["mean_change"],
+            "ci_low": exact["ci_low"],
+            "ci_high": exact["ci_high"],
+            "pct_improved": percent(exact["improved"], n),
+            "pct_reliable_improvement": None if reliable is None else percent(reliable, n),
         }
         suppressed = n < min_group
         rows.append(

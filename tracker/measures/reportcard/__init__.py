@@ -5,7 +5,8 @@ its definition, shown on the card and in the exports. The package loads a scope'
 data (``data``), works out the measures of effort and effect (``effort_measures``,
 ``effect_measures``), lists them (``registry``) and assembles the card with its
 previous period and how far it moved beyond noise (``change``), target, history,
-forecast (``forecast``) and suppression (``card``, ``value``).
+forecast (``forecast``) and suppression (``card``, ``value``), or, for a card to be
+published, the published rounding (``published``).
 ``inputs`` saves what managers type in: costs, targets and stories.
 """
 
@@ -15,6 +16,7 @@ from tracker.measures.reportcard.card import (
     ReportCard,
     build_card,
     card_as_dict,
+    history_as_dicts,
     load_story,
     load_targets,
     report_card,
@@ -54,6 +56,7 @@ __all__ = [
     "card_as_dict",
     "compare",
     "forecast",
+    "history_as_dicts",
     "load_report_data",
     "load_story",
     "load_targets",

@@ -20,7 +20,12 @@ from tracker.measures.periods import Period
 from tracker.measures.reliable_change import CLASSES, class_counts, with_rci
 from tracker.measures.reportcard.data import ReportData
 from tracker.measures.reportcard.effort_measures import hours_of_service, worked_with
-from tracker.measures.reportcard.value import Value, standard_error
+from tracker.measures.reportcard.value import (
+    NO_COST_ENTERED,
+    NO_FAMILIES_REVIEWED,
+    Value,
+    standard_error,
+)
 from tracker.measures.scoring import domain_changes, family_overall, select_baseline_and_latest
 from tracker.store.vocabulary import CLOSURE_REASONS, DEFAULT_RATERS
 
@@ -28,7 +33,7 @@ NOBODY_REVIEWED = "No families were reviewed in this period."
 NOT_CLASSIFIABLE = "Not classifiable (under half the areas scored at both ends)"
 
 
-def _reviewed(data: ReportData, period: Period) -> pd.DataFrame:
+def reviewed_in(data: ReportData, period: Period) -> pd.DataFrame:
     """Families whose latest assessment up to the period end falls in the period, with
     their overall change, whether they can be classified, and their reliable change index.
 
@@ -68,10 +73,15 @@ def _cost_per(
 ) -> Value:
     cost = _cost(data, period)
     if cost is None:
-        return Value(None, families, note="No programme cost entered for this period.")
+        return Value(
+            None,
+            families,
+            note="No programme cost entered for this period.",
+            missing=NO_COST_ENTERED,
+        )
     if not denominator:
-        return Value(None, families, note=f"No {what} in this period.")
-    return Value(cost / denominator, families)
+        return Value(None, families, note=f"No {what} in this period.", cost=cost, per=0)
+    return Value(cost / denominator, families, cost=cost, per=denominator)
 
 
 # --------------------------------------------------------------------------- better off
@@ -87,9 +97,9 @@ def reliable_improvement(data: ReportData, period: Period) -> Value:
     least half the instrument's areas were scored at both ends; the rest are counted, not
     judged.
     """
-    reviewed = _reviewed(data, period)
+    reviewed = reviewed_in(data, period)
     if not len(reviewed):
-        return Value(None, 0, note=NOBODY_REVIEWED)
+        return Value(None, 0, note=NOBODY_REVIEWED, missing=NO_FAMILIES_REVIEWED)
     if data.yardstick.s_diff is None:
         return Value(None, len(reviewed), note=data.yardstick.caption())
     counts = class_counts(reviewed)
@@ -110,12 +120,13 @@ def reliable_improvement(data: ReportData, period: Period) -> Value:
 def mean_distance_travelled(data: ReportData, period: Period) -> Value:
     """Mean overall distance travelled of the families reviewed in the period (+ is better),
     whether or not the change is beyond measurement error."""
-    reviewed = _reviewed(data, period)
+    reviewed = reviewed_in(data, period)
     return Value(
         float(reviewed["change"].mean()) if len(reviewed) else None,
         len(reviewed),
         note="" if len(reviewed) else NOBODY_REVIEWED,
         se=standard_error(reviewed["change"].astype(float)),
+        missing=NO_FAMILIES_REVIEWED,
     )
 
 
@@ -135,6 +146,7 @@ def plan_outcomes(data: ReportData, period: Period) -> Value:
         len(closed),
         number=counts["wholly_achieved"],
         parts=parts,
+        note="" if len(closed) else "No cases closed in this period.",
         base=len(closed),
     )
 
@@ -149,6 +161,7 @@ def goals_achieved(data: ReportData, period: Period) -> Value:
         percent(achieved, len(decided)),
         decided["family_id"].nunique(),
         number=achieved,
+        note="" if len(decided) else "No plan goals were given an outcome in this period.",
         base=len(decided),
     )
 
@@ -157,7 +170,8 @@ def referrals_on_per_100(data: ReportData, period: Period) -> Value:
     """Referrals on to specialist services in the period per 100 families worked with."""
     worked = len(worked_with(data, period))
     made = len(data.referrals_on[period.contains(data.referrals_on["referred_on"])])
-    return Value(percent(made, worked), worked, number=made)
+    note = "" if worked else "No families worked with in this period."
+    return Value(percent(made, worked), worked, number=made, note=note)
 
 
 # --------------------------------------------------------------------------- cost
@@ -184,8 +198,17 @@ def cost_per_reliable_improvement(data: ReportData, period: Period) -> Value:
     )
     if value.value is None or not measure.base:
         return value
-    # The count of families reliably better off is binomial, n p (1 - p); the cost over it
-    # carries that noise: se(C / k) = C × se(k) / k² (the delta method).
-    better, base = measure.number, measure.base
-    spread = math.sqrt(better * (1 - better / base))
-    return Value(value.value, value.families, se=value.value * spread / better)
+    return Value(
+        value.value,
+        value.families,
+        se=cost_per_count_se(value.value, measure.number, measure.base),
+        cost=value.cost,
+        per=value.per,
+    )
+
+
+def cost_per_count_se(cost_per: float, count: float, base: float) -> float:
+    """The standard error of a cost per family counted out of ``base``: the count is
+    binomial, n p (1 - p), and the cost over it carries that noise, se(C / k) = C × se(k)
+    / k², by the delta method."""
+    return cost_per * math.sqrt(count * (1 - count / base)) / count

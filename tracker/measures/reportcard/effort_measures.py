@@ -11,6 +11,7 @@ import math
 import pandas as pd
 
 from tracker.measures.cohort.statistics import percent
+from tracker.measures.disclosure import SUPPRESSED
 from tracker.measures.periods import Period
 from tracker.measures.reportcard.data import ReportData
 from tracker.measures.reportcard.value import Value, standard_error
@@ -18,6 +19,7 @@ from tracker.measures.review_schedule import ON_TIME_DAYS, for_families, review_
 from tracker.store.vocabulary import CLOSURE_REASONS, DEFAULT_RATERS
 
 RE_REFERRAL_DAYS = 365
+NO_FEEDBACK = "No questionnaires were returned in this period."
 TIME_BANDS = (
     ("Under 1 month", 0, 1),
     ("1-3 months", 1, 3),
@@ -191,7 +193,11 @@ def median_days_to_baseline(data: ReportData, period: Period) -> Value:
     first = _first_baselines(data)
     new = data.families[data.families["family_id"].isin(first[period.contains(first)].index)]
     days = (for_families(first, new) - new["referral_date"]).dt.days
-    return Value(float(days.median()) if len(days) else None, len(new))
+    return Value(
+        float(days.median()) if len(days) else None,
+        len(new),
+        note="" if len(new) else "No families were first baselined in this period.",
+    )
 
 
 def _review_schedule(data: ReportData) -> pd.DataFrame:
@@ -223,20 +229,27 @@ def reviews_on_time(data: ReportData, period: Period) -> Value:
     decided = due[due["decided"]]
     met = int(decided["met"].sum())
     waiting = len(due) - len(decided)
-    notes = []
-    if not len(due):
-        notes.append("No reviews fell due in this period.")
-    if waiting:
-        notes.append(
-            f"{waiting} due date{'s' if waiting != 1 else ''} still within "
-            f"{ON_TIME_DAYS} days, not counted yet."
-        )
+    notes = ["" if len(due) else "No reviews fell due in this period.", waiting_note(waiting)]
     return Value(
         percent(met, len(decided)),
         decided["family_id"].nunique(),
         number=met,
         base=len(decided),
-        note=" ".join(notes),
+        note=" ".join(filter(None, notes)),
+        pending=waiting,
+    )
+
+
+def waiting_note(waiting: int | str) -> str:
+    """How many due dates are not counted yet: a count like any other, so ``*`` (some)
+    when the published card hides it."""
+    if not waiting:
+        return ""
+    if waiting == SUPPRESSED:
+        return f"A few due dates still within {ON_TIME_DAYS} days, not counted yet."
+    return (
+        f"{waiting} due date{'s' if waiting != 1 else ''} still within "
+        f"{ON_TIME_DAYS} days, not counted yet."
     )
 
 
@@ -248,7 +261,13 @@ def engaged(data: ReportData, period: Period) -> Value:
         started["closed_on"] <= pd.Timestamp(period.end)
     )
     kept = int((~dropped).sum())
-    return Value(percent(kept, len(started)), len(started), number=kept, base=len(started))
+    return Value(
+        percent(kept, len(started)),
+        len(started),
+        number=kept,
+        note="" if len(started) else "No family worked with had a baseline by the period end.",
+        base=len(started),
+    )
 
 
 def _feedback_in(data: ReportData, period: Period) -> pd.DataFrame:
@@ -261,6 +280,7 @@ def satisfaction_mean(data: ReportData, period: Period) -> Value:
     return Value(
         float(chosen["satisfaction"].mean()) if len(chosen) else None,
         chosen["family_id"].nunique(),
+        note="" if len(chosen) else NO_FEEDBACK,
         se=standard_error(chosen["satisfaction"]),
     )
 
@@ -270,7 +290,11 @@ def satisfied_share(data: ReportData, period: Period) -> Value:
     chosen = _feedback_in(data, period)
     high = int((chosen["satisfaction"] >= 4).sum())
     return Value(
-        percent(high, len(chosen)), chosen["family_id"].nunique(), number=high, base=len(chosen)
+        percent(high, len(chosen)),
+        chosen["family_id"].nunique(),
+        number=high,
+        note="" if len(chosen) else NO_FEEDBACK,
+        base=len(chosen),
     )
 
 
@@ -278,7 +302,8 @@ def feedback_response_rate(data: ReportData, period: Period) -> Value:
     """Families who returned a questionnaire in the period, as a share of families worked with."""
     responded = _feedback_in(data, period)["family_id"].nunique()
     worked = len(worked_with(data, period))
-    return Value(percent(responded, worked), worked, number=responded, base=worked)
+    note = "" if worked else "No families worked with in this period."
+    return Value(percent(responded, worked), worked, number=responded, note=note, base=worked)
 
 
 def data_completeness(data: ReportData, period: Period) -> Value:
@@ -290,4 +315,10 @@ def data_completeness(data: ReportData, period: Period) -> Value:
     slots = len(chosen) * len(data.instrument.domain_keys)
     scored = data.scores[data.scores["assessment_id"].isin(chosen["assessment_id"])]
     filled = int(scored["value"].notna().sum())
-    return Value(percent(filled, slots), chosen["family_id"].nunique(), number=filled, base=slots)
+    return Value(
+        percent(filled, slots),
+        chosen["family_id"].nunique(),
+        number=filled,
+        note="" if slots else "No assessments in this period.",
+        base=slots,
+    )
