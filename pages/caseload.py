@@ -33,7 +33,7 @@ from tracker.records.families import (
 from tracker.render.plain_text import markdown_literal
 from tracker.store.errors import RecordInvalid
 from tracker.store.models import Family, longest
-from tracker.store.vocabulary import AGE_GROUPS, CLOSURE_REASONS, TIERS_OF_NEED
+from tracker.store.vocabulary import AGE_GROUPS, CLOSURE_REASONS, REFERRAL_SOURCES, TIERS_OF_NEED
 
 # Status cells carry words and a colour, so they read in greyscale and for colour-blind users.
 STATUS_STYLES = {
@@ -190,15 +190,7 @@ with add_column, st.expander("Add a new family", icon=":material/person_add:"):
         tier = st.selectbox("Tier of need", TIERS_OF_NEED, index=None)
         source = st.selectbox(
             "Referred by",
-            [
-                "School",
-                "Health visitor",
-                "GP",
-                "Children's social care",
-                "Police",
-                "Self-referral",
-                "Housing",
-            ],
+            REFERRAL_SOURCES,
             index=None,
             accept_new_options=True,
             placeholder="Choose or type",

@@ -22,12 +22,14 @@ FAMILY_HEADER = [
 SCORE_HEADER = ["family_ref", "instrument", "occasion", "assessed_on", "rater", "domain", "score"]
 
 
-def frames(rows) -> tuple[pd.DataFrame, pd.DataFrame]:
+def frames(rows, as_timestamp: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Assessments and scores frames from ``(id, family, occasion, "YYYY-MM-DD", rater,
-    {domain: value})`` rows. A domain left out of the dict has no score row at all."""
+    {domain: value})`` rows. A domain left out of the dict has no score row at all; days
+    are dates, or pandas timestamps with ``as_timestamp``."""
     assessments, scores = [], []
     for assessment_id, family_id, occasion, day, rater, values in rows:
-        assessments.append((assessment_id, family_id, occasion, date.fromisoformat(day), rater))
+        on = pd.Timestamp(day) if as_timestamp else date.fromisoformat(day)
+        assessments.append((assessment_id, family_id, occasion, on, rater))
         scores.extend((assessment_id, domain, value) for domain, value in values.items())
     return (
         pd.DataFrame(

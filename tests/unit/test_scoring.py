@@ -6,33 +6,15 @@ out by hand in the comments next to it.
 
 from __future__ import annotations
 
-from datetime import date
-
 import pandas as pd
 import pytest
 
+from tests.unit.helpers import frames
 from tracker.instruments.loader import get_instrument
 from tracker.measures.scoring import domain_changes, family_overall, select_baseline_and_latest
 
 TAF = get_instrument("taf-dtt")  # need scale 1-5, lower is better
 STAR = get_instrument("family-outcomes-10")  # star 1-10, higher is better
-
-
-def frames(rows, as_timestamp: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Assessments and scores frames from ``(id, family, occasion, "YYYY-MM-DD", rater,
-    {domain: value})`` rows. A domain left out of the dict has no score row at all."""
-    assessments, scores = [], []
-    for assessment_id, family_id, occasion, day, rater, values in rows:
-        on = pd.Timestamp(day) if as_timestamp else date.fromisoformat(day)
-        assessments.append((assessment_id, family_id, occasion, on, rater))
-        scores.extend((assessment_id, domain, value) for domain, value in values.items())
-    return (
-        pd.DataFrame(
-            assessments,
-            columns=["assessment_id", "family_id", "occasion", "assessed_on", "rater"],
-        ),
-        pd.DataFrame(scores, columns=["assessment_id", "domain", "value"]),
-    )
 
 
 def pair_of(pairs: pd.DataFrame, family_id: int) -> dict:

@@ -28,7 +28,6 @@ import pandas as pd
 
 from tracker.files.canonical import CANONICAL
 from tracker.files.sample_words import (
-    AGE_GROUPS,
     AREAS,
     BACKGROUNDS,
     CASE_NOTES,
@@ -38,11 +37,10 @@ from tracker.files.sample_words import (
     GOALS,
     LAST_NAMES,
     PRESENTING_ISSUES,
-    REFERRAL_SOURCES,
     SPECIALIST_SERVICES,
-    TIERS,
 )
 from tracker.instruments.loader import Instrument, load_instruments
+from tracker.store.vocabulary import AGE_GROUPS, REFERRAL_SOURCES, TIERS_OF_NEED
 
 # Per-review movement in "goodness" (0 worst, 1 best) for each kind of journey.
 JOURNEYS = {
@@ -234,7 +232,7 @@ def generate(spec: SampleSpec) -> dict[str, pd.DataFrame]:
         ref = f"FAM-{number:06d}"
         worker = workers["name"].iloc[int(rng.integers(0, len(workers)))]
         area = AREAS[int(rng.integers(0, area_count))]
-        tier = TIERS[rng.choice(3, p=[0.45, 0.3, 0.25])]
+        tier = TIERS_OF_NEED[rng.choice(3, p=[0.45, 0.3, 0.25])]
         source, age_group = rng.choice(REFERRAL_SOURCES), rng.choice(AGE_GROUPS)
         disability = rng.random()
         issues = rng.choice(PRESENTING_ISSUES, size=int(rng.integers(1, 4)), replace=False)

@@ -62,15 +62,6 @@ AREAS = (
     "Ashford",
 )
 BACKGROUNDS = ("family_support", "social_work", "health", "education", "youth_work")
-REFERRAL_SOURCES = (
-    "School",
-    "Health visitor",
-    "GP",
-    "Children's social care",
-    "Police",
-    "Self-referral",
-    "Housing",
-)
 PRESENTING_ISSUES = (
     "school attendance",
     "parenting",
@@ -131,5 +122,3 @@ GOALS = {
         ("social_networks", "Ask a friend or relative for help once a week"),
     ),
 }
-AGE_GROUPS = ("0-4", "5-10", "11-15", "16-19")
-TIERS = ("tier 2", "tier 2-3", "tier 3")

@@ -82,6 +82,18 @@ KEY_WORKER_BACKGROUNDS = {
 
 AGE_GROUPS = ("0-4", "5-10", "11-15", "16-19")
 
+# Who usually refers a family: offered on the add-family form and used by the sample. The
+# stored value is free text, as services name their referrers differently.
+REFERRAL_SOURCES = (
+    "School",
+    "Health visitor",
+    "GP",
+    "Children's social care",
+    "Police",
+    "Self-referral",
+    "Housing",
+)
+
 # The parts of the service a report card, its costs, targets and stories can be for.
 SCOPE_KINDS = {
     "service": "Whole service",
