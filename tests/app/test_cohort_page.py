@@ -1,14 +1,20 @@
-"""Cohort page: every filter and rating view renders, numbers match the CLI, small groups hide."""
+"""Cohort page: every filter and rating view renders, numbers match the CLI, small groups
+hide and say so, it opens on the main instrument, ages read in age order, and every
+statistic says what it is."""
 
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import pytest
+import sqlalchemy as sa
 
 from tests.app.conftest import by_label, open_app
 from tracker.cli import main
+from tracker.instruments.loader import get_instrument
+from tracker.measures.cohort import STATISTICS
+from tracker.render.plain_text import markdown_literal
+from tracker.store.vocabulary import AGE_GROUPS
 
 PAGE = "pages/cohort.py"
 SELECTS = [
@@ -23,6 +29,25 @@ SELECTS = [
 
 def metric(app, label: str) -> str:
     return by_label(app.metric, label).value
+
+
+def name(key: str) -> str:
+    return STATISTICS[key].name
+
+
+def cohort_json(capsys, *options: str, instrument: str = "taf-dtt") -> dict:
+    assert main(["cohort", "--instrument", instrument, "--json", *options]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def everything_said(app) -> str:
+    """Every piece of text on the page, for checking what it never says."""
+    parts = [
+        element.value
+        for kind in ("caption", "markdown", "info", "warning", "error")
+        for element in getattr(app, kind)
+    ]
+    return " ".join([*parts, *(f"{m.label} {m.value} {m.proto.help}" for m in app.metric)])
 
 
 @pytest.mark.parametrize("label", SELECTS)
@@ -82,6 +107,8 @@ def test_tiles_match_tracker_cohort_json(manager, capsys, sidebar, cli):
     def shown(value, suffix="", digits=0):
         if value is None:
             return "*"
+        if isinstance(value, float) and round(value, digits) == int(round(value, digits)):
+            return f"{round(value)}{suffix}"  # a whole number, never 1.00
         return f"{value:.{digits}f}{suffix}" if isinstance(value, float) else f"{value}"
 
     assert metric(app, "Families in cohort") == shown(expected["families"])
@@ -99,37 +126,117 @@ def test_tiles_match_tracker_cohort_json(manager, capsys, sidebar, cli):
         "*" if early is None else f"{early} ({shown(expected['pct_early_worsening'], '%')})"
     )
     assert metric(app, "Mean distance travelled") == shown(overall["mean_change"], digits=2)
-    assert metric(app, "Standardised response mean") == shown(
+    assert metric(app, name("standardised_response_mean")) == shown(
         overall["standardised_response_mean"], digits=2
     )
     net = overall["net_improvement"]
     assert metric(app, "Net improvement") == ("*" if net is None else f"{net:+.0f} points")
     if overall["reliable_improvement"] is not None:
         assert metric(app, "Reliably worse").startswith(f"{overall['reliable_deterioration']} (")
-        assert metric(app, "Not classifiable").startswith(f"{overall['not_classifiable']} (")
+        assert metric(app, name("not_classifiable")).startswith(f"{overall['not_classifiable']} (")
 
 
-def test_a_small_group_is_suppressed_everywhere(manager, monkeypatch):
+def test_too_few_families_says_so_and_draws_nothing(manager, monkeypatch):
+    """Not tiles of *, "* to *" and an empty star: one plain sentence, and nothing drawn."""
+    with_many = open_app(manager, PAGE)
+    assert with_many.get("plotly_chart") and with_many.dataframe
+    assert not any("Too few families" in info.value for info in with_many.info)
     monkeypatch.setenv("TRACKER_MIN_GROUP", "1000")
     app = open_app(manager, PAGE)
     assert not app.exception
-    for tile in app.metric:
-        assert tile.value in {"*", "0"}, (tile.label, tile.value)
+    (info,) = [info for info in app.info if "Too few families" in info.value]
+    assert info.value.startswith("Too few families to show:")
+    assert "fewer than 1000 families" in info.value
+    assert not app.get("plotly_chart") and not app.dataframe and not app.tabs
+    assert not app.metric  # the families count itself is hidden, so no tiles at all
+    said = everything_said(app)
+    assert "* to *" not in said and "– to –" not in said
+
+
+def test_too_few_reviewed_shows_the_counts_and_says_so(manager, capsys, monkeypatch):
+    # A smallest group of exactly the cohort's size: its families show, but fewer than
+    # that have a review, so there is no change to show.
+    exact = cohort_json(capsys, "--min-group", "0")
+    assert 0 < exact["with_review"] < exact["families"]
+    monkeypatch.setenv("TRACKER_MIN_GROUP", str(exact["families"]))
+    app = open_app(manager, PAGE)
+    by_label(app.sidebar.selectbox, "Instrument").set_value("taf-dtt").run()
+    assert [tile.label for tile in app.metric] == [
+        name("families"),
+        name("with_review"),
+        name("awaiting_review"),
+    ]
+    assert metric(app, name("families")) == str(exact["families"])
+    assert metric(app, name("with_review")) == "*"
+    assert any(i.value.startswith("Too few families to show change:") for i in app.info)
+    assert not app.get("plotly_chart") and not app.tabs
+
+
+def test_it_opens_on_the_instrument_most_families_were_scored_on(manager, sample_engine):
+    with sample_engine.connect() as connection:
+        counts = dict(
+            connection.execute(
+                sa.text(
+                    "SELECT instrument, COUNT(DISTINCT family_id) FROM assessment "
+                    "GROUP BY instrument"
+                )
+            ).all()
+        )
+    most = max(counts, key=counts.get)
+    assert sorted(counts.values())[-1] > sorted(counts.values())[-2]
+    app = open_app(manager, PAGE)
+    assert by_label(app.sidebar.selectbox, "Instrument").value == most
+
+
+def test_it_opens_on_the_main_instrument_the_setting_names(manager, monkeypatch):
+    # Unset, the page opens on taf-dtt (most families); the setting names the other one.
+    assert by_label(open_app(manager, PAGE).sidebar.selectbox, "Instrument").value == "taf-dtt"
+    monkeypatch.setenv("TRACKER_MAIN_INSTRUMENT", "family-outcomes-10")
+    app = open_app(manager, PAGE)
+    assert by_label(app.sidebar.selectbox, "Instrument").value == "family-outcomes-10"
+    assert "Family outcomes star" in app.caption[0].value
+    assert not app.sidebar.warning
+
+
+def test_an_unknown_main_instrument_is_named_and_the_page_still_opens(manager, monkeypatch):
+    monkeypatch.setenv("TRACKER_MAIN_INSTRUMENT", "star-v2")
+    app = open_app(manager, PAGE)
+    assert not app.exception
+    (warning,) = app.sidebar.warning
+    assert "TRACKER_MAIN_INSTRUMENT" in warning.value and "'star-v2'" in warning.value
+    assert by_label(app.sidebar.selectbox, "Instrument").value == "taf-dtt"  # most families
+
+
+def test_age_groups_read_in_age_order(manager):
+    app = open_app(manager, PAGE)
+    ages = by_label(app.sidebar.selectbox, "Age of youngest child").options
+    assert ages == ["All", *AGE_GROUPS]  # the sample has every age group
+    by_label(app.selectbox, "Break down by").set_value("age_group").run()
+    table = next(f.value for f in app.dataframe if "Age of youngest child" in f.value.columns)
+    assert table["Age of youngest child"].tolist() == list(AGE_GROUPS)
     charts = [json.loads(node.proto.spec) for node in app.get("plotly_chart")]
-    star = charts[0]
-    assert all(r is None for trace in star["data"] for r in trace["r"])
-    for chart in charts[1:]:
-        for trace in chart["data"]:
-            for axis in ("x", "y", "z"):
-                values = trace.get(axis)
-                if trace.get("type") == "bar" and axis == "x" and values is not None:
-                    assert all(v is None or v != v for v in values), trace["name"]
-    for frame in app.dataframe:
-        table = frame.value
-        figures = [c for c in table.columns[1:] if c != "Months since baseline"]
-        for column in figures:
-            assert set(table[column].astype(str)) <= {"*", "", "0"}, column
-    assert any("Hidden: fewer than 1000 families" in info.value for info in app.info)
+    bars = next(c for c in charts if c["layout"]["title"]["text"] == "By age of youngest child")
+    assert [label.split(" (")[0] for label in bars["data"][0]["y"]] == list(AGE_GROUPS)
+    assert bars["layout"]["yaxis"]["autorange"] == "reversed"  # first group at the top
+    by_label(app.selectbox, "Lines for").set_value("age_group").run()
+    lines = next(f.value for f in app.dataframe if "Months since baseline" in f.value.columns)
+    assert list(dict.fromkeys(lines["Group"])) == list(AGE_GROUPS)
+
+
+def test_every_statistic_has_its_plain_name_and_what_it_is(manager):
+    app = open_app(manager, PAGE)
+    meanings = {statistic.name: statistic.meaning for statistic in STATISTICS.values()}
+    listed = by_label(app.expander, "What is this? Every figure explained").markdown[0].value
+    assert len(listed.splitlines()) == len(app.metric)  # a line for each tile shown
+    for tile in app.metric:
+        assert tile.proto.help.startswith(meanings[tile.label]), tile.label
+        assert f"**{markdown_literal(tile.label)}**" in listed, tile.label
+    bands = {band.label for band in get_instrument("taf-dtt").bands}
+    told = [e.markdown[0].value for e in app.expander if e.label == "What the columns mean"]
+    assert len(told) == len(app.dataframe) >= 4  # by area, movement, breakdown, over time
+    for frame, lines in zip(app.dataframe, told, strict=True):
+        for column in frame.value.columns:
+            assert f"**{markdown_literal(column)}**" in lines or column in bands, column
 
 
 def test_practitioners_cannot_open_the_cohort(practitioner):
@@ -172,13 +279,29 @@ def test_a_commissioner_sees_the_published_figures(commissioner, capsys):
 def test_a_published_window_is_whole_months(commissioner, capsys):
     app = open_app(commissioner, PAGE)
     by_label(app.sidebar.selectbox, "Instrument").set_value("taf-dtt").run()
-    app.sidebar.date_input[0].set_value((date(2026, 3, 10), date(2026, 9, 12))).run()
+    by_label(app.sidebar.text_input, "Baselines from").set_value("10/03/2026").run()
+    by_label(app.sidebar.text_input, "Baselines to").set_value("12 Sep 2026").run()
     assert not app.exception
     captions = " ".join(c.value for c in app.sidebar.caption)
-    assert "whole months" in captions and "01/03/2026" in captions and "30/09/2026" in captions
+    assert "whole months" in captions and "01 Mar 2026 to 30 Sep 2026" in captions
     published = published_json(capsys, "--from", "2026-03-01", "--to", "2026-09-30")
     assert published["families"] >= 5
     assert metric(app, "Families in cohort") == str(published["families"])
+
+
+def test_one_typed_date_applies_alone_and_a_wrong_one_names_its_field(manager, capsys):
+    app = open_app(manager, PAGE)
+    by_label(app.sidebar.selectbox, "Instrument").set_value("taf-dtt").run()
+    everyone = metric(app, "Families in cohort")
+    by_label(app.sidebar.text_input, "Baselines from").set_value("1/6/2026").run()
+    since = cohort_json(capsys, "--from", "2026-06-01")
+    assert metric(app, "Families in cohort") == str(since["families"]) != everyone
+    assert "baselines: from 01 Jun 2026 onwards" in app.caption[0].value
+    by_label(app.sidebar.text_input, "Baselines to").set_value("31/02/2026").run()
+    assert not app.exception
+    (error,) = app.sidebar.error
+    assert error.value.startswith('Baselines to: "31/02/2026" is not a date.')
+    assert metric(app, "Families in cohort") == everyone  # until it is put right
 
 
 def test_a_managers_screen_stays_exact_and_for_publication_changes_the_downloads(manager, capsys):

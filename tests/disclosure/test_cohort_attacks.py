@@ -482,10 +482,18 @@ def test_published_downloads_show_only_rounded_counts_and_carry_the_stamp(store)
         counts = table["Families"] if "Families" in table else table.iloc[:, 1:].stack()
         assert all(c == SUPPRESSED or int(c) % 5 == 0 for c in counts), name
     assert (tables["breakdown"] == SUPPRESSED).any().any()  # a hidden group says *
-    notes = stamp_lines(stamp(PUBLISHED, MIN_GROUP, CohortFilter(TAF.key, **filters), date.today()))
+    stamped = stamp(
+        PUBLISHED,
+        MIN_GROUP,
+        CohortFilter(TAF.key, **filters),
+        date.today(),
+        instrument_name=TAF.name,
+    )
+    notes = stamp_lines(stamped)
     text = table_csv(tables["domains"], MIN_GROUP, notes).decode("utf-8-sig")
-    assert "Audience: published" in text and "tier of need tier 3" in text
-    assert f"Made on {date.today().isoformat()}" in text
+    assert "Audience: published" in text and "tier of need is tier 3" in text
+    assert f"Instrument: {TAF.name}." in text
+    assert f"Made on {date.today():%d %b %Y}" in text
     charts = [
         cohort_star(result["domains"], TAF),
         change_by_domain(result["domains"], TAF),

@@ -192,7 +192,7 @@ def test_whole_months():
 
 def test_a_stamp_says_who_how_which_and_when():
     chosen = CohortFilter(instrument="taf-dtt", area="Northfield", baseline_to=date(2025, 3, 31))
-    stamped = stamp(PUBLISHED, 5, chosen, date(2026, 1, 2))
+    stamped = stamp(PUBLISHED, 5, chosen, date(2026, 1, 2), instrument_name="TAF tool")
     assert stamped["audience"] == PUBLISHED
     assert stamped["method"] == RULE.method
     assert stamped["baseline_rule"] == BASELINE_RULE
@@ -201,6 +201,6 @@ def test_a_stamp_says_who_how_which_and_when():
     assert "rounded to the nearest 5" in lines
     assert "* means hidden to protect families" in lines
     assert "Smallest group shown: 5 families" in lines
-    assert "area Northfield" in lines and "baseline to 2025-03-31" in lines
+    assert "area is Northfield" in lines and "Baselines: up to 31 Mar 2025." in lines
+    assert "Instrument: TAF tool." in lines and "Made on 02 Jan 2026." in lines
     assert "first journey" in lines
-    assert "Made on 2026-01-02" in lines

@@ -156,8 +156,10 @@ def test_published_cohort_text_is_stamped(sample_engine, capsys):
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert "Audience: published" in out
-    assert "Filters: raters worker, joint; baseline to 2026-06-30." in out
-    assert f"Made on {date.today().isoformat()}" in out
+    assert "Whose ratings: Worker and joint." in out
+    assert "Baselines: up to 30 Jun 2026." in out
+    assert "Filters: none (every family)." in out
+    assert f"Made on {date.today():%d %b %Y}." in out
 
 
 def test_cohort_text_output_and_unknown_instrument(sample_engine, capsys):

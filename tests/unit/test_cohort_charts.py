@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pandas as pd
 import pytest
@@ -29,6 +30,7 @@ from tracker.render.cohort_charts import (
     breakdown_chart,
     change_by_domain,
     cohort_star,
+    nothing_to_draw,
     over_time_chart,
     reliable_change_scatter,
     significance_legend,
@@ -613,3 +615,72 @@ def test_reliable_change_scatter_carries_no_family_identifiers(cohort):
         assert trace.text is None, trace.name
         template = trace.hovertemplate or ""
         assert "customdata" not in template and "text" not in template, trace.name
+
+
+def test_reliable_change_scatter_draws_no_dot_but_the_families():
+    # The band is a filled outline: drawn with markers (plotly's default for a short
+    # trace) it put stray dots at its corners, two of them inside the axes.
+    cohort = six_families(THREE_AREAS)
+    points = scatter_points(cohort, min_group=MIN_GROUP)
+    figure = reliable_change_scatter(points, cohort.s_diff, TAF)
+    band, diagonal = figure.data[:2]
+    assert band.mode == "lines" and diagonal.mode == "lines"
+    dots = [trace for trace in figure.data if "markers" in (trace.mode or "lines+markers")]
+    assert sum(len(trace.x) for trace in dots) == len(points) == 6
+
+
+def test_breakdown_chart_reads_top_down_in_the_groups_order():
+    groups = pd.DataFrame(
+        {
+            "group": ["0-4", "5-10", "11-15", "16-19"],
+            "n": [5, 6, 7, 8],
+            "mean_change": [1.0, 0.5, 0.25, 0.0],
+            "ci_low": [0.5, 0.0, -0.25, -0.5],
+            "ci_high": [1.5, 1.0, 0.75, 0.5],
+            "pct_improved": [60.0, 50.0, 40.0, 30.0],
+            "pct_reliable_improvement": [20.0, 10.0, 0.0, 0.0],
+            "suppressed": [False] * 4,
+        }
+    )
+    figure = breakdown_chart(groups, "Age of youngest child")
+    assert list(figure.data[0].y) == ["0-4 (n=5)", "5-10 (n=6)", "11-15 (n=7)", "16-19 (n=8)"]
+    # Plotly draws the first category at the bottom unless the axis is reversed.
+    assert figure.layout.yaxis.autorange == "reversed"
+    assert figure.layout.yaxis2.autorange == "reversed"
+
+
+def test_over_time_chart_keeps_the_groups_order():
+    points = pd.DataFrame(
+        {
+            "group": ["5-10", "5-10", "11-15", "11-15"],
+            "month": [0, 3, 0, 3],
+            "n": [5, 5, 6, 6],
+            "mean_change": [0.0, 1.0, 0.0, 0.5],
+            "mean_baseline": [4.0, 4.0, 3.0, 3.0],
+            "mean_at_month": [4.0, 3.0, 3.0, 2.5],
+            "suppressed": [False] * 4,
+        }
+    )
+    assert [trace.name for trace in over_time_chart(points, TAF).data] == ["5-10", "11-15"]
+
+
+def test_hover_numbers_drop_trailing_zeros():
+    # "%{y:.2~f}" shows a change of 1 as "1", not "1.00"; 1.25 stays 1.25.
+    cohort = six_families(THREE_AREAS)
+    charts = [
+        cohort_star(figures(cohort, min_group=MIN_GROUP)["domains"], TAF),
+        breakdown_chart(breakdown(cohort, "area", min_group=MIN_GROUP), "Area"),
+        over_time_chart(change_by_month(cohort, min_group=MIN_GROUP), TAF),
+        reliable_change_scatter(scatter_points(cohort, min_group=MIN_GROUP), cohort.s_diff, TAF),
+    ]
+    templates = [trace.hovertemplate or "" for chart in charts for trace in chart.data]
+    assert any(".2~f" in template for template in templates)
+    assert not any(re.search(r":\.[1-9]f}", template) for template in templates)
+
+
+@pytest.mark.parametrize(
+    ("counts", "empty"),
+    [([None, "*", float("nan")], True), ([], True), ([None, 0], False), (["*", 5], False)],
+)
+def test_nothing_to_draw_when_every_count_is_hidden(counts, empty):
+    assert nothing_to_draw(counts) is empty

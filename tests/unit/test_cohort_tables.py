@@ -12,8 +12,15 @@ from tests.unit.helpers import frames
 from tracker.instruments.loader import get_instrument
 from tracker.measures.cohort import breakdown, build_cohort, change_by_month, figures, transitions
 from tracker.render.cohort_tables import (
+    BREAKDOWN_COLUMNS,
+    DOMAIN_COLUMNS,
+    MOVEMENT_COLUMNS,
+    OVER_TIME_COLUMNS,
+    breakdown_meanings,
     breakdown_table,
+    column_meanings,
     domain_table,
+    meanings_list,
     over_time_table,
     transition_table,
 )
@@ -322,3 +329,48 @@ def test_over_time_table_families_are_whole_numbers(cohort):
     table = over_time_table(change_by_month(cohort, min_group=MIN_GROUP, dimension="area"))
     shown = table.loc[table["Families"] != "*", "Families"]
     assert [str(value) for value in shown] == ["4", "4"]
+
+
+# --------------------------------------------------------------------------------------
+# Whole numbers and what the columns mean
+# --------------------------------------------------------------------------------------
+
+
+def test_a_whole_number_change_is_written_without_a_decimal_point(cohort):
+    # Housing's median change is 1 and its mean at baseline 4.5; North's over-time change
+    # at month 0 is 0. In a CSV they read 1, 4.5 and 0, never 1.0 or 0.0.
+    table = domain_table(figures(cohort, min_group=MIN_GROUP), TAF).set_index("Area")
+    assert type(table.loc["Housing", "Median change"]) is int
+    assert type(table.loc["Housing", "Mean at baseline"]) is float
+    housing = table.reset_index().to_csv(index=False).splitlines()[1]
+    assert housing.split(",")[:6] == ["Housing", "6", "4.5", "3.17", "1.33", "1"]
+    points = over_time_table(change_by_month(cohort, min_group=MIN_GROUP, dimension="area"))
+    assert [str(v) for v in points["Mean change from baseline (+ is better)"][:2]] == ["0", "0.62"]
+
+
+def test_every_column_of_every_table_says_what_it_holds(cohort):
+    result = figures(cohort, min_group=MIN_GROUP)
+    cells = transitions(cohort, H, min_group=MIN_GROUP)
+    tables = [
+        (domain_table(result, TAF), DOMAIN_COLUMNS, []),
+        (breakdown_table(breakdown(cohort, "area", min_group=1), "Area"), None, []),
+        (transition_table(cells, TAF), MOVEMENT_COLUMNS, BANDS),
+        (over_time_table(change_by_month(cohort, min_group=1)), OVER_TIME_COLUMNS, []),
+    ]
+    for table, meanings, bands in tables:
+        meanings = meanings or breakdown_meanings("Area")
+        explained = [column for column, _ in column_meanings(table, meanings)]
+        assert explained == [column for column in table.columns if column not in bands]
+        for _, line in column_meanings(table, meanings):
+            assert line.endswith(".") and "\n" not in line
+    # "Families" is a different count in each table, and says which.
+    assert DOMAIN_COLUMNS["Families"] != BREAKDOWN_COLUMNS["Families"]
+    assert OVER_TIME_COLUMNS["Families"].startswith("Families assessed that many months")
+
+
+def test_meanings_are_listed_as_written_not_as_markdown():
+    listed = meanings_list([("% improved", "The share *improved*."), ("Families", "Counted.")])
+    assert listed.splitlines() == [
+        "- **\\% improved**: The share \\*improved\\*\\.",
+        "- **Families**: Counted\\.",
+    ]

@@ -58,6 +58,16 @@ def _hidden(n) -> bool:
     return n is None or n == SUPPRESSED
 
 
+def nothing_to_draw(counts) -> bool:
+    """Every count hidden (or none at all): the chart would be empty, so say so instead."""
+    return all(_number(count) is None for count in counts)
+
+
+def _title(text: str, subtitle: str) -> dict:
+    """A short title over a subtitle: one long line would be cut short on a tablet."""
+    return {"text": text, "subtitle": {"text": subtitle}}
+
+
 def _labels(instrument: Instrument) -> dict[str, str]:
     return {domain.key: domain.label for domain in instrument.domains}
 
@@ -81,10 +91,11 @@ def cohort_star(domains: list[dict], instrument: Instrument) -> go.Figure:
                 line={"color": colour, "dash": dash, "width": 2.5},
                 fill=fill,
                 connectgaps=False,
-                hovertemplate="%{theta}: %{r:.2f}<extra>" + name + "</extra>",
+                hovertemplate="%{theta}: %{r:.2~f}<extra>" + name + "</extra>",
             )
         )
     figure.update_layout(
+        # No subtitle: the orientation note sits under the title.
         title={"text": "Cohort star: average at baseline and latest review"},
         polar={
             "radialaxis": {"range": radial_range(instrument)},
@@ -169,15 +180,15 @@ def change_by_domain(domains: list[dict], instrument: Instrument) -> go.Figure:
     )
     figure.update_layout(
         barmode="overlay",
-        title={"text": "Change by area: share of families worse, the same and improved"},
+        title=_title("Change by area", "Share of families worse, the same and improved"),
         xaxis={
-            "title": "% of families (worse to the left, improved to the right)",
+            "title": "← worse · % of families · improved →",
             "range": [-100, 100],
             "zeroline": True,
         },
         height=max(360, 28 * len(rows) + 140),
         legend={"orientation": "h", "y": -0.12},
-        margin={"l": 10, "r": 20, "t": 60, "b": 60},
+        margin={"l": 10, "r": 20, "t": 80, "b": 60},
     )
     return figure
 
@@ -207,11 +218,11 @@ def transition_heatmap(cells: pd.DataFrame, instrument: Instrument, domain: str)
         )
     )
     figure.update_layout(
-        title={"text": f"Movement between bands: {_labels(instrument)[domain]}"},
+        title=_title(f"Movement: {_labels(instrument)[domain]}", "Families moving between bands"),
         xaxis={"title": "Band at the latest review", "side": "bottom"},
         yaxis={"title": "Band at baseline", "autorange": "reversed"},
         height=420,
-        margin={"l": 10, "r": 10, "t": 60, "b": 60},
+        margin={"l": 10, "r": 10, "t": 80, "b": 60},
     )
     return figure
 
@@ -227,7 +238,7 @@ def breakdown_chart(groups: pd.DataFrame, dimension_label: str) -> go.Figure:
         cols=2,
         shared_yaxes=True,
         horizontal_spacing=0.04,
-        subplot_titles=("Mean distance travelled (95% interval)", "% reliably improved"),
+        subplot_titles=("Mean change (95% interval)", "% reliably improved"),
     )
     mean = _numbers(groups["mean_change"])
     figure.add_trace(
@@ -243,7 +254,7 @@ def breakdown_chart(groups: pd.DataFrame, dimension_label: str) -> go.Figure:
                 "array": _plain(_numbers(groups["ci_high"]) - mean),
                 "arrayminus": _plain(mean - _numbers(groups["ci_low"])),
             },
-            hovertemplate="%{y}: %{x:.2f}<extra></extra>",
+            hovertemplate="%{y}: %{x:.2~f}<extra></extra>",
         ),
         row=1,
         col=1,
@@ -266,6 +277,8 @@ def breakdown_chart(groups: pd.DataFrame, dimension_label: str) -> go.Figure:
         height=max(300, 40 * len(labels) + 140),
         margin={"l": 10, "r": 20, "t": 80, "b": 40},
     )
+    # Groups read top down in their order (age groups youngest first).
+    figure.update_yaxes(autorange="reversed")
     figure.update_xaxes(range=[0, 100], row=1, col=2)
     return figure
 
@@ -280,7 +293,8 @@ def over_time_chart(
     """Mean change from baseline by months since baseline, one line per group, n at each
     point; with ``scores``, the same families' mean scores at baseline and at that month."""
     figure = go.Figure()
-    for index, (group, rows) in enumerate(points.groupby("group", sort=True)):
+    # Groups come in reading order (age groups youngest first): keep it in the legend.
+    for index, (group, rows) in enumerate(points.groupby("group", sort=False)):
         rows = rows.sort_values("month")
         colour = PALETTE[index % len(PALETTE)]
         lines = (
@@ -302,26 +316,26 @@ def over_time_chart(
                     text=_point_labels(rows),
                     textposition="top center",
                     line={"color": colour, "dash": dash},
-                    hovertemplate="Month %{x}: %{y:.2f} (%{text})<extra>" + name + "</extra>",
+                    hovertemplate="Month %{x}: %{y:.2~f} (%{text})<extra>" + name + "</extra>",
                 )
             )
     if scores:
         low, high = instrument.scale_min, instrument.scale_max
-        title = "The same families' average score at baseline and at each month"
+        title = _title("The same families' scores", "Average at baseline and at each month")
         yaxis = {
             "title": "Mean overall score",
             "range": [low, high] if instrument.higher_is_better else [high, low],
         }
     else:
-        title = "Average change from baseline by months since baseline (+ is better)"
+        title = _title("Change from baseline, month by month", "Average change; + is better")
         yaxis = {"title": "Mean change from baseline (+ is better)", "zeroline": True}
     figure.update_layout(
-        title={"text": title},
+        title=title,
         xaxis={"title": "Months since baseline", "dtick": 1},
         yaxis=yaxis,
         height=420,
         legend={"orientation": "h", "y": -0.18},
-        margin={"l": 10, "r": 10, "t": 60, "b": 60},
+        margin={"l": 10, "r": 10, "t": 80, "b": 60},
     )
     return figure
 
@@ -344,6 +358,8 @@ def reliable_change_scatter(
             go.Scatter(
                 x=xs,
                 y=[low + width, high + width, high - width, low - width],
+                # Lines only: the default markers would put dots at the band's corners.
+                mode="lines",
                 fill="toself",
                 fillcolor="rgba(150,150,150,0.2)",
                 line={"width": 0},
@@ -376,21 +392,19 @@ def reliable_change_scatter(
                 mode="markers",
                 name=label,
                 marker={"color": colour, "symbol": symbols[label], "size": 8, "opacity": 0.8},
-                hovertemplate="Baseline %{x:.2f} → latest %{y:.2f}<extra>" + label + "</extra>",
+                hovertemplate="Baseline %{x:.2~f} → latest %{y:.2~f}<extra>" + label + "</extra>",
             )
         )
     axis_range = [low, high] if instrument.higher_is_better else [high, low]
     figure.update_layout(
-        title={
-            "text": "Reliable change: each dot is one family (no names). Above the line is better."
-        },
+        title=_title("Reliable change", "One dot per family, no names; above the line is better"),
         xaxis={"title": "Overall score at baseline", "range": axis_range},
         yaxis={
             "title": "Overall score at the latest review",
             "range": axis_range,
         },
-        height=520,
-        legend={"orientation": "h", "y": -0.15},
-        margin={"l": 10, "r": 10, "t": 60, "b": 60},
+        height=540,
+        legend={"orientation": "h", "y": -0.2},
+        margin={"l": 10, "r": 10, "t": 80, "b": 80},
     )
     return figure

@@ -38,6 +38,8 @@ class Settings:
     import_max_rows: int
     import_max_columns: int
     import_max_problems: int
+    # The instrument the cohort page opens on; unset, the one with most families.
+    main_instrument: str | None
 
 
 def default_database_url() -> str:
@@ -74,4 +76,5 @@ def get_settings() -> Settings:
         import_max_rows=int(os.environ.get("TRACKER_IMPORT_MAX_ROWS", "1048576")),
         import_max_columns=int(os.environ.get("TRACKER_IMPORT_MAX_COLUMNS", "200")),
         import_max_problems=int(os.environ.get("TRACKER_IMPORT_MAX_PROBLEMS", "1000")),
+        main_instrument=os.environ.get("TRACKER_MAIN_INSTRUMENT") or None,
     )

@@ -16,7 +16,12 @@ from sqlalchemy.engine import Connection
 
 from tracker.store.db import read_frame
 from tracker.store.models import Assessment, Family, KeyWorker, Score
-from tracker.store.vocabulary import DEFAULT_RATERS, KEY_WORKER_BACKGROUNDS
+from tracker.store.vocabulary import (
+    AGE_GROUPS,
+    DEFAULT_RATERS,
+    KEY_WORKER_BACKGROUNDS,
+    TIERS_OF_NEED,
+)
 
 # Dimensions a cohort can be broken down by: column in the family frame, and label.
 DIMENSIONS = {
@@ -26,6 +31,10 @@ DIMENSIONS = {
     "age_group": "Age of youngest child",
     "referral_source": "Referral source",
 }
+# Groups with an order of their own are listed in it, youngest or lowest tier first;
+# alphabetically "11-15" would come before "5-10".
+ORDERS = {"age_group": AGE_GROUPS, "tier_of_need": TIERS_OF_NEED}
+NOT_RECORDED = "Not recorded"
 FAMILY_COLUMNS = ["family_id", *DIMENSIONS, "closed"]
 ASSESSMENT_COLUMNS = ["assessment_id", "family_id", "occasion", "assessed_on", "rater"]
 SCORE_COLUMNS = ["assessment_id", "domain", "value"]
@@ -168,18 +177,43 @@ def load_frames(
     )
 
 
-def filter_choices(connection: Connection) -> dict[str, list[str]]:
-    """The values each cohort filter can take, from what is stored."""
+def in_order(dimension: str | None, values) -> list:
+    """A dimension's values as people read them: in the vocabulary's order where it has
+    one (age groups youngest first), the rest alphabetically, "Not recorded" last."""
+    rank = {value: index for index, value in enumerate(ORDERS.get(dimension, ()))}
+    return sorted(
+        set(values), key=lambda value: (value == NOT_RECORDED, rank.get(value, len(rank)), value)
+    )
 
-    def distinct(column) -> list[str]:
+
+def filter_choices(connection: Connection) -> dict[str, list[str]]:
+    """The values each cohort filter can take, from what is stored, in reading order."""
+
+    def distinct(dimension: str, column) -> list[str]:
         rows = connection.execute(sa.select(column).where(column.is_not(None)).distinct())
-        return sorted(value for (value,) in rows if value != "")
+        return in_order(dimension, (value for (value,) in rows if value != ""))
 
     return {
-        "area": distinct(Family.area),
-        "tier_of_need": distinct(Family.tier_of_need),
-        "key_worker": distinct(KeyWorker.name),
-        "key_worker_type": distinct(KeyWorker.background),
-        "age_group": distinct(Family.age_group),
-        "referral_source": distinct(Family.referral_source),
+        "area": distinct("area", Family.area),
+        "tier_of_need": distinct("tier_of_need", Family.tier_of_need),
+        "key_worker": distinct("key_worker", KeyWorker.name),
+        "key_worker_type": distinct("key_worker_type", KeyWorker.background),
+        "age_group": distinct("age_group", Family.age_group),
+        "referral_source": distinct("referral_source", Family.referral_source),
     }
+
+
+def main_instrument(connection: Connection, keys: list[str], setting: str | None = None) -> str:
+    """The instrument the cohort page opens on: the service's main one when ``setting``
+    (TRACKER_MAIN_INSTRUMENT) names one of ``keys``, else the one most families have been
+    scored on; on a tie, or with nothing scored, the first of ``keys``."""
+    if setting in keys:
+        return setting
+    families = dict(
+        connection.execute(
+            sa.select(
+                Assessment.instrument, sa.func.count(sa.distinct(Assessment.family_id))
+            ).group_by(Assessment.instrument)
+        ).all()
+    )
+    return max(keys, key=lambda key: families.get(key, 0))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from tracker.measures.cohort.building import Cohort
+from tracker.measures.cohort.loading import in_order
 from tracker.measures.cohort.views import family_attribute
 from tracker.store.vocabulary import RATER_PRECEDENCE
 
@@ -80,9 +81,10 @@ def _family_changes(cohort: Cohort, placed: pd.DataFrame) -> pd.DataFrame:
 def change_by_month(
     cohort: Cohort, *, min_group: int, dimension: str | None = None
 ) -> pd.DataFrame:
-    """Per group and whole month since baseline: the mean change from baseline of the
-    families assessed then, with n, and the same families' mean scores at the baseline
-    and at that month. A point resting on fewer than min_group families is suppressed.
+    """Per group (in reading order) and whole month since baseline: the mean change from
+    baseline of the families assessed then, with n, and the same families' mean scores at
+    the baseline and at that month. A point resting on fewer than min_group families is
+    suppressed.
     """
     if not cohort.every_score:
         raise ValueError("the over-time view needs every score: load the cohort with them")
@@ -102,6 +104,10 @@ def change_by_month(
         )
         .reset_index()
     )
+    rank = {group: index for index, group in enumerate(in_order(dimension, points["group"]))}
+    points = points.sort_values(
+        ["group", "month"], key=lambda by: by.map(rank) if by.name == "group" else by
+    ).reset_index(drop=True)
     hidden = points["n"] < min_group
     points = points.astype({column: object for column in FIGURE_COLUMNS})
     points.loc[hidden, FIGURE_COLUMNS] = None

@@ -12,7 +12,9 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+# Each function imports scipy.stats itself: it takes a second to load, and most commands
+# (and the report card) never need it.
 
 # At or below this many pairs, scipy's Wilcoxon (method "auto", scipy 1.15 on)
 # enumerates every sign flip when there are ties or zeros.
@@ -52,6 +54,8 @@ def _sign_flip_p(values: np.ndarray) -> float:
     ranks of |change| are the same under any flip and are whole or half
     numbers, so doubling them makes the count exact.
     """
+    from scipy import stats
+
     nonzero = values[values != 0]
     doubled = np.rint(stats.rankdata(np.abs(nonzero)) * 2).astype(int)
     observed = int(doubled[nonzero > 0].sum())
@@ -72,6 +76,8 @@ def wilcoxon_p(changes: pd.Series) -> float | None:
     them (done here directly, with the same p-values); otherwise the normal
     approximation with the tie correction and no continuity correction.
     """
+    from scipy import stats
+
     values = changes.to_numpy(dtype=float)
     if values.size == 0 or not np.any(values != 0):
         return None
@@ -95,6 +101,8 @@ def sign_test_p(changes: pd.Series) -> float | None:
     It asks only whether more families improved than got worse, more than chance would
     give, which suits ordinal scores with many ties.
     """
+    from scipy import stats
+
     improved, worse = int((changes > 0).sum()), int((changes < 0).sum())
     if improved + worse == 0:
         return None
@@ -143,6 +151,8 @@ def standardised_response_mean(changes: pd.Series) -> dict:
 
 
 def _wilson(successes: int, n: int) -> tuple[float, float]:
+    from scipy import stats
+
     interval = stats.binomtest(successes, n).proportion_ci(0.95, method="wilson")
     return float(interval.low), float(interval.high)
 
@@ -194,6 +204,8 @@ def net_improvement(changes: pd.Series) -> dict:
 
 def mean_interval(values: pd.Series, confidence: float = 0.95) -> tuple[float | None, float | None]:
     """Student's t interval for the mean: mean ± t(n-1) × SD / √n; null below two values."""
+    from scipy import stats
+
     n = len(values)
     if n < 2:
         return None, None

@@ -9,12 +9,11 @@ from __future__ import annotations
 import pandas as pd
 
 from tracker.measures.cohort.building import Cohort
-from tracker.measures.cohort.loading import DIMENSIONS
+from tracker.measures.cohort.loading import DIMENSIONS, NOT_RECORDED, in_order
 from tracker.measures.cohort.statistics import json_number, mean_interval, percent
 from tracker.measures.cohort.suppression import suppress_count, suppress_figures
 from tracker.measures.reliable_change import NO_RELIABLE_CHANGE, class_counts, classify
 
-NOT_RECORDED = "Not recorded"
 BREAKDOWN_COLUMNS = [
     "group",
     "n",
@@ -35,11 +34,13 @@ def family_attribute(cohort: Cohort, dimension: str) -> pd.Series:
 
 
 def group_members(cohort: Cohort, dimension: str):
-    """Each group of ``dimension``, in order, with its families' overall rows."""
+    """Each group of ``dimension`` in reading order (age groups youngest first), with its
+    families' overall rows."""
     overall = cohort.overall.assign(
         group=cohort.overall["family_id"].map(family_attribute(cohort, dimension))
     )
-    return overall.groupby("group", sort=True)
+    groups = dict(tuple(overall.groupby("group", sort=False)))
+    return [(group, groups[group]) for group in in_order(dimension, groups)]
 
 
 def group_figures(cohort: Cohort, members: pd.DataFrame) -> dict:
