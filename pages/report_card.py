@@ -47,11 +47,9 @@ from tracker.measures.reportcard.inputs import save_cost, save_story, save_targe
 from tracker.people.access import COMMISSIONER, allowed
 from tracker.render.plain_text import markdown_literal
 from tracker.render.reportcard_charts import chart_note, turn_the_curve
-from tracker.render.reportcard_export import (
+from tracker.render.reportcard_export import card_html, card_pdf, card_xlsx
+from tracker.render.reportcard_words import (
     NOISE_NOTE,
-    card_html,
-    card_pdf,
-    card_xlsx,
     change_text,
     format_value,
     headline,
@@ -262,19 +260,31 @@ st.caption(f"These downloads are the {WHICH[audience]} card. {stamp}")
 # A row that wraps, so each button keeps its whole name on a narrow screen.
 downloads = st.container(horizontal=True)
 name = f"report-card-{audience}-{period.label.replace(' ', '-')}-{scope.label.replace(': ', '-')}"
+# Every file opens with the one-page scorecard, better off first, and carries the stamp.
+# Taking one does not rerun the page: the audit row is written as the file is made.
+CONTENTS = (
+    "Opens with the one-page scorecard: each measure this period and the previous one, its "
+    "target, the trend and the last eight quarters; then every measure's chart and "
+    "definition, the story behind the curve, and who it is for, its filters, whose "
+    "ratings, the smallest group shown and the day it was made."
+)
 downloads.download_button(
-    f"HTML (interactive, prints on A4), {WHICH[audience]}",
+    f"HTML (opens in any browser, prints on A4), {WHICH[audience]}",
     audited(viewer, "export", f"report card {name} (html)", lambda: card_html(card)),
     file_name=f"{name}.html",
     mime="text/html",
     icon=":material/download:",
+    help=CONTENTS,
+    on_click="ignore",
 )
 downloads.download_button(
-    f"PDF, {WHICH[audience]}",
+    f"PDF (A4), {WHICH[audience]}",
     audited(viewer, "export", f"report card {name} (pdf)", lambda: card_pdf(card)),
     file_name=f"{name}.pdf",
     mime="application/pdf",
     icon=":material/picture_as_pdf:",
+    help=CONTENTS,
+    on_click="ignore",
 )
 downloads.download_button(
     f"Excel (every measure), {WHICH[audience]}",
@@ -282,6 +292,11 @@ downloads.download_button(
     file_name=f"{name}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     icon=":material/table:",
+    on_click="ignore",
+    help="Every measure as the card rounds it, better off first: value, previous period, "
+    "change with its 95% interval, target and definition; then its history, forecast and "
+    "breakdowns, the story, and an About sheet saying who it is for, its filters, whose "
+    "ratings, the smallest group shown and the day it was made.",
 )
 
 st.header("The story behind the curve")

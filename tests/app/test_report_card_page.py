@@ -52,11 +52,25 @@ def test_last_quarter_renders_all_four_questions(manager, sample_engine):
     assert not better.delta or "percentage points" in better.delta or "no change" in better.delta
     # A manager sees the service card; each download says it is not for publication.
     assert [b.label for b in app.get("download_button")] == [
-        "HTML (interactive, prints on A4), service, not for publication",
-        "PDF, service, not for publication",
+        "HTML (opens in any browser, prints on A4), service, not for publication",
+        "PDF (A4), service, not for publication",
         "Excel (every measure), service, not for publication",
     ]
     assert "Service: exact figures" in captions_of(app)
+
+
+def test_every_download_says_what_the_file_holds(manager):
+    app = open_app(manager, PAGE)
+    helps = {b.label.split(",")[0]: b.proto.help for b in app.get("download_button")}
+    assert set(helps) == {"HTML (opens in any browser", "PDF (A4)", "Excel (every measure)"}
+    for kind in ("HTML (opens in any browser", "PDF (A4)"):
+        assert helps[kind].startswith("Opens with the one-page scorecard")
+        assert "target, the trend and the last eight quarters" in helps[kind]
+    assert helps["Excel (every measure)"].startswith("Every measure as the card rounds it")
+    assert "better off first" in helps["Excel (every measure)"]
+    for words in helps.values():
+        for context in ("who it is for", "filters", "whose ratings", "smallest group", "made"):
+            assert context in words, (context, words)
 
 
 @pytest.mark.parametrize(
@@ -131,8 +145,8 @@ def test_a_manager_can_choose_the_published_card_for_the_board(manager):
     published = counts_on_screen(app)
     assert published.keys() == service.keys() and all(map(is_published_count, published.values()))
     assert [b.label for b in app.get("download_button")] == [
-        "HTML (interactive, prints on A4), published",
-        "PDF, published",
+        "HTML (opens in any browser, prints on A4), published",
+        "PDF (A4), published",
         "Excel (every measure), published",
     ]
     captions = captions_of(app)
@@ -146,8 +160,8 @@ def test_a_commissioner_always_gets_the_published_card(commissioner):
     assert not [box for box in app.sidebar.checkbox if box.label == "For publication"]
     assert all(map(is_published_count, counts_on_screen(app).values()))
     assert [b.label for b in app.get("download_button")] == [
-        "HTML (interactive, prints on A4), published",
-        "PDF, published",
+        "HTML (opens in any browser, prints on A4), published",
+        "PDF (A4), published",
         "Excel (every measure), published",
     ]
 

@@ -1,11 +1,13 @@
 """Downloads: tables as CSV and Excel with the suppression footnote, charts as PNG or HTML.
 
 A download must show exactly what the page shows: suppressed figures as ``*`` and a
-footnote that says why.
+footnote that says why. It also carries its context (the ``notes``): comment rows at the
+top of a CSV, an "About this table" sheet in Excel, lines under a chart.
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import os
@@ -18,16 +20,29 @@ import plotly.graph_objects as go
 import pytest
 
 from tracker.render.downloads import (
+    ABOUT_SHEET,
     browser_available,
     figure_html,
     figure_png,
     footnote,
     mark_suppressed,
+    stamped_figure,
     table_csv,
     table_xlsx,
 )
 
 BOM = "\ufeff".encode()
+# What the cohort page passes: the instrument, whose ratings, the period, the filters,
+# the audience, the smallest group and the day it was made.
+NOTES = (
+    "Instrument: Team Around the Family distance-travelled tool.",
+    "Whose ratings: Worker and joint.",
+    "Baselines: 01 Apr 2026 to 30 Jun 2026.",
+    "Filters: area is Northfield, Eastgate's edge; tier of need is tier 3.",
+    "Audience: service: exact figures for people entitled to the families' records.",
+    "Smallest group shown: 5 families.",
+    "Made on 30 Nov 2026.",
+)
 
 
 def suppressed_table() -> pd.DataFrame:
@@ -108,14 +123,15 @@ def test_table_csv_starts_with_a_bom_and_is_utf8():
     assert data.startswith(BOM)
     assert not data.startswith(BOM + BOM)
     text = data.decode("utf-8-sig")
-    assert text.startswith("Area,Families,Mean change\n")
+    assert text.startswith("#,")
+    assert '"Area","Families","Mean change"\n' in text
     assert "Café and community" in text
 
 
-def test_table_csv_round_trips_through_pandas():
+def test_table_csv_round_trips_through_pandas_skipping_its_notes():
     frame = suppressed_table()
-    data = table_csv(frame, min_group=5)
-    read = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", skipfooter=1, engine="python")
+    data = table_csv(frame, min_group=5, notes=NOTES)
+    read = pd.read_csv(io.BytesIO(data), comment="#")
     assert list(read.columns) == ["Area", "Families", "Mean change"]
     assert len(read) == 3
     assert read.astype(str).values.tolist() == [
@@ -125,19 +141,25 @@ def test_table_csv_round_trips_through_pandas():
     ]
 
 
-def test_table_csv_contains_the_star_cells():
-    text = table_csv(suppressed_table(), min_group=5).decode("utf-8-sig")
-    lines = text.splitlines()
-    assert lines[2] == "Café and community,*,*"
-    assert lines[1] == "Housing,6,1.33"
+def test_table_csv_opens_with_its_context_and_the_footnote_as_comment_rows():
+    data = table_csv(suppressed_table(), min_group=7, notes=NOTES)
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    told = [row for row in rows if row[0] == "#"]
+    assert [row[1] for row in told] == [*NOTES, footnote(7)]
+    assert all(len(row) == 2 for row in told)  # each note whole in one cell, commas and all
+    assert rows[: len(told)] == told  # all of them before the table
+    assert rows[len(told)] == ["Area", "Families", "Mean change"]
+    assert rows[len(told) + 2] == ["Café and community", "*", "*"]
+    assert "fewer than 5" not in data.decode("utf-8-sig")
 
 
-def test_table_csv_ends_with_the_footnote_naming_min_group():
-    text = table_csv(suppressed_table(), min_group=7).decode("utf-8-sig")
-    assert text.endswith(footnote(7) + "\n")
-    last = text.rstrip("\n").splitlines()[-1]
-    assert last == "* suppressed: fewer than 7 families, to protect their privacy."
-    assert "fewer than 5" not in text
+def test_table_csv_keeps_a_hash_inside_a_cell_and_guards_formulas_in_notes_and_cells():
+    frame = pd.DataFrame({"Area": ["Flat #3, North", "=HYPERLINK()"], "Families": [6, 5]})
+    data = table_csv(frame, min_group=5, notes=("=cmd|' /C calc'!A0", "Made on 30 Nov 2026."))
+    read = pd.read_csv(io.BytesIO(data), comment="#")
+    assert read["Area"].tolist() == ["Flat #3, North", "'=HYPERLINK()"]
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0] == ["#", "'=cmd|' /C calc'!A0"]
 
 
 # --------------------------------------------------------------------------------------
@@ -145,30 +167,55 @@ def test_table_csv_ends_with_the_footnote_naming_min_group():
 # --------------------------------------------------------------------------------------
 
 
-def test_table_xlsx_has_header_values_stars_and_footnote():
-    data = table_xlsx(suppressed_table(), min_group=5)
+def test_table_xlsx_has_clean_figures_and_an_about_sheet():
+    data = table_xlsx(suppressed_table(), min_group=5, notes=NOTES)
     assert data.startswith(b"PK")  # an xlsx file is a zip archive
     workbook = openpyxl.load_workbook(io.BytesIO(data))
-    assert workbook.sheetnames == ["Figures"]
+    assert workbook.sheetnames == ["Figures", ABOUT_SHEET]
+    assert workbook.active.title == "Figures"
     rows = list(workbook["Figures"].iter_rows(values_only=True))
-    assert rows[0] == ("Area", "Families", "Mean change")
-    assert rows[1] == ("Housing", 6, 1.33)
-    assert rows[2] == ("Café and community", "*", "*")
-    assert rows[3] == ("Income", 7, -0.25)
-    # one blank row, then the note under its own heading
-    assert all(value is None for value in rows[4])
-    assert rows[5][0] == "Note"
-    assert rows[6][0] == footnote(5)
-    assert len(rows) == 7
+    assert rows == [
+        ("Area", "Families", "Mean change"),
+        ("Housing", 6, 1.33),
+        ("Café and community", "*", "*"),
+        ("Income", 7, -0.25),
+    ]
+    about = [row[0] for row in workbook[ABOUT_SHEET].iter_rows(values_only=True)]
+    assert about == [ABOUT_SHEET, *NOTES, footnote(5)]
 
 
 def test_table_xlsx_sheet_name_is_cut_to_excels_limit():
     long_name = "Distance travelled by key worker type and area"
     data = table_xlsx(suppressed_table(), min_group=3, sheet=long_name)
     workbook = openpyxl.load_workbook(io.BytesIO(data))
-    assert workbook.sheetnames == [long_name[:31]]
-    cells = [row[0] for row in workbook.active.iter_rows(values_only=True)]
+    assert workbook.sheetnames == [long_name[:31], ABOUT_SHEET]
+    cells = [row[0] for row in workbook[ABOUT_SHEET].iter_rows(values_only=True)]
     assert footnote(3) in cells
+
+
+def test_table_xlsx_guards_a_note_that_looks_like_a_formula():
+    data = table_xlsx(suppressed_table(), min_group=5, notes=("=1+1",))
+    about = openpyxl.load_workbook(io.BytesIO(data))[ABOUT_SHEET]
+    assert about["A2"].value == "'=1+1"
+
+
+# --------------------------------------------------------------------------------------
+# stamped_figure
+# --------------------------------------------------------------------------------------
+
+
+def test_a_stamped_chart_says_its_context_under_it_in_lines_that_fit():
+    long = "Filters: " + "; ".join(f"area is Place number {n}" for n in range(12)) + "."
+    stamped = stamped_figure(a_figure(), (*NOTES, long))
+    text = stamped.layout.annotations[-1].text
+    lines = text.split("<br>")
+    assert all(len(line) <= 150 for line in lines)
+    assert len(lines) > len(NOTES) + 1  # the long filter line was wrapped, not cut
+    assert " ".join(lines).replace("  ", " ").count("Place number") == 12
+    for note in NOTES:
+        assert note in text
+    assert stamped.layout.height == 300 + 16 * len(lines)
+    assert stamped_figure(a_figure(), ()).layout.height == 300
 
 
 # --------------------------------------------------------------------------------------

@@ -20,7 +20,6 @@ from tracker.instruments.loader import get_instrument
 from tracker.measures.disclosure import AUDIENCES, PUBLISHED, AudienceError
 from tracker.measures.periods import Period, custom, financial_quarter, financial_year
 from tracker.measures.reportcard import Scope, card_as_dict, report_card
-from tracker.render.reportcard_export import card_html, card_pdf, card_xlsx
 from tracker.store.db import make_engine
 from tracker.store.settings import get_settings
 from tracker.store.vocabulary import KEY_WORKER_BACKGROUNDS
@@ -85,6 +84,10 @@ def command_report_card(args: argparse.Namespace) -> int:
     except AudienceError as refusal:
         print(f"tracker: {refusal}", file=sys.stderr)
         return EXIT_USAGE
+    # Loaded here, not with the program: the PDF library alone takes half a second to
+    # import, which every other command would pay for nothing.
+    from tracker.render.reportcard_export import card_html, card_pdf, card_xlsx
+
     writers = {
         "json": lambda: json.dumps(card_as_dict(card), indent=2).encode("utf-8"),
         "html": lambda: card_html(card).encode("utf-8"),

@@ -4,7 +4,10 @@
   of already-suppressed data;
 - ``cohort_tables``: the cohort's figures as tables, ``*`` where suppressed;
 - ``downloads``: tables and charts as CSV, Excel, PNG or HTML files;
-- ``reportcard_export``: the report card as HTML, PDF and Excel;
+- ``reportcard_export``: the report card as Excel, and the one entry for every format;
+- ``reportcard_words``, ``reportcard_drawing``: the card's shared wording, and its charts
+  drawn as shapes with no browser;
+- ``reportcard_html``, ``reportcard_pdf``: the board paper as HTML and as PDF;
 - ``summary``: the family's one-page summary;
 - ``plain_text``: people's own words inside Markdown, shown as typed.
 

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from tracker.instruments.loader import Instrument
-from tracker.measures.cohort.audience import BASELINE_RULE
+from tracker.measures.cohort.audience import BASELINE_RULE, rater_view
 from tracker.measures.disclosure import (
     AUDIENCES,
     PUBLISHED,
@@ -42,6 +42,7 @@ from tracker.measures.reportcard.registry import MEASURES, QUADRANTS, MeasureSpe
 from tracker.measures.reportcard.value import Value, suppress
 from tracker.measures.yardstick import Yardstick
 from tracker.store.models import MeasureTarget, ReportStory
+from tracker.store.vocabulary import DEFAULT_RATERS
 
 STORY_FIELDS = {
     "working": "What is working",
@@ -56,6 +57,9 @@ STORY_FIELDS = {
 
 
 HISTORY_QUARTERS = 8
+# Every measure of scores counts these raters' assessments; the card says so, in the
+# cohort page's words.
+RATINGS_COUNTED = f"{rater_view(DEFAULT_RATERS)} (the family's own ratings are not counted)"
 
 
 @dataclass(frozen=True)
@@ -129,8 +133,9 @@ class ReportCard:
             **about,
             "Minimum group": str(self.min_group),
             "Filters": self.filters,
+            "Whose ratings": RATINGS_COUNTED,
             "Baseline rule": BASELINE_RULE,
-            "Made": self.made.isoformat() if self.made else "",
+            "Made": f"{self.made:%d %b %Y}" if self.made else "",
         }
 
     @property
@@ -217,20 +222,27 @@ def build_card(
             return suppress(value, min_group)
         return publish(value, spec, rule, data.instrument)
 
+    def value_in(spec: MeasureSpec, span: Period) -> Value:
+        """The measure over ``span``, worked out once: a quarter's card has this period
+        and the previous one in its history too."""
+        key = (spec.key, span.start, span.end)
+        if key not in worked_out:
+            worked_out[key] = shown(spec, spec.compute(data, span))
+        return worked_out[key]
+
+    worked_out: dict[tuple, Value] = {}
     targets = targets or {}
     earlier = previous_for(period, audience)
     quarters = quarters_up_to(period.end, HISTORY_QUARTERS)
     results = []
     for spec in MEASURES:
-        history = [
-            (quarter.label, shown(spec, spec.compute(data, quarter))) for quarter in quarters
-        ]
+        history = [(quarter.label, value_in(spec, quarter)) for quarter in quarters]
         values = [value.value for _, value in history]
         results.append(
             MeasureResult(
                 spec=spec,
-                current=shown(spec, spec.compute(data, period)),
-                previous=shown(spec, spec.compute(data, earlier)),
+                current=value_in(spec, period),
+                previous=value_in(spec, earlier),
                 target=targets.get(spec.key),
                 history=[(label, value.value) for label, value in history],
                 forecast=forecast(values, bounds=spec.bounds),

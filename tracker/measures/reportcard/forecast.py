@@ -15,10 +15,10 @@ to the values the measure can take (0-100 for a percentage, 0 or more for a coun
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 FORECAST_QUARTERS = 4
 MIN_FORECAST_POINTS = 4
@@ -34,6 +34,34 @@ class Projection:
     low: list[float]
     high: list[float]
     used: int
+
+
+def _central_share(t: float, df: int) -> float:
+    """P(|T| ≤ t) for Student's t on a whole number of degrees of freedom, by the exact
+    finite sums of Abramowitz and Stegun 26.7.3 and 26.7.4."""
+    theta = math.atan(t / math.sqrt(df))
+    cos2 = math.cos(theta) ** 2
+    term = total = math.cos(theta) if df % 2 else 1.0
+    for k in range(3 if df % 2 else 2, df - 1, 2):
+        term *= cos2 * (k - 1) / k
+        total += term
+    if df % 2 == 0:
+        return math.sin(theta) * total
+    return 2 / math.pi * (theta + (math.sin(theta) * total if df > 1 else 0))
+
+
+def t_quantile(share: float, df: int) -> float:
+    """The ``share`` quantile (above one half) of Student's t on ``df`` degrees of freedom:
+    scipy's ``t.ppf``, found by halving, so the command line need not load scipy."""
+    wanted, low, high = 2 * share - 1, 0.0, 1.0
+    while _central_share(high, df) < wanted:
+        high *= 2
+    for _ in range(200):
+        middle = (low + high) / 2
+        low, high = (middle, high) if _central_share(middle, df) < wanted else (low, middle)
+        if high - low < 1e-13 * high:
+            break
+    return (low + high) / 2
 
 
 def _clip(values: np.ndarray, bounds: tuple[float | None, float | None]) -> list[float]:
@@ -61,7 +89,7 @@ def forecast(
     spread_x = np.sum((x - x.mean()) ** 2)
     future = np.arange(len(history), len(history) + ahead, dtype=float)
     centre = intercept + slope * future
-    t = stats.t.ppf(0.5 + FORECAST_INTERVAL / 2, n - 2)
+    t = t_quantile(0.5 + FORECAST_INTERVAL / 2, n - 2)
     half = t * residual_sd * np.sqrt(1 + 1 / n + (future - x.mean()) ** 2 / spread_x)
     return Projection(
         values=_clip(centre, bounds),
