@@ -1,22 +1,32 @@
-"""Distance Travelled: the Streamlit entry point.
+"""Distance Travelled: the Streamlit entry point, and the server that runs it.
 
-It sets up the page, checks the database is ready, signs people in (local accounts, or
-the organisation's identity provider when OIDC is configured), ends sessions whose account
-changed or whose time is up, and builds the navigation for the person's role. Each page
-re-checks access itself; the navigation only decides what is offered. Whatever fails on
-the way is shown as plain words and a reference, never as a traceback.
+For each visitor it sets up the page, checks the database is ready, signs people in
+(local accounts, or the organisation's identity provider when OIDC is configured), ends
+sessions whose account changed or whose time is up, and builds the navigation for the
+person's role. Each page re-checks access itself; the navigation only decides what is
+offered. Whatever fails on the way is shown as plain words and a reference, never as a
+traceback.
+
+``streamlit run app.py`` finds ``app`` at the bottom and serves this file through it, so
+that before anyone visits, the navigation here is made the only list of pages (see
+``pages_from_navigation_only``): the first visit after a restart, to any address, runs
+this file and meets the sign-in form.
 """
 
 import time
+from contextlib import asynccontextmanager
 
 import streamlit as st
 
 from pages.common import (
+    APP_PAGES,
+    CHOSEN_FAMILY,
+    AppPage,
     engine,
-    entry_point_running,
     errors_shown_plainly,
     note_in_audit,
     offered_pages,
+    pages_from_navigation_only,
     reading,
     writing,
 )
@@ -28,15 +38,16 @@ from tracker.render.plain_text import markdown_literal
 from tracker.store import migrate
 from tracker.store.settings import get_settings
 
-settings = get_settings()
-if settings.environment == "production":
-    # Whatever escapes the wrapper below (a button's callback, say) shows no details
-    # either; they go to the server's log.
-    st.set_option("client.showErrorDetails", "none")
-st.set_page_config(page_title="Distance Travelled", page_icon="⭐", layout="wide")
-# Streamlit draws captions at 60% opacity, which on white is 3.9:1, short of the 4.5:1
-# that WCAG AA asks of small text; at 80% they stay quieter than body text and pass.
-st.html("<style>[data-testid='stCaptionContainer'] { opacity: 0.8; }</style>")
+
+def set_up_page() -> None:
+    if get_settings().environment == "production":
+        # Whatever escapes the wrapper below (a button's callback, say) shows no details
+        # either; they go to the server's log.
+        st.set_option("client.showErrorDetails", "none")
+    st.set_page_config(page_title="Distance Travelled", page_icon="⭐", layout="wide")
+    # Streamlit draws captions at 60% opacity, which on white is 3.9:1, short of the 4.5:1
+    # that WCAG AA asks of small text; at 80% they stay quieter than body text and pass.
+    st.html("<style>[data-testid='stCaptionContainer'] { opacity: 0.8; }</style>")
 
 
 def oidc_configured() -> bool:
@@ -63,6 +74,7 @@ def sign_out(reason: str = "") -> None:
     viewer = st.session_state.pop("viewer", None)
     st.session_state.pop("signed_in_at", None)
     st.session_state.pop("last_active", None)
+    st.session_state.pop(CHOSEN_FAMILY, None)
     if viewer is not None:
         note_in_audit(
             viewer,
@@ -90,7 +102,7 @@ def session_still_good(viewer: Viewer) -> bool:
         signed_in_at=st.session_state.get("signed_in_at"),
         last_active=st.session_state.get("last_active"),
         now=time.time(),
-        settings=settings,
+        settings=get_settings(),
     )
     if reason:
         sign_out(reason)
@@ -135,7 +147,16 @@ def sign_in_page(demo: bool) -> None:
     st.stop()
 
 
+def navigation(pages: list[AppPage], *, position: str = "sidebar") -> st.Page:
+    """The page the address asks for among ``pages``, or the first (Home) if it is none."""
+    return st.navigation(
+        [st.Page(page.path, title=page.title, icon=page.icon) for page in pages],
+        position=position,
+    )
+
+
 def run_app() -> None:
+    set_up_page()
     if migrate.current_revision(engine()) != migrate.head_revision():
         st.error(
             "The database is not ready. Run `tracker init` (or `make run`) to create or "
@@ -145,7 +166,7 @@ def run_app() -> None:
 
     with reading() as session:
         try:
-            check_production(session, settings.environment)
+            check_production(session, get_settings().environment)
         except ProductionWithDemoAccounts as refusal:
             st.error(str(refusal))
             st.stop()
@@ -153,6 +174,9 @@ def run_app() -> None:
 
     viewer = st.session_state.get("viewer")
     if viewer is None or not session_still_good(viewer):
+        # Resolve the address's page without running it, so the address (a bookmark's
+        # ?family= included) stays as it was and that page opens once signed in.
+        navigation(list(APP_PAGES), position="hidden")
         sign_in_page(demo)
 
     st.session_state["last_active"] = time.time()
@@ -162,12 +186,23 @@ def run_app() -> None:
             st.badge("DEMO data and accounts", icon=":material/science:", color="orange")
         if st.button("Sign out", icon=":material/logout:"):
             sign_out("You have signed out.")
+            # Leave no family in the address for whoever uses this browser next; a
+            # session that timed out keeps it, for its owner to sign back in to.
+            st.query_params.clear()
             st.rerun()
 
-    pages = [st.Page(page.path, title=page.title, icon=page.icon) for page in offered_pages(viewer)]
-    with entry_point_running():
-        st.navigation(pages).run()
+    navigation(offered_pages(viewer)).run()
 
 
-with errors_shown_plainly():
-    run_app()
+@asynccontextmanager
+async def pages_listed_here(_server: st.App):
+    """Before the server lets anyone in, make the navigation above the only list of pages."""
+    pages_from_navigation_only()
+    yield
+
+
+if __name__ == "__main__":  # Streamlit running this file for one visitor
+    with errors_shown_plainly():
+        run_app()
+else:  # imported by the server that `streamlit run app.py` starts on finding `app`
+    app = st.App(__file__, lifespan=pages_listed_here)

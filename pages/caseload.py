@@ -1,9 +1,12 @@
-"""Caseload: my families, which reviews are due, and adding or closing a family."""
+"""Caseload: my families (or, for a manager, everyone's), which reviews are due and whose
+are overdue, and adding, naming, closing or moving a family."""
 
 import pandas as pd
 import streamlit as st
 
 from pages.common import (
+    family_choices,
+    family_picker,
     instruments,
     link_if_open,
     reading,
@@ -19,6 +22,7 @@ from tracker.measures.caseload import (
     STATUS_BASELINE_NEEDED,
     STATUS_DUE_SOON,
     STATUS_OVERDUE,
+    overdue_by_worker,
 )
 from tracker.measures.cohort import filter_choices
 from tracker.people.access import allowed
@@ -29,10 +33,11 @@ from tracker.records.families import (
     family_by_ref,
     key_workers,
     reassign_family,
+    rename_family,
 )
 from tracker.render.plain_text import markdown_literal
 from tracker.store.errors import RecordInvalid
-from tracker.store.models import Family, longest
+from tracker.store.models import Family, family_label, longest
 from tracker.store.vocabulary import AGE_GROUPS, CLOSURE_REASONS, REFERRAL_SOURCES, TIERS_OF_NEED
 
 # Status cells carry words and a colour, so they read in greyscale and for colour-blind users.
@@ -45,6 +50,7 @@ STATUS_STYLES = {
 # Field names in validation messages, as the add-family form labels them.
 ADD_FAMILY_LABELS = {
     "family_ref": "Family reference",
+    "short_name": "Short name",
     "area": "Area",
     "tier_of_need": "Tier of need",
     "referral_source": "Referred by",
@@ -54,10 +60,21 @@ ADD_FAMILY_LABELS = {
     "key_worker": "Key worker",
 }
 
+SHORT_NAME_HELP = (
+    'What you call the family, such as "Smith household" or initials. Staff see it beside '
+    "the reference; it is never published and never goes to researchers."
+)
+# A save that changes how families are listed reruns the page, and says so at the top.
+SAVED = "caseload-saved"
+
 viewer = require_page(__file__)
 st.title(
     "Caseload" if viewer.key_worker_id is None else f"{markdown_literal(viewer.name)}'s caseload"
 )
+if saved := st.session_state.pop(SAVED, None):
+    st.success(saved)
+# Managers see every worker's families, so which worker holds each, and whose are overdue.
+sees_staff = allowed(viewer, "view_staff")
 
 show_closed = st.toggle("Include closed families", value=False)
 families = viewer_caseload(viewer, include_closed=show_closed)
@@ -83,9 +100,29 @@ with badges:
             "No reviews due in the next two weeks", color="green", icon=":material/check_circle:"
         )
 
+if sees_staff and overdue:
+    with st.expander("Whose reviews are overdue", icon=":material/group:", expanded=True):
+        by_worker = overdue_by_worker(families, today=today())
+        labels = family_choices(families)
+        # A small table that wraps, so every family shows, on a tablet too.
+        st.table(
+            pd.DataFrame(
+                {
+                    "Key worker": by_worker["key_worker"],
+                    "Overdue reviews": by_worker["overdue"],
+                    "Longest wait (days)": by_worker["longest_days_overdue"],
+                    "Families, longest wait first": by_worker["family_refs"].map(
+                        lambda refs: ", ".join(labels[ref] for ref in refs)
+                    ),
+                }
+            ),
+            hide_index=True,
+        )
+        st.caption("Pick a key worker under Filter and sort to see their families below.")
+
 with st.expander("Filter and sort", expanded=False):
     left, middle, right = st.columns(3)
-    search = left.text_input("Family reference contains", placeholder="e.g. FAM-0001")
+    search = left.text_input("Family or short name contains", placeholder="e.g. FAM-0001")
     statuses = middle.multiselect("Review status", sorted(families["status"].unique()))
     tiers = right.multiselect("Tier of need", TIERS_OF_NEED)
     areas = left.multiselect("Area", sorted(families["area"].unique()))
@@ -98,16 +135,26 @@ with st.expander("Filter and sort", expanded=False):
             "Last assessment (newest first)",
         ],
     )
+    # Full width, so a chosen worker's name shows whole on a tablet.
+    workers_shown = (
+        st.multiselect("Key worker", sorted(families["key_worker"].unique())) if sees_staff else []
+    )
 
 shown = families
 if search:
-    shown = shown[shown["family_ref"].str.contains(search.strip(), case=False, regex=False)]
+    words = search.strip()
+    shown = shown[
+        shown["family_ref"].str.contains(words, case=False, regex=False)
+        | shown["short_name"].fillna("").str.contains(words, case=False, regex=False)
+    ]
 if statuses:
     shown = shown[shown["status"].isin(statuses)]
 if tiers:
     shown = shown[shown["tier_of_need"].isin(tiers)]
 if areas:
     shown = shown[shown["area"].isin(areas)]
+if workers_shown:
+    shown = shown[shown["key_worker"].isin(workers_shown)]
 sort_columns = {
     "Next review date": (["next_review_due"], [True]),
     "Family reference": (["family_ref"], [True]),
@@ -118,9 +165,13 @@ if order in sort_columns:
     shown = shown.sort_values(columns, ascending=ascending, na_position="last")
 
 short_names = {key: spec.short_name for key, spec in instruments().items()}
+named = families["short_name"].notna().any()
 table = pd.DataFrame(
     {
         "Family": shown["family_ref"],
+        # Blank, not "None", for a family without one; no column while none has one.
+        **({"Short name": shown["short_name"].fillna("")} if named else {}),
+        **({"Key worker": shown["key_worker"]} if sees_staff else {}),
         "Review": shown["status"],
         "Next review due": pd.to_datetime(shown["next_review_due"]),
         "Last assessment": pd.to_datetime(shown["last_assessed_on"]),
@@ -149,7 +200,7 @@ st.caption(
 )
 
 if not shown.empty:
-    picked = st.selectbox("Work with a family", shown["family_ref"].tolist())
+    picked = family_picker("Work with a family", family_choices(shown), key="caseload-family")
     links = st.container(horizontal=True)
     with links:
         link_if_open(
@@ -202,6 +253,9 @@ with add_column, st.expander("Add a new family", icon=":material/person_add:"):
         disability = st.radio(
             "A child has a disability", ["Not known", "Yes", "No"], horizontal=True
         )
+        short_name = st.text_input(
+            "Short name (optional)", max_chars=longest(Family.short_name), help=SHORT_NAME_HELP
+        )
         issues = st.text_input(
             "Presenting issues",
             max_chars=longest(Family.presenting_issues),
@@ -222,6 +276,7 @@ with add_column, st.expander("Add a new family", icon=":material/person_add:"):
         def add(session) -> None:
             data = build_family(
                 family_ref=family_ref,
+                short_name=short_name,
                 area=area or "",
                 tier_of_need=tier or "",
                 referral_source=source or "",
@@ -244,6 +299,45 @@ with add_column, st.expander("Add a new family", icon=":material/person_add:"):
             done=f"Added {family_ref.strip()}. Record their baseline next.",
             labels=ADD_FAMILY_LABELS,
         )
+
+with add_column, st.expander("Give a family a short name", icon=":material/badge:"):
+    with st.form("name-family"):
+        ref = st.selectbox(
+            "Family to name",
+            families["family_ref"].tolist(),
+            index=None,
+            format_func=family_choices(families).get,
+        )
+        new_name = st.text_input(
+            "Short name",
+            max_chars=longest(Family.short_name),
+            help=SHORT_NAME_HELP + " Leave it empty to take a short name away.",
+        )
+        naming = st.form_submit_button("Save short name")
+    if naming:
+        if ref is None:
+            show_problems({"family": "Choose the family to name."})
+        else:
+            with reading() as session:
+                family = family_by_ref(session.connection(), ref)
+            require("edit_family", family=family)
+
+            def renamed() -> None:
+                label = family_label(ref, new_name.strip())
+                st.session_state[SAVED] = (
+                    f"{ref} is now shown as {label}."
+                    if new_name.strip()
+                    else f"{ref} has no short name now."
+                )
+                st.rerun()
+
+            save(
+                lambda session: rename_family(
+                    session, family_id=family.id, short_name=new_name, actor=viewer.actor
+                ),
+                done=renamed,
+                labels={"short_name": "Short name"},
+            )
 
 if allowed(viewer, "close_family"):
     with close_column, st.expander("Close a family's case", icon=":material/task_alt:"):

@@ -7,9 +7,7 @@ that can be tested without Streamlit lives in ``tracker`` instead.
 from __future__ import annotations
 
 import logging
-import runpy
 import secrets
-import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -20,6 +18,7 @@ from typing import NoReturn
 import pandas as pd
 import streamlit as st
 from sqlmodel import Session
+from streamlit.runtime.pages_manager import PagesManager
 
 from tracker.instruments.loader import load_instruments
 from tracker.measures.caseload import caseload
@@ -28,7 +27,7 @@ from tracker.people.audit import record
 from tracker.records.families import family_by_ref
 from tracker.store.db import make_engine, read_session, write_session
 from tracker.store.errors import RecordInvalid
-from tracker.store.models import Family
+from tracker.store.models import Family, family_label
 from tracker.store.settings import get_settings
 
 # Cached query results are shared by every session of this process; keep them short-lived
@@ -86,7 +85,7 @@ APP_PAGES = (
     AppPage("pages/family_journey.py", "Family journey", ":material/star:", "view_family"),
     AppPage("pages/cohort.py", "Cohort", ":material/monitoring:", "view_cohort"),
     AppPage("pages/report_card.py", "Report card", ":material/summarize:", "view_report_card"),
-    AppPage("pages/data.py", "Import and export", ":material/swap_vert:", "import_data"),
+    AppPage("pages/data.py", "Import and export", ":material/swap_vert:", "offline_form"),
     AppPage("pages/audit.py", "Audit trail", ":material/history:", "view_audit"),
     AppPage("pages/admin.py", "Administration", ":material/admin_panel_settings:", "manage_users"),
 )
@@ -122,19 +121,6 @@ def link_if_open(viewer: Viewer, path: str, **page_link) -> None:
         st.page_link(path, **page_link)
 
 
-_entry_point = threading.local()
-
-
-@contextmanager
-def entry_point_running():
-    """Mark that app.py is running the current page (see ``through_entry_point``)."""
-    _entry_point.active = True
-    try:
-        yield
-    finally:
-        _entry_point.active = False
-
-
 _log = logging.getLogger(__name__)
 
 
@@ -158,19 +144,17 @@ def errors_shown_plainly():
         )
 
 
-def through_entry_point() -> None:
-    """Make sure app.py runs every page, whatever URL the browser opened.
+def pages_from_navigation_only() -> None:
+    """Make app.py's ``st.navigation`` the only list of pages, before anyone visits.
 
-    Streamlit treats a folder called ``pages/`` as an old-style multipage app
-    until the entry script has called ``st.navigation`` once in the process,
-    so a first visit straight to a page's URL after a restart would run the
-    page alone: no navigation, no check of who is using the app. In that case
-    run app.py here; it builds the navigation and runs this page properly.
+    Streamlit takes a folder called ``pages/`` beside the entry script for an old-style
+    multipage app: until ``st.navigation`` first runs in the process, it routes every
+    address to a file in the folder, runs that file alone and lists them all, so the
+    first visit after a restart to /caseload would skip app.py's sign-in, and /common
+    (not a page) would be blank. It decides by a process-wide flag, set when the first
+    visitor's session starts unless set already; the server sets it first (app.py).
     """
-    if getattr(_entry_point, "active", False):
-        return
-    runpy.run_path(str(ENTRY_POINT), run_name="__main__")
-    st.stop()
+    PagesManager.uses_pages_directory = False
 
 
 def refuse(message: str) -> NoReturn:
@@ -185,7 +169,6 @@ def require_page(page_file: str) -> Viewer:
     with its own ``__file__``.
     """
     page = app_page(page_file)
-    through_entry_point()
     viewer = current_viewer()
     try:
         authorise_role(viewer, page.action)
@@ -196,7 +179,6 @@ def require_page(page_file: str) -> Viewer:
 
 def require(action: str, *, family: Family | None = None) -> Viewer:
     """Stop the page with a plain refusal unless the viewer may do ``action`` (to ``family``)."""
-    through_entry_point()
     viewer = current_viewer()
     try:
         authorise(viewer, action, family=family)
@@ -229,16 +211,48 @@ def instruments():
     return load_instruments()
 
 
-def chosen_family(viewer: Viewer, action: str, *, include_closed: bool = True) -> Family | None:
-    """The family picked in the sidebar-independent selector, checked against the policy.
+# Session key: the family last picked on any page, for pages reached by the sidebar's
+# links, which carry no ``?family=``.
+CHOSEN_FAMILY = "chosen-family"
 
-    The family arrives from the URL (``?family=REF``) or the selector; either
-    way the policy decides, so editing the URL reveals nothing.
+
+def family_choices(families: pd.DataFrame) -> dict[str, str]:
+    """Each family's reference and how staff see it, from caseload rows, in their order."""
+    return {
+        ref: family_label(ref, short_name)
+        for ref, short_name in zip(families["family_ref"], families["short_name"], strict=True)
+    }
+
+
+def family_picker(label: str, choices: dict[str, str], *, key: str) -> str:
+    """A select box of families that opens on the one the address names (``?family=REF``:
+    a link, a bookmark, F5 after signing in) or else the one last picked on any page, and
+    keeps the address and the session on what is picked, so the family stays chosen from
+    page to page."""
+    asked = st.query_params.get("family")
+    remembered = st.session_state.get(CHOSEN_FAMILY)
+    # The address names another family than was last picked: a link or a bookmark was
+    # followed, so it wins over what this page's box held.
+    followed = asked in choices and asked != remembered
+    if followed or st.session_state.get(key) not in choices:
+        wanted = asked if asked in choices else remembered
+        st.session_state[key] = wanted if wanted in choices else next(iter(choices))
+    family_ref = st.selectbox(label, list(choices), key=key, format_func=choices.get)
+    st.session_state[CHOSEN_FAMILY] = family_ref
+    if asked != family_ref:
+        st.query_params["family"] = family_ref
+    return family_ref
+
+
+def chosen_family(viewer: Viewer, action: str, *, include_closed: bool = True) -> Family | None:
+    """The family to show, picked in the page's own box, checked against the policy.
+
+    The family arrives from the URL (``?family=REF``), from another page, or from the
+    box; whichever way, the policy decides, so editing the URL reveals nothing.
     """
-    families = viewer_caseload(viewer, include_closed=include_closed)
-    refs = families["family_ref"].tolist()
+    choices = family_choices(viewer_caseload(viewer, include_closed=include_closed))
     wanted = st.query_params.get("family")
-    if wanted and wanted not in refs:
+    if wanted and wanted not in choices:
         with reading() as session:
             family = family_by_ref(session.connection(), wanted)
         try:
@@ -249,14 +263,11 @@ def chosen_family(viewer: Viewer, action: str, *, include_closed: bool = True) -
                 del st.query_params["family"]
                 st.rerun()
             st.stop()
-        refs = [wanted, *refs]
-    if not refs:
+        choices = {wanted: family_label(wanted, family.short_name), **choices}
+    if not choices:
         st.info("There are no families on this caseload yet. Add one on the Caseload page.")
         return None
-    index = refs.index(wanted) if wanted in refs else 0
-    family_ref = st.selectbox("Family", refs, index=index, key=f"family-picker-{action}")
-    if family_ref != wanted:
-        st.query_params["family"] = family_ref
+    family_ref = family_picker("Family", choices, key=f"family-picker-{action}")
     with reading() as session:
         family = family_by_ref(session.connection(), family_ref)
     require(action, family=family)
@@ -306,11 +317,20 @@ def save(
         st.success(done)
 
 
+# What every table or chart download holds besides its figures (``notes``, the caller's
+# context lines, and the suppression footnote), said on each button. Taking a file does
+# not rerun the page (``on_click="ignore"``): its audit row is written as it is made.
+CONTEXT_WORDS = (
+    "what it covers (instrument, filters, whose ratings, period), who it is for, the "
+    "smallest group shown and the day it was made"
+)
+
+
 def table_downloads(
     frame: pd.DataFrame, name: str, min_group: int, notes: tuple[str, ...] = ()
 ) -> None:
     """CSV and Excel buttons for a table exactly as shown, ``*`` included, with ``notes``
-    (the captions that go with the figures) under it."""
+    (the captions that go with the figures) in the file."""
     from tracker.render.downloads import table_csv, table_xlsx
 
     # Side by side in a row that wraps, rather than at the far edges of two half columns.
@@ -323,6 +343,9 @@ def table_downloads(
         mime="text/csv",
         icon=":material/download:",
         key=f"{name}-csv",
+        on_click="ignore",
+        help=f"This table as shown, * included. It opens with rows starting # that say "
+        f"{CONTEXT_WORDS}.",
     )
     row.download_button(
         "Excel",
@@ -333,12 +356,15 @@ def table_downloads(
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:",
         key=f"{name}-xlsx",
+        on_click="ignore",
+        help=f"This table as shown, * included, on its own sheet; a second sheet, "
+        f'"About this table", says {CONTEXT_WORDS}.',
     )
 
 
 def chart_download(figure, name: str, notes: tuple[str, ...] = ()) -> None:
     """A PNG when a Chromium can render one, otherwise a self-contained HTML chart, with
-    ``notes`` (the stamp of a published chart) written under it."""
+    ``notes`` (what it covers, who it is for, when it was made) written under it."""
     from tracker.render.downloads import (
         browser_available,
         figure_html,
@@ -357,6 +383,8 @@ def chart_download(figure, name: str, notes: tuple[str, ...] = ()) -> None:
             mime="image/png",
             icon=":material/image:",
             key=f"{name}-png",
+            on_click="ignore",
+            help=f"This chart as an image, with lines under it that say {CONTEXT_WORDS}.",
         )
     else:
         st.download_button(
@@ -368,7 +396,9 @@ def chart_download(figure, name: str, notes: tuple[str, ...] = ()) -> None:
             mime="text/html",
             icon=":material/image:",
             key=f"{name}-html",
-            help="No browser is installed for PNG export; this HTML file opens in any browser.",
+            on_click="ignore",
+            help="No browser is installed for PNG export; this HTML file opens in any browser. "
+            f"Lines under the chart say {CONTEXT_WORDS}.",
         )
 
 

@@ -93,6 +93,25 @@ def cheap_password_hashing():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def pages_listed_by_app_py():
+    """AppTests run the app as its server does: app.py's navigation is the only list of
+    pages (``pages_from_navigation_only``, which app.py's server calls before anyone
+    visits). AppTest recomputes Streamlit's ``pages/`` flag before every run, through its
+    own name for the class; that name is given a subclass, so the reset lands there and
+    Streamlit's own flag stays off."""
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.testing.v1 import app_test
+
+    from pages.common import pages_from_navigation_only
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(app_test, "PagesManager", type("PagesManager", (PagesManager,), {}))
+        patch.setattr(PagesManager, "uses_pages_directory", None)  # put back afterwards
+        pages_from_navigation_only()
+        yield
+
+
 def seed(kind: str, url: str) -> str:
     """Run ``tracker init`` (with ``--sample`` for the sample) on a new template, under the
     default settings rather than whatever the first test to need it has set; what it printed."""

@@ -46,15 +46,18 @@ def test_a_wrong_password_is_refused_and_five_lock_the_account(demo_password):
 
 def test_idle_sessions_time_out_and_sign_out_works(demo_password):
     app = fresh_app()
+    app.query_params["family"] = "FAM-000001"  # the address of a family page
     sign_in(app, "demo-practitioner", demo_password)
     assert app.metric
     app.session_state["last_active"] = time.time() - 31 * 60
     app.run()
     assert "30 minutes without activity" in app.info[0].value
     assert not app.metric
+    assert app.query_params["family"] == "FAM-000001"  # kept, to sign back in to
     sign_in(app, "demo-practitioner", demo_password)
     next(b for b in app.sidebar.button if b.label == "Sign out").click().run()
     assert "You have signed out." in app.info[0].value
+    assert "family" not in app.query_params  # nothing left for the next person
 
 
 def test_production_refuses_to_start_with_demo_accounts(demo_password, monkeypatch):

@@ -4,20 +4,26 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from tests.unit.helpers import families_file, scores_file
 from tracker.files.importing import import_files
 from tracker.measures.caseload import (
+    NO_KEY_WORKER,
     STATUS_BASELINE_NEEDED,
     STATUS_CLOSED,
     STATUS_DUE_SOON,
     STATUS_ON_TRACK,
     STATUS_OVERDUE,
     caseload,
+    overdue_by_worker,
     review_status,
 )
 from tracker.people.access import MANAGER, PRACTITIONER, Viewer
+from tracker.store.db import write_session
+from tracker.store.models import Family
 
 
 @pytest.mark.parametrize(
@@ -89,3 +95,73 @@ def test_the_family_own_rating_counts_as_a_review_on_the_caseload(engine, tmp_pa
     with engine.connect() as connection:
         frame = caseload(connection, Viewer("M", MANAGER), today=date(2025, 4, 1))
     assert frame.set_index("family_ref").loc["F1", "next_review_due"] == date(2025, 6, 1)
+
+
+def test_each_row_names_the_key_worker_and_the_short_name(engine, tmp_path):
+    families = [
+        ["F1", "Northfield", "tier 2", "Ann Worker", "School", "2025-01-06"],
+        ["F2", "Riverside", "tier 3", "Ann Worker", "GP", "2025-01-10"],
+    ]
+    report = import_files(engine, [families_file(tmp_path, families)], today=date(2025, 6, 1))
+    assert report.ok, report.problems
+    with write_session(engine) as session:
+        session.execute(
+            sa.update(Family).where(Family.family_ref == "F1").values(short_name="Smith household")
+        )
+        session.execute(
+            sa.update(Family).where(Family.family_ref == "F2").values(key_worker_id=None)
+        )
+    with engine.connect() as connection:
+        frame = caseload(connection, Viewer("M", MANAGER), today=date(2025, 6, 1))
+    rows = frame.set_index("family_ref")
+    assert rows.loc["F1", "key_worker"] == "Ann Worker"
+    assert rows.loc["F2", "key_worker"] == NO_KEY_WORKER
+    assert rows.loc["F1", "short_name"] == "Smith household"
+    assert rows.loc["F2", "short_name"] is None
+
+
+def _caseload_rows(*rows) -> pd.DataFrame:
+    """A caseload as ``caseload`` returns it, cut to what the overdue view reads."""
+    return pd.DataFrame(rows, columns=["family_ref", "key_worker", "status", "next_review_due"])
+
+
+def test_overdue_reviews_are_grouped_by_worker_most_overdue_first():
+    today = date(2025, 6, 1)
+    frame = _caseload_rows(
+        ["F1", "Ann Worker", STATUS_OVERDUE, date(2025, 5, 20)],  # 12 days
+        ["F2", "Ann Worker", STATUS_OVERDUE, date(2025, 3, 1)],  # 92 days
+        ["F3", "Ann Worker", STATUS_ON_TRACK, date(2025, 8, 1)],
+        ["F4", "Bob Worker", STATUS_OVERDUE, date(2025, 5, 31)],  # 1 day
+        ["F5", "Cat Worker", STATUS_DUE_SOON, date(2025, 6, 5)],
+        ["F6", NO_KEY_WORKER, STATUS_OVERDUE, date(2025, 1, 1)],  # 151 days
+        ["F7", "Dan Worker", STATUS_BASELINE_NEEDED, None],
+    )
+    table = overdue_by_worker(frame, today=today)
+    # Ann has the most overdue; then one each, the longest wait first. Cat and Dan have none.
+    assert table.to_dict("records") == [
+        {
+            "key_worker": "Ann Worker",
+            "overdue": 2,
+            "longest_days_overdue": 92,
+            "family_refs": ["F2", "F1"],
+        },
+        {
+            "key_worker": NO_KEY_WORKER,
+            "overdue": 1,
+            "longest_days_overdue": 151,
+            "family_refs": ["F6"],
+        },
+        {
+            "key_worker": "Bob Worker",
+            "overdue": 1,
+            "longest_days_overdue": 1,
+            "family_refs": ["F4"],
+        },
+    ]
+
+
+def test_no_overdue_reviews_make_an_empty_view():
+    frame = _caseload_rows(["F1", "Ann Worker", STATUS_ON_TRACK, date(2025, 8, 1)])
+    table = overdue_by_worker(frame, today=date(2025, 6, 1))
+    assert table.empty
+    assert list(table.columns) == ["key_worker", "overdue", "longest_days_overdue", "family_refs"]

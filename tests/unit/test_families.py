@@ -18,11 +18,20 @@ from tracker.records.families import (
     goals,
     notes,
     reassign_family,
+    rename_family,
     update_goal,
 )
 from tracker.store.db import read_session, write_session
 from tracker.store.errors import RecordInvalid
-from tracker.store.models import AuditLog, Family, FamilyNote, KeyWorker, PlanGoal, longest
+from tracker.store.models import (
+    AuditLog,
+    Family,
+    FamilyNote,
+    KeyWorker,
+    PlanGoal,
+    family_label,
+    longest,
+)
 
 TODAY = date(2025, 6, 1)
 
@@ -317,3 +326,59 @@ def test_text_may_fill_its_column_and_no_more(engine, family, write, column, fie
     assert f"{most:,} characters" in refused.value.problems[field]
     with write_session(engine) as session:
         write(session, family, "x" * most)
+
+
+def _family_fields(**changes) -> dict:
+    return {
+        "family_ref": "F9",
+        "area": "Northfield",
+        "tier_of_need": "tier 2",
+        "referral_source": "School",
+        "referral_date": date(2025, 1, 6),
+        **changes,
+    }
+
+
+def test_a_short_name_is_optional_trimmed_and_no_longer_than_its_column():
+    assert build_family(**_family_fields()).short_name is None
+    assert build_family(**_family_fields(short_name="   ")).short_name is None
+    assert build_family(**_family_fields(short_name=" Smith household ")).short_name == (
+        "Smith household"
+    )
+    most = longest(Family.short_name)
+    assert build_family(**_family_fields(short_name="x" * most)).short_name == "x" * most
+    with pytest.raises(RecordInvalid) as refused:
+        build_family(**_family_fields(short_name="x" * (most + 1)))
+    assert refused.value.problems == {
+        "short_name": f"Keep the short name to {most} characters or fewer."
+    }
+
+
+def test_renaming_a_family_is_checked_and_audited(engine, family):
+    most = longest(Family.short_name)
+    with pytest.raises(RecordInvalid) as refused, write_session(engine) as session:
+        rename_family(session, family_id=family.id, short_name="x" * (most + 1), actor="ann")
+    assert f"{most} characters" in refused.value.problems["short_name"]
+    with write_session(engine) as session:
+        rename_family(session, family_id=family.id, short_name=" J.K. ", actor="ann")
+    with write_session(engine) as session:  # the same name again changes nothing
+        rename_family(session, family_id=family.id, short_name="J.K.", actor="ann")
+    with write_session(engine) as session:
+        rename_family(session, family_id=family.id, short_name="", actor="bob")
+    with read_session(engine) as session:
+        assert session.get(Family, family.id).short_name is None
+        changes = session.execute(
+            sa.select(AuditLog.actor, AuditLog.before, AuditLog.after)
+            .where(AuditLog.entity == "family", AuditLog.action == "update")
+            .order_by(AuditLog.id)
+        ).all()
+    assert [(actor, json.loads(before), json.loads(after)) for actor, before, after in changes] == [
+        ("ann", {"short_name": None}, {"short_name": "J.K."}),
+        ("bob", {"short_name": "J.K."}, {"short_name": None}),
+    ]
+
+
+def test_a_family_is_labelled_by_its_reference_then_its_short_name():
+    assert family_label("FAM-000001") == "FAM-000001"
+    assert family_label("FAM-000001", None) == "FAM-000001"
+    assert family_label("FAM-000001", "Smith household") == "FAM-000001 (Smith household)"

@@ -189,6 +189,7 @@ FILE_KINDS = (
             "re_referred_on": Family.re_referred_on,
             "consent_to_share": Family.consent_to_share,
             "consent_on": Family.consent_on,
+            "short_name": Family.short_name,
         },
         identity=("family_ref",),
         order=("family_ref",),
@@ -204,6 +205,7 @@ FILE_KINDS = (
                 "re_referred_on",
                 "consent_to_share",
                 "consent_on",
+                "short_name",
             }
         ),
         choices={

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 
 from tracker.measures.review_schedule import next_reviews_due
 from tracker.people.access import Viewer, visible_families
-from tracker.store.models import Assessment, Family, PlanGoal
+from tracker.store.models import Assessment, Family, KeyWorker, PlanGoal
 from tracker.store.vocabulary import RATERS
 
 DUE_SOON_DAYS = 14
@@ -25,6 +25,8 @@ STATUS_OVERDUE = "Overdue"
 STATUS_DUE_SOON = "Due soon"
 STATUS_ON_TRACK = "On track"
 STATUS_CLOSED = "Closed"
+# How the caseload names an open case nobody holds, where a key worker's name would be.
+NO_KEY_WORKER = "No key worker"
 
 
 def review_status(next_due: date | None, *, closed: bool, today: date) -> str:
@@ -61,13 +63,26 @@ def caseload(
             sa.select(
                 Family.id,
                 Family.family_ref,
+                Family.short_name,
                 Family.tier_of_need,
                 Family.area,
                 Family.closed_on,
                 Family.key_worker_id,
-            ).where(condition)
+                sa.func.coalesce(KeyWorker.name, NO_KEY_WORKER),
+            )
+            .outerjoin(KeyWorker, KeyWorker.id == Family.key_worker_id)
+            .where(condition)
         ).all(),
-        columns=["family_id", "family_ref", "tier_of_need", "area", "closed_on", "key_worker_id"],
+        columns=[
+            "family_id",
+            "family_ref",
+            "short_name",
+            "tier_of_need",
+            "area",
+            "closed_on",
+            "key_worker_id",
+            "key_worker",
+        ],
     )
     assessments = pd.DataFrame(
         connection.execute(
@@ -107,9 +122,8 @@ def caseload(
     )
     frame["open_goals"] = frame["open_goals"].fillna(0).astype(int)
     frame["instruments"] = frame["instruments"].fillna("")
-    frame["next_review_due"] = (
-        frame["next_review_due"].astype(object).where(frame["next_review_due"].notna(), None)
-    )
+    for column in ("short_name", "next_review_due"):  # None, not NaN, where there is none
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
     frame["status"] = [
         review_status(due, closed=closed is not None and not pd.isna(closed), today=today)
         for due, closed in zip(frame["next_review_due"], frame["closed_on"], strict=True)
@@ -126,3 +140,28 @@ def caseload(
         ["_urgency", "next_review_due", "family_ref"], na_position="last"
     )
     return frame.drop(columns="_urgency").reset_index(drop=True)
+
+
+def overdue_by_worker(frame: pd.DataFrame, *, today: date) -> pd.DataFrame:
+    """Whose reviews are overdue: one row per key worker with any, most overdue first.
+
+    ``frame`` is a caseload. Each row counts the worker's overdue families, says how many
+    days the longest-waiting one is past its date, and lists their references, the
+    longest-waiting first.
+    """
+    overdue = frame[frame["status"] == STATUS_OVERDUE]
+    waited = [(today - due).days for due in overdue["next_review_due"]]
+    overdue = overdue.assign(days_overdue=pd.Series(waited, index=overdue.index, dtype=int))
+    overdue = overdue.sort_values(["days_overdue", "family_ref"], ascending=[False, True])
+    by_worker = (
+        overdue.groupby("key_worker", sort=False)
+        .agg(
+            overdue=("family_ref", "size"),
+            longest_days_overdue=("days_overdue", "max"),
+            family_refs=("family_ref", list),
+        )
+        .reset_index()
+    )
+    return by_worker.sort_values(
+        ["overdue", "longest_days_overdue", "key_worker"], ascending=[False, False, True]
+    ).reset_index(drop=True)

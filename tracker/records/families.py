@@ -1,4 +1,4 @@
-"""Adding, closing and reassigning families, their plan goals and case notes.
+"""Adding, naming, closing and reassigning families, their plan goals and case notes.
 
 Each function checks what it is given and raises ``RecordInvalid`` with plain
 words per field, so a page can show the message beside the right box.
@@ -20,6 +20,14 @@ from tracker.store.models import Family, FamilyBase, FamilyNote, KeyWorker, Plan
 from tracker.store.vocabulary import AGE_GROUPS, CLOSURE_REASONS, GOAL_STATUSES, TIERS_OF_NEED
 
 
+def checked_short_name(value: str | None) -> str | None:
+    """A short name as stored: trimmed, None when blank; too long raises ``ValueError``."""
+    value = (value or "").strip()
+    if len(value) > (most := longest(Family.short_name)):
+        raise ValueError(f"Keep the short name to {most} characters or fewer.")
+    return value or None
+
+
 class FamilyCreate(FamilyBase):
     """What the "add a family" form may set; closure comes later, by its own form."""
 
@@ -35,6 +43,11 @@ class FamilyCreate(FamilyBase):
         if not value:
             raise ValueError("This is required.")
         return value
+
+    @field_validator("short_name", mode="before")
+    @classmethod
+    def _short_name(cls, value: str | None) -> str | None:
+        return checked_short_name(value)
 
     @field_validator("tier_of_need")
     @classmethod
@@ -150,6 +163,32 @@ def close_family(
     )
 
 
+def rename_family(session: Session, *, family_id: int, short_name: str | None, actor: str) -> None:
+    """Give a family a short name, change it, or (blank) take it away; audited."""
+    family = session.get(Family, family_id)
+    if family is None:
+        raise RecordInvalid({"family": "This family no longer exists."})
+    try:
+        short_name = checked_short_name(short_name)
+    except ValueError as problem:
+        raise RecordInvalid({"short_name": str(problem)}) from problem
+    if short_name == family.short_name:
+        return
+    before = family.short_name
+    family.short_name = short_name
+    session.add(family)
+    record(
+        session,
+        actor=actor,
+        action="update",
+        entity="family",
+        entity_id=family.id,
+        family_id=family.id,
+        before={"short_name": before},
+        after={"short_name": short_name},
+    )
+
+
 def reassign_family(session: Session, *, family_id: int, key_worker_id: int, actor: str) -> None:
     """Move an open case to another key worker; their caseload shows it from now on."""
     family = session.get(Family, family_id)
@@ -181,6 +220,30 @@ def reassign_family(session: Session, *, family_id: int, key_worker_id: int, act
     )
 
 
+def before_referral(family: Family, day: date, what: str) -> str | None:
+    """The question to ask before saving a ``what`` ("note", "goal") dated before the
+    family was referred: usually a slip of the year, sometimes history worth keeping."""
+    if day >= family.referral_date:
+        return None
+    return (
+        f"This {what} is dated {day:%d %b %Y}, before the referral on "
+        f"{family.referral_date:%d %b %Y}. Is that right?"
+    )
+
+
+def _date_problem(
+    session: Session, *, family_id: int, day: date, today: date, what: str, confirmed: bool
+) -> str | None:
+    """What is wrong with a note's or goal's date: in the future, or (until the worker
+    confirms it) before the family's referral."""
+    if day > today:
+        return "The date cannot be in the future."
+    family = session.get(Family, family_id)
+    if family is None or confirmed:
+        return None
+    return before_referral(family, day, what)
+
+
 def add_goal(
     session: Session,
     *,
@@ -190,15 +253,19 @@ def add_goal(
     set_on: date,
     today: date,
     actor: str,
+    date_confirmed: bool = False,
 ) -> PlanGoal:
+    """Add a plan goal; a date before the referral needs ``date_confirmed``."""
     text = (text or "").strip()
     problems = {}
     if not text:
         problems["text"] = "Write the goal in a few words."
     elif len(text) > longest(PlanGoal.text):
         problems["text"] = f"Keep the goal under {longest(PlanGoal.text):,} characters."
-    if set_on > today:
-        problems["set_on"] = "The date cannot be in the future."
+    if problem := _date_problem(
+        session, family_id=family_id, day=set_on, today=today, what="goal", confirmed=date_confirmed
+    ):
+        problems["set_on"] = problem
     if problems:
         raise RecordInvalid(problems)
     goal = PlanGoal(family_id=family_id, text=text, domain=domain or None, set_on=set_on)
@@ -278,15 +345,24 @@ def add_note(
     author: str,
     today: date,
     actor: str,
+    date_confirmed: bool = False,
 ) -> FamilyNote:
+    """Add a case note; a date before the referral needs ``date_confirmed``."""
     text = (text or "").strip()
     problems = {}
     if not text:
         problems["text"] = "The note is empty."
     elif len(text) > longest(FamilyNote.text):
         problems["text"] = f"Keep the note under {longest(FamilyNote.text):,} characters."
-    if written_on > today:
-        problems["written_on"] = "The date cannot be in the future."
+    if problem := _date_problem(
+        session,
+        family_id=family_id,
+        day=written_on,
+        today=today,
+        what="note",
+        confirmed=date_confirmed,
+    ):
+        problems["written_on"] = problem
     if problems:
         raise RecordInvalid(problems)
     note = FamilyNote(family_id=family_id, written_on=written_on, text=text, author=author)

@@ -60,6 +60,9 @@ class KeyWorker(KeyWorkerBase, table=True):
 
 class FamilyBase(SQLModel):
     family_ref: str = Field(max_length=64, sa_column_kwargs={"unique": True}, nullable=False)
+    # What the key worker calls the family ("Smith household", initials): shown to staff
+    # beside the reference, never in published figures or the research extract.
+    short_name: str | None = Field(default=None, max_length=40)
     area: str = Field(max_length=120)
     tier_of_need: str = Field(max_length=20)
     referral_source: str = Field(max_length=120)
@@ -87,6 +90,12 @@ class Family(FamilyBase, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     key_worker_id: int | None = Field(default=None, foreign_key="key_worker.id", index=True)
+
+
+def family_label(family_ref: str, short_name: str | None = None) -> str:
+    """How staff see a family wherever they pick or read about one: the reference, then
+    the short name when the key worker gave one."""
+    return f"{family_ref} ({short_name})" if short_name else family_ref
 
 
 class Assessment(SQLModel, table=True):
