@@ -1,21 +1,25 @@
-"""Import and export: bring spreadsheets in safely, and take data out for boards and analysts."""
+"""Import and export: offline forms for a family, spreadsheets brought in safely, and data
+taken out for boards and analysts. Key workers use it for their own families' forms only."""
 
 import hashlib
 import shutil
 import tempfile
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import streamlit as st
 
 from pages.common import (
     audited,
+    chosen_family,
     data_changed,
     engine,
     instruments,
+    reading,
     require,
     require_page,
     show_table,
+    today,
 )
 from tracker.files.backup import backup
 from tracker.files.exporting import canonical_frames, canonical_workbook, canonical_zip
@@ -29,28 +33,109 @@ from tracker.files.importing import (
 )
 from tracker.files.research import key_problem, research_zip
 from tracker.files.tabular import Upload
-from tracker.files.template import offline_form
+from tracker.files.template import FormFamily, offline_form
+from tracker.instruments.loader import Instrument
 from tracker.people.access import allowed
+from tracker.records import previous_assessment, suggest_occasion
 from tracker.render.plain_text import markdown_literal
+from tracker.store.models import Family, family_label
 from tracker.store.settings import get_settings
+from tracker.store.vocabulary import DEFAULT_RATERS
 
 BIG_IMPORT_ROWS = 3000
 # Where this session keeps what its uploads read as, by their content.
 READ_KEY = "import-read"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 viewer = require_page(__file__)
+# Managers import anything; a practitioner brings back offline forms for their own families.
+manages = allowed(viewer, "import_data")
 st.title("Import and export")
 flash = st.session_state.pop("import-flash", None)
 if flash:
     st.success(flash, icon=":material/check_circle:")
 
-st.header("Bring data in")
+
+def family_form(family: Family, instrument: Instrument) -> bytes:
+    """The offline form made for this family: its reference and short name, the occasion
+    that comes next, and what was scored last time."""
+    with reading() as session:
+        connection = session.connection()
+        occasion = suggest_occasion(connection, family.id, instrument.key)
+        last = previous_assessment(
+            connection,
+            family_id=family.id,
+            instrument=instrument.key,
+            before=today() + timedelta(days=1),
+            raters=DEFAULT_RATERS,
+        )
+    return offline_form(
+        instrument,
+        FormFamily(
+            family_ref=family.family_ref,
+            short_name=family.short_name,
+            occasion=occasion,
+            last_on=last.assessed_on if last else None,
+            last_values=last.values if last else {},
+        ),
+    )
+
+
+st.header("Offline form for a family")
 st.write(
-    "Upload CSV or Excel files: the canonical files from an export, or a spreadsheet with one "
-    "row per assessment and a column per domain (headed by the domain's key or label). "
-    "Nothing is written until you confirm, and then everything is written together or not at "
-    "all."
+    "For a visit without a connection: download the family's form, fill it in with them "
+    "(a score from each area's list), then upload it below. The form shows the family's "
+    "reference and short name at the top, and what was scored last time."
 )
+available = instruments()
+# Made for one family, so only for a family the viewer may see (checked again on a URL's).
+family = chosen_family(viewer, "view_family") if allowed(viewer, "view_family") else None
+if family is not None:
+    by_name = {instrument.name: instrument for instrument in available.values()}
+    chosen = by_name[st.selectbox("Instrument", list(by_name), key="form-instrument")]
+    name = family_label(family.family_ref, family.short_name)
+    st.download_button(
+        f"Download the form for {name}",
+        audited(
+            viewer,
+            "export",
+            f"offline form {family.family_ref} {chosen.key}",
+            lambda: family_form(family, chosen),
+            family=family,
+        ),
+        file_name=f"{family.family_ref}-{chosen.key}-form.xlsx",
+        mime=XLSX,
+        icon=":material/download:",
+        type="primary",
+    )
+if manages:
+    with st.expander("Blank forms, for a family not yet in the app"):
+        # A row that wraps, so each button keeps its whole name on a narrow screen.
+        forms = st.container(horizontal=True)
+        for key, instrument in available.items():
+            forms.download_button(
+                f"{instrument.name} form",
+                lambda instrument=instrument: offline_form(instrument),
+                file_name=f"{key}-form.xlsx",
+                mime=XLSX,
+                icon=":material/download:",
+                key=f"form-{key}",
+            )
+
+st.header("Bring data in" if manages else "Bring a filled-in form back")
+if manages:
+    st.write(
+        "Upload CSV or Excel files: the canonical files from an export, offline forms, or a "
+        "spreadsheet with one row per assessment and a column per domain (headed by the "
+        "domain's key or label). Nothing is written until you confirm, and then everything "
+        "is written together or not at all."
+    )
+else:
+    st.write(
+        "Upload offline forms you filled in with your families. Only scores for families on "
+        "your caseload can come in here; anything else is refused and nothing is written "
+        "until you confirm."
+    )
 
 
 def read_once(files: list[Upload]) -> ReadFiles:
@@ -69,7 +154,9 @@ def read_once(files: list[Upload]) -> ReadFiles:
 
 
 uploads = st.file_uploader(
-    "Files to import", type=["csv", "xlsx", "zip"], accept_multiple_files=True
+    "Files to import" if manages else "Filled-in offline forms",
+    type=["csv", "xlsx", "zip"],
+    accept_multiple_files=True,
 )
 replace = st.checkbox(
     "Replace stored values that differ",
@@ -85,7 +172,7 @@ else:
         for table in read.tables:
             st.markdown(f"**{markdown_literal(table.name)}**: {table.rows:,} rows")
             show_table(table.first_rows)
-    check = import_read(engine(), read, replace=replace, dry_run=True)
+    check = import_read(engine(), read, replace=replace, dry_run=True, viewer=viewer)
     problems = problem_table(check)
     if not check.ok:
         st.error(
@@ -95,6 +182,8 @@ else:
         )
     elif check.warnings:
         st.warning("Some things to check; they do not stop the import.")
+    for notice in check.notices:
+        st.warning(notice, icon=":material/history:")
     if not problems.empty:
         show_table(problems)
         st.download_button(
@@ -110,7 +199,7 @@ else:
         else:
             st.write("This import will add: " + "; ".join(summary_lines(check)) + ".")
             if st.button("Import now", type="primary", icon=":material/upload:"):
-                require("import_data")
+                require("offline_form")
                 big = sum(table.rows for table in read.tables) > BIG_IMPORT_ROWS
                 bar = st.progress(0.0, text="Starting") if big else None
 
@@ -119,7 +208,12 @@ else:
                         bar.progress(min(share, 1.0), text=stage)
 
                 done = import_read(
-                    engine(), read, replace=replace, progress=show_progress, actor=viewer.actor
+                    engine(),
+                    read,
+                    replace=replace,
+                    progress=show_progress,
+                    actor=viewer.actor,
+                    viewer=viewer,
                 )
                 if done.ok:
                     data_changed()
@@ -129,24 +223,6 @@ else:
                     st.rerun()
                 st.error("The import was refused; nothing was written.")
                 show_table(problem_table(done))
-
-st.header("Offline forms")
-st.write(
-    "A blank Excel form for working without a connection: fill it in with the family, "
-    "then import it here."
-)
-available = instruments()
-# A row that wraps, so each button keeps its whole name on a narrow screen.
-forms = st.container(horizontal=True)
-for key, instrument in available.items():
-    forms.download_button(
-        f"{instrument.name} form",
-        lambda instrument=instrument: offline_form(instrument),
-        file_name=f"{key}-form.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        icon=":material/download:",
-        key=f"form-{key}",
-    )
 
 if allowed(viewer, "export_data"):
     st.header("Take data out")

@@ -23,6 +23,7 @@ OFFERED = {
         "pages/caseload.py",
         "pages/record_scores.py",
         "pages/family_journey.py",
+        "pages/data.py",  # a family's offline form, for their own caseload only
     },
     "manager": set(PAGES) - {"pages/admin.py"},
     "commissioner": {"pages/home.py", "pages/cohort.py", "pages/report_card.py"},

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -10,13 +9,13 @@ import pytest
 
 from tracker.files.exporting import write_canonical_csvs
 from tracker.files.importing import import_files
-from tracker.files.sample import SampleSpec, generate
+from tracker.files.sample import SAMPLE, SampleSpec, generate
 from tracker.instruments.loader import get_instrument
 from tracker.measures.cohort import build_cohort, figures
 from tracker.measures.scoring import domain_changes, family_overall, select_baseline_and_latest
 
 ROOT = Path(__file__).resolve().parents[2]
-SPEC = SampleSpec(families=120, seed=1, as_of=date(2026, 11, 1))
+SPEC = SAMPLE
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +31,7 @@ def test_same_seed_same_cohort_and_another_seed_differs(sample):
     assert not other["scores"].equals(sample["scores"])
 
 
-def test_committed_sample_data_is_what_the_generator_makes(sample, tmp_path):
+def test_committed_sample_data_is_what_init_sample_loads(sample, tmp_path):
     written = write_canonical_csvs(sample, tmp_path)
     for path in written:
         committed = ROOT / "sample_data" / path.name

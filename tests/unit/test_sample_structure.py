@@ -99,8 +99,8 @@ def test_areas_hang_together_within_a_family_in_every_instrument(seed):
 
 
 def test_the_sample_database_estimates_its_reliability_from_its_baselines(sample_engine, sample):
-    """``tracker init --sample`` dates its cohort up to yesterday, yet its baselines are the
-    committed sample's, so its yardstick is too."""
+    """``tracker init --sample`` loads the committed sample, so its yardstick is the one
+    worked out from the committed baselines."""
     with sample_engine.connect() as connection:
         for instrument in INSTRUMENTS.values():
             baselines = first_baselines(connection, instrument)

@@ -33,5 +33,7 @@ def command_import(args: argparse.Namespace) -> int:
         print(f"No such file: {', '.join(missing)}", file=sys.stderr)
         return EXIT_USAGE
     report = import_files(make_engine(), args.files, replace=args.replace, dry_run=args.dry_run)
+    for notice in report.notices:
+        print(notice)
     print_import_report(report)
     return EXIT_OK if report.ok else EXIT_INVALID

@@ -1,14 +1,14 @@
 """``tracker init``: bring the schema to the latest revision, and load the sample once if asked.
 
 Setting up a new installation is one command, safe to run again: the sample and
-the demo accounts go only into a database that has no families yet.
+the demo accounts go only into a database that has no families yet. The sample is the
+cohort sample_data/ holds, on the same dates.
 """
 
 from __future__ import annotations
 
 import argparse
 import tempfile
-from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from tracker.cli.common import EXIT_INVALID, EXIT_OK, print_import_report
 from tracker.files.exporting import write_canonical_csvs
 from tracker.files.importing import import_files
-from tracker.files.sample import SampleSpec, generate, sample_end_date
+from tracker.files.sample import SAMPLE, generate
 from tracker.people.accounts import create_demo_accounts
 from tracker.store import migrate
 from tracker.store.db import make_engine, read_session, write_session
@@ -45,9 +45,8 @@ def command_init(args: argparse.Namespace) -> int:
     if has_families:
         print("Sample data not loaded: the database already has families.")
         return EXIT_OK
-    spec = SampleSpec(as_of=sample_end_date(date.today()))
     with tempfile.TemporaryDirectory() as folder:
-        paths = write_canonical_csvs(generate(spec), Path(folder))
+        paths = write_canonical_csvs(generate(SAMPLE), Path(folder))
         report = import_files(engine, paths, actor="tracker init --sample")
     print_import_report(report)
     if not report.ok:

@@ -83,6 +83,13 @@ class SampleSpec:
     as_of: date = date(2026, 11, 1)
 
 
+# The sample cohort, on fixed dates: what ``tracker init --sample`` loads and what
+# sample_data/ holds, so the committed files imported over a loaded sample match it row for
+# row. Dated up to the day it is loaded instead, every date moved and each import of the
+# files added a second history beside the first.
+SAMPLE = SampleSpec()
+
+
 @dataclass(frozen=True)
 class Journey:
     """One run of a family's assessments: a baseline, then reviews (the last may close)."""
@@ -205,6 +212,16 @@ def _activities(
     return rows
 
 
+def _short_name(rng: np.random.Generator) -> str:
+    """What a key worker might call the family: mostly a household, some initials, a few
+    nothing. From a stream of its own, so the rest of the family is as it was without it."""
+    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+    kind = rng.random()
+    if kind < 0.7:
+        return f"{last} household"
+    return f"{first[0]}{last[0]}" if kind < 0.9 else ""
+
+
 def _journey_kind(rng: np.random.Generator) -> str:
     kinds = list(JOURNEYS)
     return kinds[rng.choice(len(kinds), p=[JOURNEYS[kind][0] for kind in kinds])]
@@ -216,8 +233,7 @@ def generate(spec: SampleSpec) -> dict[str, pd.DataFrame]:
     Each family draws from streams of its own, and draws everything about itself before
     anything that depends on the "as of" date; its scores draw from one stream per
     instrument, baseline first. So a review falling after the last date changes only that
-    family's later rows, and every baseline is the same whatever the date: the cohort
-    ``tracker init --sample`` loads today is the one it loaded yesterday, a day on.
+    family's later rows, and every baseline's scores are the same whatever the date.
     """
     instruments = load_instruments()
     taf, star = instruments["taf-dtt"], instruments["family-outcomes-10"]
@@ -340,24 +356,28 @@ def generate(spec: SampleSpec) -> dict[str, pd.DataFrame]:
             feedback.append((ref, last_seen.date().isoformat(), satisfaction, comment))
         for when in sorted({baseline, *review_dates})[: int(rng.integers(0, 3))]:
             notes.append((ref, when.date().isoformat(), worker, rng.choice(CASE_NOTES)))
+        # By name, as families.csv's columns grow (the short name came after the rest).
         families.append(
-            (
-                ref,
-                area,
-                tier,
-                worker,
-                source,
-                referral.date().isoformat(),
-                closed_on.date().isoformat() if closed_on is not None else "",
-                closure_reason or "",
-                CLOSURE_NOTES.get(closure_reason, ""),
-                age_group,
-                "yes" if disability < 0.15 else ("no" if disability < 0.85 else ""),
-                "; ".join(sorted(issues)),
-                re_referred.date().isoformat() if re_referred is not None else "",
-                consent,
-                baseline.date().isoformat() if consent else "",
-            )
+            {
+                "family_ref": ref,
+                "area": area,
+                "tier_of_need": tier,
+                "key_worker": worker,
+                "referral_source": source,
+                "referral_date": referral.date().isoformat(),
+                "closed_on": closed_on.date().isoformat() if closed_on is not None else "",
+                "closure_reason": closure_reason or "",
+                "closure_note": CLOSURE_NOTES.get(closure_reason, ""),
+                "age_group": age_group,
+                "child_disability": "yes"
+                if disability < 0.15
+                else ("no" if disability < 0.85 else ""),
+                "presenting_issues": "; ".join(sorted(issues)),
+                "re_referred_on": re_referred.date().isoformat() if re_referred is not None else "",
+                "consent_to_share": consent,
+                "consent_on": baseline.date().isoformat() if consent else "",
+                "short_name": _short_name(np.random.default_rng([spec.seed, number, 0])),
+            }
         )
 
     rows = {

@@ -147,6 +147,14 @@ class Sheet:
     name: str  # as messages name it: "scores.csv" or "book.xlsx[Scores]"
     frame: pd.DataFrame  # every cell as stripped text, "" when blank
     lines: pd.Series  # the line (row number) in the file each frame row starts on
+    # "table": a header row, then rows; "form": the offline form's cells, in columns named
+    # by their letters (``tracker.files.template`` reads them).
+    layout: str = "table"
+
+
+# The offline form's sheet, read as a grid of cells, and how many columns it has.
+FORM_SHEET = "Offline form"
+FORM_COLUMNS = ("a", "b", "c", "d")
 
 
 def _headings(header: list[str], file: str, line: int, max_columns: int) -> list[str]:
@@ -302,11 +310,13 @@ class _SheetReader:
     """One sheet, read by the rows it holds: no wider than the limit on columns, and no
     further than the limit on rows (or Excel's last row), whatever size it declares."""
 
-    def __init__(self, name: str, settings: Settings):
+    def __init__(self, name: str, settings: Settings, *, form: bool = False):
         self.name = name
         self.max_columns = settings.import_max_columns
         self.max_rows = settings.import_max_rows
-        self.header: list[str] = []
+        # A form has no header row: every row counts, in the form's columns.
+        self.form = form
+        self.header: list[str] = list(FORM_COLUMNS) if form else []
         self.header_line = 0
         self.records: list[list[str]] = []
         self.lines: list[int] = []
@@ -333,10 +343,11 @@ class _SheetReader:
                 )
             else:
                 self._take_row(line, row, uncached)
-        if not self.header:
+        if not self.header or (self.form and not self.records):
             raise self._refuse(1, "-", "the sheet is empty")
         frame = pd.DataFrame(self.records, columns=self.header, dtype=object)
-        return Sheet(self.name, frame, pd.Series(self.lines, index=frame.index, dtype="int64"))
+        lines = pd.Series(self.lines, index=frame.index, dtype="int64")
+        return Sheet(self.name, frame, lines, "form" if self.form else "table")
 
     def _take_header(self, line: int, row: tuple) -> None:
         header = [_cell_text(value) for value in row]
@@ -350,7 +361,8 @@ class _SheetReader:
     def _take_row(self, line: int, row: tuple, uncached: list[int]) -> None:
         width = len(self.header)
         if any(_cell_text(value) for value in row[width:] if value is not None):
-            raise self._refuse(line, "-", "a value sits in a column with no heading")
+            where = "outside the form's columns" if self.form else "in a column with no heading"
+            raise self._refuse(line, "-", f"a value sits {where}")
         for column in uncached:
             if column < width:
                 raise self._refuse(
@@ -390,8 +402,9 @@ def read_workbook(data: bytes, name: str, sheet_names: set[str], settings: Setti
     """The sheets to import from a workbook.
 
     A workbook whose sheets are named after canonical files (a full export) gives each of
-    them; otherwise the sheet called "Scores" (the offline form) or else the first sheet.
-    Formulas are read as their last calculated value; one saved without a value is refused.
+    them; otherwise the offline form's sheet, read as its cells; otherwise the sheet called
+    "Scores" (a wide sheet) or else the first sheet. Formulas are read as their last
+    calculated value; one saved without a value is refused.
     """
     unreadable = "the file cannot be opened as an Excel workbook (.xlsx)"
     with BoundedZip(
@@ -406,7 +419,10 @@ def read_workbook(data: bytes, name: str, sheet_names: set[str], settings: Setti
             books.append(openpyxl.load_workbook(io.BytesIO(data), read_only=True))
         titles = {normalise_header(title): title for title in books[0].sheetnames}
         chosen = [titles[key] for key in titles if key in sheet_names]
-        if not chosen:
+        form = not chosen and normalise_header(FORM_SHEET) in titles
+        if form:
+            chosen = [titles[normalise_header(FORM_SHEET)]]
+        elif not chosen:
             chosen = [titles.get("scores", books[0].sheetnames[0])]
         # One column past the limit, to tell a sheet that is too wide.
         width = settings.import_max_columns + 1
@@ -419,7 +435,7 @@ def read_workbook(data: bytes, name: str, sheet_names: set[str], settings: Setti
                 )
             else:
                 rows = ((values, []) for values in _sheet_rows(books[0], title, width))
-            sheets.append(_SheetReader(f"{name}[{title}]", settings).read(rows))
+            sheets.append(_SheetReader(f"{name}[{title}]", settings, form=form).read(rows))
         return sheets
     except FileRejected:
         raise

@@ -43,6 +43,7 @@ class FrameChecker:
         lines: pd.Series,
         problems: Problems,
         headers: dict[str, pd.Series] | None = None,
+        field_lines: dict[str, int] | None = None,
     ):
         self.file = file
         self.frame = frame
@@ -52,6 +53,9 @@ class FrameChecker:
         self.lines = lines
         # Per-row header names to report instead of a column's own name (wide sheets).
         self.headers = headers or {}
+        # Columns whose value is one cell for every row (the offline form's fields at its
+        # top), by that cell's line: a problem with it is reported once, there.
+        self.field_lines = field_lines or {}
 
     def flag(self, mask: pd.Series, column: str, message) -> None:
         """Record a problem on every row where ``mask`` holds.
@@ -59,6 +63,8 @@ class FrameChecker:
         ``message`` is text, or a function of the row's raw value.
         """
         mask = mask.fillna(False).astype(bool)
+        if column in self.field_lines:
+            mask &= mask.cumsum() == 1
         count = int(mask.sum())
         if not count:
             return
@@ -69,7 +75,7 @@ class FrameChecker:
             value = raw.at[index]
             text = message(value) if callable(message) else message
             name = names.at[index] if names is not None else column
-            line = int(self.lines.at[index])
+            line = self.field_lines.get(column, int(self.lines.at[index]))
             return Problem(self.file, line, name, text, value=str(value))
 
         self.problems.each(mask[mask].index, count, describe, "error")

@@ -21,7 +21,8 @@ ADMIN = "admin"
 # Actions on one family need the family; the rest are about the whole service.
 FAMILY_ACTIONS = frozenset({"view_family", "edit_family", "close_family"})
 
-_PRACTICE = {"view_caseload", "add_family", "view_family", "edit_family"}
+# ``offline_form``: take a family's form out and import it back, for their own families only.
+_PRACTICE = {"view_caseload", "add_family", "view_family", "edit_family", "offline_form"}
 PERMISSIONS = {
     PRACTITIONER: _PRACTICE,
     MANAGER: _PRACTICE

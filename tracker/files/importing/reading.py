@@ -9,7 +9,7 @@ without reading the files a second time.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from tracker.files.importing.report import ImportReport
 from tracker.files.importing.wide import is_wide, unpivot_wide
 from tracker.files.problems import FileRejected, Problem
 from tracker.files.tabular import Sheet, Upload, read_tables
+from tracker.files.template import form_rows
 from tracker.files.validation import FrameChecker
 from tracker.instruments.loader import Instrument, load_instruments
 
@@ -33,6 +34,15 @@ class ParsedFile:
     kind: FileKind
     file: str
     rows: pd.DataFrame  # typed values named as the file names them, plus ``line``
+    # Columns whose value sits in one cell above the rows (the offline form's fields), by
+    # that cell's line, so a problem with the value points there.
+    field_lines: dict[str, int] = field(default_factory=dict)
+
+    def line_of(self, column: str, lines: pd.Series) -> pd.Series:
+        """Where ``column``'s value is for rows on these lines."""
+        if column not in self.field_lines:
+            return lines
+        return pd.Series(self.field_lines[column], index=lines.index, dtype="int64")
 
 
 @dataclass(frozen=True)
@@ -88,8 +98,12 @@ def parse_sheet(
 ) -> ParsedFile | None:
     """Recognise and check one table; problems go into the report."""
     headers: dict[str, pd.Series] = {}
+    field_lines: dict[str, int] = {}
     try:
-        if is_wide(list(sheet.frame.columns)):
+        if sheet.layout == "form":
+            sheet, field_lines, headers, problems = form_rows(sheet, instruments)
+            report.problems.extend(problems)
+        elif is_wide(list(sheet.frame.columns)):
             sheet, headers, problems = unpivot_wide(sheet, instruments)
             report.problems.extend(problems)
         kind = recognise(list(sheet.frame.columns), sheet.name)
@@ -105,11 +119,17 @@ def parse_sheet(
     if frame.empty:
         report.problems.append(Problem(sheet.name, 1, "-", "there are no data rows", "warning"))
     check = FrameChecker(
-        sheet.name, frame, today, lines=sheet.lines, problems=report.problems, headers=headers
+        sheet.name,
+        frame,
+        today,
+        lines=sheet.lines,
+        problems=report.problems,
+        headers=headers,
+        field_lines=field_lines,
     )
     rows = typed_rows(check, kind, instruments)
     rows["line"] = sheet.lines
-    return ParsedFile(kind, sheet.name, rows.reset_index(drop=True))
+    return ParsedFile(kind, sheet.name, rows.reset_index(drop=True), field_lines)
 
 
 def parse_path(

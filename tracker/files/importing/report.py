@@ -23,6 +23,9 @@ class ImportReport:
     problems: Problems = field(default_factory=new_problems)
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     dry_run: bool = False
+    # What to know before importing, in plain words: assessments joining stored journeys,
+    # or how many rows would fork a history.
+    notices: list[str] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Problem]:

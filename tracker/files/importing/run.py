@@ -25,12 +25,15 @@ from tracker.files.canonical import (
 )
 from tracker.files.importing.auditing import Compared, import_entries
 from tracker.files.importing.comparing import Reconciled, reconcile
+from tracker.files.importing.history import Incoming, check_histories
 from tracker.files.importing.reading import ParsedFile, ReadFiles, read_files
 from tracker.files.importing.report import ImportReport
+from tracker.files.importing.scope import import_scope, is_scoped, within
 from tracker.files.importing.stored import stored_assessments, stored_rows
 from tracker.files.importing.writing import insert, insert_rows, update, update_rows
 from tracker.files.problems import Problem
 from tracker.instruments.loader import load_instruments
+from tracker.people.access import Viewer
 from tracker.people.audit import record_many
 from tracker.store.db import begin_write
 from tracker.store.models import Assessment, Family, KeyWorker
@@ -62,6 +65,11 @@ class _Importer:
         self.replace = replace
         self.plan: list = []  # callables that write, run only when nothing is wrong
         self.compared: list[Compared] = []  # what the audit trail records of the writes
+        # What a family's history is judged on: the stored rows and what the files bring.
+        self.stored_families = pd.DataFrame()
+        self.stored_assessments: pd.DataFrame | None = None
+        self.incoming: dict[str, list[Incoming]] = {"families": [], "assessments": []}
+        self.replaced_assessments: set[int] = set()
 
     def rows(self, kind: str) -> list[ParsedFile]:
         return self.files.get(kind, [])
@@ -70,6 +78,14 @@ class _Importer:
         families = self._key_workers_and_families()
         self._check_family_refs(families)
         self._scores()
+        self.report.notices += check_histories(
+            self._all_stored_assessments,
+            self.stored_families,
+            self.incoming["assessments"],
+            self.replaced_assessments,
+            self.incoming["families"],
+            self.report.problems,
+        )
         for kind in CHILD_KINDS:
             self._children(CANONICAL[kind])
         if not self.report.ok or dry_run:
@@ -98,6 +114,19 @@ class _Importer:
         self.report.count(kind, "unchanged", result.unchanged)
         self.report.count(kind, "replaced", len(result.replaced))
 
+    def _arriving(self, kind: str, parsed: ParsedFile, result: Reconciled) -> None:
+        """Keep the rows a file adds or changes, to judge the histories they make."""
+        rows = pd.concat([result.new, result.replaced.drop(columns="id")], ignore_index=True)
+        self.incoming[kind].append(Incoming(parsed.file, rows, parsed.field_lines))
+
+    def _all_stored_assessments(self) -> pd.DataFrame:
+        """Those read for the scores files, unless a family row changed: its closing date
+        bears on its assessments of every instrument."""
+        changed = any(not item.rows.empty for item in self.incoming["families"])
+        if self.stored_assessments is None or changed:
+            return stored_assessments(self.connection)
+        return self.stored_assessments
+
     def family_ids(self) -> dict[str, int]:
         return dict(self.connection.execute(sa.select(Family.family_ref, Family.id)).all())
 
@@ -112,6 +141,7 @@ class _Importer:
             known_workers |= set(result.new["name"])
 
         stored_families = stored_rows(self.connection, FAMILIES)
+        self.stored_families = stored_families
         known = set(stored_families["family_ref"])
         for parsed in self.rows("families"):
             named = set(parsed.rows["key_worker"].dropna()) - known_workers
@@ -124,6 +154,7 @@ class _Importer:
                 )
                 known_workers |= named
             result = self._reconcile(parsed, stored_families, FAMILIES)
+            self._arriving("families", parsed, result)
             self._count("families", result)
             self.plan.append(lambda result=result: self._write_families(result))
             known |= set(result.new["family_ref"])
@@ -145,8 +176,10 @@ class _Importer:
     def _check_family_refs(self, known: set[str]) -> None:
         for kind in ("scores", *CHILD_KINDS):
             for parsed in self.rows(kind):
-                rows = parsed.rows
-                unknown = rows[rows["family_ref"].notna() & ~rows["family_ref"].isin(known)]
+                rows = parsed.rows.assign(line=parsed.line_of("family_ref", parsed.rows["line"]))
+                unknown = rows[
+                    rows["family_ref"].notna() & ~rows["family_ref"].isin(known)
+                ].drop_duplicates(["family_ref", "line"])
                 self.report.problems.each(
                     unknown.itertuples(),
                     len(unknown),
@@ -167,6 +200,7 @@ class _Importer:
             return
         instruments = set().union(*(p.rows["instrument"].dropna().unique() for p in files))
         assessments_stored = stored_assessments(self.connection, instruments)
+        self.stored_assessments = assessments_stored
         scores_stored = stored_rows(
             self.connection, SCORES, where=Assessment.instrument.in_(list(instruments))
         )
@@ -192,6 +226,8 @@ class _Importer:
             )
             scores = self._reconcile(parsed, scores_stored, SCORES)
             self._check_baseline_order(parsed, assessments_stored, assessments)
+            self._arriving("assessments", parsed, assessments)
+            self.replaced_assessments |= set(assessments.replaced["id"])
             self._count("assessments", assessments)
             self._count("scores", scores)
             self.plan.append(
@@ -228,6 +264,7 @@ class _Importer:
             (candidates["occasion"] != "baseline")
             & (candidates["assessed_on"] < candidates["baseline_on"])
         ]
+        early = early.assign(line=parsed.line_of("assessed_on", early["line"]))
         self.report.problems.each(
             early.itertuples(),
             len(early),
@@ -325,19 +362,29 @@ def import_read(
     dry_run: bool = False,
     progress: Progress | None = None,
     actor: str = "tracker import",
+    viewer: Viewer | None = None,
 ) -> ImportReport:
     """Compare files already read with the store, then write them all, or nothing.
 
-    ``read`` is left as it was, so a page can check it again and then import it.
+    ``read`` is left as it was, so a page can check it again and then import it. A
+    ``viewer`` who may not import data (a practitioner) imports only their own families'
+    scores (``scope``); the command line, with none, may touch everything.
     """
     progress = progress or (lambda share, stage: None)
     report = ImportReport(read.report.problems.copy(), dry_run=dry_run)
-    if not report.ok:
+    scoped = is_scoped(viewer)
+    if not report.ok and not scoped:
         return report
     progress(0.4, "Comparing with what is stored")
     try:
         with begin_write(engine) as connection:
-            importer = _Importer(connection, read.files, report, replace=replace)
+            files = read.files
+            # Inside the transaction, so the caseload is the one the writes see.
+            if scope := import_scope(connection, viewer):
+                files = within(files, scope, report.problems)
+            if not report.ok:
+                raise ImportFailed
+            importer = _Importer(connection, files, report, replace=replace)
             importer.run(dry_run=dry_run, progress=progress)
             if report.ok and not dry_run and report.changed_anything:
                 if connection.dialect.name == "postgresql":
@@ -352,7 +399,11 @@ def import_read(
                         importer.family_ids(),
                         actor=actor,
                         source=", ".join(read.names),
-                        summary={"replace": replace, "counts": report.counts},
+                        summary={
+                            "replace": replace,
+                            "counts": report.counts,
+                            **({"only": "own caseload"} if scoped else {}),
+                        },
                     ),
                 )
             if not report.ok:

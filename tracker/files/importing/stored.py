@@ -28,13 +28,17 @@ def stored_rows(
     return read_frame(connection, statement, ["id", *columns])
 
 
-def stored_assessments(connection: Connection, instruments: Iterable[str]) -> pd.DataFrame:
-    """The stored assessments of these instruments: id, identity and occasion."""
+def stored_assessments(
+    connection: Connection, instruments: Iterable[str] | None = None
+) -> pd.DataFrame:
+    """The stored assessments of these instruments (of every one, for None): id, identity
+    and occasion."""
     columns = [*ASSESSMENT_IDENTITY, *ASSESSMENT_VALUES]
     statement = (
         sa.select(Assessment.id, *(SCORES.fields[column] for column in columns))
         .select_from(Assessment)
         .join(Family)
-        .where(Assessment.instrument.in_(list(instruments)))
     )
+    if instruments is not None:
+        statement = statement.where(Assessment.instrument.in_(list(instruments)))
     return read_frame(connection, statement, ["id", *columns])
