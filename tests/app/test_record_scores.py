@@ -1,4 +1,5 @@
-"""Record scores page: baseline then review, corrections, clashes and validation."""
+"""Record scores page: taps on each scale, the typo guard's question, what a save shows,
+corrections, clashes and validation."""
 
 from __future__ import annotations
 
@@ -34,13 +35,19 @@ def choose(app, label: str, value):
     app.run()
 
 
+def scale(app, form_id: str, key: str):
+    return app.segmented_control(key=f"{form_id}:{key}:score")
+
+
 def fill(app, form_id: str, values: dict[str, float | None]) -> None:
+    """Tap each area's point, or N/A for None."""
     for key, value in values.items():
-        if value is None:
-            app.checkbox(key=f"{form_id}:{key}:na").check()
-        else:
-            app.number_input(key=f"{form_id}:{key}:value").set_value(value)
+        scale(app, form_id, key).set_value("na" if value is None else float(value))
     app.run()
+
+
+def texts(elements) -> str:
+    return " ".join(element.value for element in elements)
 
 
 def save(app) -> None:
@@ -63,10 +70,21 @@ def test_record_a_baseline_then_a_review(practitioner, sample_engine):
     choose(app, "Instrument", "taf-dtt")
     form = f"new-{family_id}-taf-dtt-0"
     assert app.selectbox(key=f"{form}:occasion").value == "baseline"
+    assert scale(app, form, "housing").options == [
+        "1 None",
+        "2 Minor",
+        "3 Moderate",
+        "4 Significant",
+        "5 Critical / complex",
+        "N/A",
+    ]
+    assert "Not scored yet." in texts(app.caption)
     app.date_input(key=f"{form}:date").set_value(date.today() - timedelta(days=60))
     baseline = {key: 4 for key in TAF.domain_keys}
     baseline["drug_alcohol_use"] = None
     fill(app, form, baseline)
+    assert "4 · Significant: The family may lose their home soon" in texts(app.caption)
+    assert "N/A: this area does not apply to this family." in texts(app.caption)
     save(app)
     assert not app.exception
     assert "Saved the baseline for NEW-1" in app.success[0].value
@@ -75,14 +93,33 @@ def test_record_a_baseline_then_a_review(practitioner, sample_engine):
     assert scores[("baseline", "drug_alcohol_use")] is None
     assert len(scores) == 22
 
+    # What was saved, not a fresh form that clashes with it.
+    assert "There is already an assessment" not in texts(app.error)
+    assert [h.value for h in app.header] == ["The assessment you saved"]
+    saved = app.table[0].value.set_index("Area")
+    assert saved.loc["Housing", "Score"] == "4 Significant"
+    assert saved.loc["Drug or alcohol use", "Score"] == "N/A"
+    by_label(app.button, "Record another assessment").click().run()
+
     form = f"new-{family_id}-taf-dtt-1"
     assert app.selectbox(key=f"{form}:occasion").value == "review"
     review = {key: 3 for key in TAF.domain_keys}
     review["drug_alcohol_use"] = None
     review["housing"] = 1
     fill(app, form, review)
-    warnings = " ".join(w.value for w in app.warning)
-    assert "Big changes since last time" in warnings and "Housing 4 → 1" in warnings
+    assert "Big changes since last time (3 points or more): Housing 4 → 1" in texts(app.warning)
+    comparison = app.table[0].value.set_index("Area")
+    assert comparison.loc["Housing", "Change (+ is better)"] == "+3 ⚠ confirm above"
+    save(app)
+    errors = texts(app.error)
+    assert "Not saved yet" in errors
+    assert "Housing: 4 to 1 is a big change since last time" in errors
+    assert ("review", "housing") not in stored(sample_engine, family_id)
+
+    sure = by_label(app.checkbox, "Yes, this is right")
+    assert sure.key == f"{form}:housing:sure:1"
+    sure.check().run()
+    assert "Big changes since last time" not in texts(app.warning)
     save(app)
     assert "Saved the review" in app.success[0].value
     scores = stored(sample_engine, family_id)
@@ -90,20 +127,34 @@ def test_record_a_baseline_then_a_review(practitioner, sample_engine):
     assert scores[("review", "general_health")] == 3
 
 
-def test_validation_keeps_what_was_typed(practitioner, sample_engine):
+def test_changing_a_confirmed_score_asks_again(practitioner, sample_engine):
+    family_id = new_family(sample_engine, practitioner.key_worker_id)
+    _baseline(sample_engine, family_id, value=5)
+    app = open_app(practitioner, PAGE, family="NEW-1")
+    choose(app, "Instrument", "taf-dtt")
+    form = f"new-{family_id}-taf-dtt-0"
+    fill(app, form, dict.fromkeys(TAF.domain_keys, 4) | {"housing": 1})
+    by_label(app.checkbox, "Yes, this is right").check().run()
+    fill(app, form, {"housing": 2})  # still a big change, but not the one confirmed
+    assert not by_label(app.checkbox, "Yes, this is right").value
+    save(app)
+    assert "Housing: 5 to 2 is a big change" in texts(app.error)
+    assert ("review", "housing") not in stored(sample_engine, family_id)
+
+
+def test_validation_keeps_what_was_chosen(practitioner, sample_engine):
     family_id = new_family(sample_engine, practitioner.key_worker_id)
     app = open_app(practitioner, PAGE, family="NEW-1")
     choose(app, "Instrument", "taf-dtt")
     form = f"new-{family_id}-taf-dtt-0"
-    fill(app, form, {"housing": 7, "general_health": 2})
-    errors = " ".join(e.value for e in app.error)
-    assert "Housing: 7 is outside the scale (1 to 5)." in errors
+    fill(app, form, {"housing": 5, "general_health": 2})
+    assert "**Family profile** · 1 of 4 done" in texts(app.markdown)
     save(app)
-    errors = " ".join(e.value for e in app.error)
+    errors = texts(app.error)
     assert "Not saved yet" in errors
     assert "Score these areas or mark them not applicable" in errors
-    assert app.number_input(key=f"{form}:housing:value").value == 7
-    assert app.number_input(key=f"{form}:general_health:value").value == 2
+    assert scale(app, form, "housing").value == 5
+    assert scale(app, form, "general_health").value == 2
     assert stored(sample_engine, family_id) == {}
 
 
@@ -143,8 +194,8 @@ def test_correct_an_earlier_assessment(practitioner, sample_engine):
     choose(app, "Instrument", "taf-dtt")
     app.radio[0].set_value("Correcting an earlier one").run()
     form = f"edit-{assessment_id}"
-    assert app.number_input(key=f"{form}:housing:value").value == 4
-    app.number_input(key=f"{form}:housing:value").set_value(5).run()
+    assert scale(app, form, "housing").value == 4
+    fill(app, form, {"housing": 5})
     save(app)
     assert "Saved the baseline" in app.success[0].value
     with sample_engine.connect() as connection:
@@ -183,12 +234,12 @@ def test_a_clash_is_reported_and_nothing_typed_is_lost(practitioner, sample_engi
             expected_version=1,
         )
 
-    app.number_input(key=f"{form}:housing:value").set_value(5).run()
+    fill(app, form, {"housing": 5})
     save(app)
     errors = " ".join(e.value for e in app.error)
     assert "Someone else changed this assessment" in errors
     assert "Another worker" in errors
-    assert app.number_input(key=f"{form}:housing:value").value == 5
+    assert scale(app, form, "housing").value == 5
     assert stored(sample_engine, family_id)[("baseline", "housing")] == 2
 
     save(app)  # a deliberate second save keeps ours
@@ -215,7 +266,63 @@ def test_another_workers_family_is_refused_by_url(practitioner, sample_engine):
         app = open_app(practitioner, page, family=other_ref)
         assert not app.exception
         assert "not on your caseload" in app.error[0].value
-        assert not app.number_input
-        assert not app.dataframe
+        assert not app.segmented_control
+        assert not app.table
         page_text = " ".join(m.value for m in app.markdown)
         assert other_ref not in page_text
+
+
+def test_a_clash_offers_to_correct_the_assessment_already_there(practitioner, sample_engine):
+    family_id = new_family(sample_engine, practitioner.key_worker_id)
+    assessment_id = _baseline(sample_engine, family_id)
+    app = open_app(practitioner, PAGE, family="NEW-1")
+    choose(app, "Instrument", "taf-dtt")
+    form = f"new-{family_id}-taf-dtt-0"
+    app.date_input(key=f"{form}:date").set_value(date.today() - timedelta(days=30)).run()
+    assert "There is already an assessment by this rater on this date" in texts(app.error)
+    by_label(app.button, "Correct that one").click().run()
+    assert app.radio(key="record-mode").value == "Correcting an earlier one"
+    assert app.selectbox(key=f"record-which-{family_id}-taf-dtt").value == assessment_id
+    assert scale(app, f"edit-{assessment_id}", "housing").value == 4
+    assert "There is already an assessment" not in texts(app.error)
+
+
+def test_correct_it_after_saving_opens_what_was_saved(practitioner, sample_engine):
+    family_id = new_family(sample_engine, practitioner.key_worker_id)
+    _baseline(sample_engine, family_id, value=3)
+    app = open_app(practitioner, PAGE, family="NEW-1")
+    choose(app, "Instrument", "taf-dtt")
+    form = f"new-{family_id}-taf-dtt-0"
+    fill(app, form, dict.fromkeys(TAF.domain_keys, 2) | {"aspirations": None})
+    app.text_area(key=f"{form}:housing:note").input("Damp *again* in the back room").run()
+    comparison = app.table[0].value.set_index("Area")
+    assert comparison.loc["Housing"].tolist()[1:] == ["2", "+1"]
+    assert comparison.loc["Aspirations"].tolist()[1:] == ["N/A", ""]
+    save(app)
+    saved = app.table[0].value.set_index("Area")
+    assert saved.loc["Housing"].tolist() == ["2 Minor", r"Damp \*again\* in the back room"]
+    by_label(app.button, "Correct it").click().run()
+    with sample_engine.connect() as connection:
+        review_id = connection.execute(
+            sa.select(Assessment.id).where(
+                Assessment.family_id == family_id, Assessment.occasion == "review"
+            )
+        ).scalar_one()
+    assert app.selectbox(key=f"record-which-{family_id}-taf-dtt").value == review_id
+    assert scale(app, f"edit-{review_id}", "housing").value == 2
+    assert scale(app, f"edit-{review_id}", "aspirations").value == "na"
+    assert app.text_area(key=f"edit-{review_id}:housing:note").value == (
+        "Damp *again* in the back room"
+    )
+
+
+def test_a_star_is_scored_by_stage(practitioner, sample_engine):
+    family_id = new_family(sample_engine, practitioner.key_worker_id)
+    app = open_app(practitioner, PAGE, family="NEW-1")
+    choose(app, "Instrument", "family-outcomes-10")
+    form = f"new-{family_id}-family-outcomes-10-0"
+    options = scale(app, form, "wellbeing").options
+    assert options[:4] == ["1 Stuck", "2", "3 Open to help", "4"]
+    assert options[-2:] == ["10", "N/A"]
+    fill(app, form, {"wellbeing": 8})
+    assert "8 · Finding what works: " in texts(app.caption)

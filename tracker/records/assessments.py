@@ -20,11 +20,9 @@ from sqlmodel import Session
 from tracker.instruments.loader import Instrument
 from tracker.people.audit import record
 from tracker.store.errors import RecordInvalid
+from tracker.store.history import draft_history_problems
 from tracker.store.models import Assessment, Family, Score, longest
-from tracker.store.vocabulary import OCCASIONS, RATERS
-
-# A change of this share of the scale or more (3 points on 1-5) deserves a second look.
-BIG_CHANGE_SHARE = 0.75
+from tracker.store.vocabulary import DEFAULT_RATERS, OCCASIONS, RATERS
 
 
 @dataclass
@@ -38,6 +36,9 @@ class AssessmentDraft:
     rater: str
     values: dict[str, float | None]
     notes: dict[str, str] = field(default_factory=dict)
+    # Areas whose big change since last time the person has confirmed. None: nobody was
+    # asked (an import or a script), so big changes are not checked.
+    confirmed: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -64,13 +65,16 @@ class VersionConflict(Exception):
 
 
 def big_change_threshold(instrument: Instrument) -> float:
-    return BIG_CHANGE_SHARE * instrument.scale_span
+    """A jump of half the scale's points or more, rounded up, deserves a second look:
+    3 on a 5-point scale, 5 on a 10-point one, 2.5 on 1-5 in half points."""
+    points = round(instrument.scale_span / instrument.step) + 1
+    return math.ceil(points / 2) * instrument.step
 
 
 def big_changes(
     previous: dict[str, float | None], new: dict[str, float | None], instrument: Instrument
 ) -> dict[str, tuple[float, float]]:
-    """Domains whose score moved by a suspicious amount: a typo guard, not a block."""
+    """Domains whose score moved by a suspicious amount, perhaps a slip of the finger."""
     threshold = big_change_threshold(instrument)
     flagged = {}
     for key in instrument.domain_keys:
@@ -78,6 +82,41 @@ def big_changes(
         if before is not None and after is not None and abs(after - before) >= threshold - 1e-9:
             flagged[key] = (before, after)
     return flagged
+
+
+def unconfirmed_changes(
+    previous: dict[str, float | None],
+    new: dict[str, float | None],
+    instrument: Instrument,
+    confirmed: frozenset[str] | set[str],
+) -> dict[str, tuple[float, float]]:
+    """The big changes still waiting for a "Yes, this is right": the typo guard asks."""
+    return {
+        key: change
+        for key, change in big_changes(previous, new, instrument).items()
+        if key not in confirmed
+    }
+
+
+def comparison_raters(rater: str) -> tuple[str, ...]:
+    """Whose earlier scores a new one is checked against: the family's own view against
+    the family's, the worker's or a joint one against the worker's and joint ones."""
+    return ("family",) if rater == "family" else DEFAULT_RATERS
+
+
+def clashing_assessment(
+    connection: Connection, draft: AssessmentDraft, assessment_id: int | None = None
+) -> int | None:
+    """Another assessment of this family and instrument by the same rater on the same date."""
+    return connection.execute(
+        sa.select(Assessment.id).where(
+            Assessment.family_id == draft.family_id,
+            Assessment.instrument == draft.instrument,
+            Assessment.assessed_on == draft.assessed_on,
+            Assessment.rater == draft.rater,
+            Assessment.id != (assessment_id or -1),
+        )
+    ).scalar()
 
 
 def _baseline_on(connection: Connection, family_id: int, instrument: str) -> date | None:
@@ -130,19 +169,24 @@ def check_draft(
             problems["assessed_on"] = (
                 f"A {draft.occasion} must come after the baseline on {baseline_on:%d %b %Y}."
             )
-    clash = connection.execute(
-        sa.select(Assessment.id).where(
-            Assessment.family_id == draft.family_id,
-            Assessment.instrument == draft.instrument,
-            Assessment.assessed_on == draft.assessed_on,
-            Assessment.rater == draft.rater,
-            Assessment.id != (assessment_id or -1),
-        )
-    ).first()
-    if clash is not None:
+    if clashing_assessment(connection, draft, assessment_id) is not None:
         problems["assessed_on"] = (
             "There is already an assessment by this rater on this date. "
-            "Edit that one, or change the date or rater."
+            "Correct that one, or change the date or who gave the scores."
+        )
+    if not {"occasion", "assessed_on"} & set(problems):
+        # The importer asks the same: no second baseline, nothing after a closure, unless
+        # a re-referral opened a new journey.
+        problems.update(
+            draft_history_problems(
+                connection,
+                family_id=draft.family_id,
+                instrument=draft.instrument,
+                occasion=draft.occasion,
+                assessed_on=draft.assessed_on,
+                assessment_id=assessment_id,
+                instrument_name=instrument.name,
+            )
         )
 
     missing = [d.label for d in instrument.domains if d.key not in draft.values]
@@ -175,7 +219,49 @@ def check_draft(
     for key, note in draft.notes.items():
         if len(note) > most:
             problems[key] = f"{labels.get(key, key)}: keep the note under {most:,} characters."
+    if draft.confirmed is not None and "assessed_on" not in problems:
+        unconfirmed = _unconfirmed_problems(connection, draft, instrument, assessment_id)
+        for key, text in unconfirmed.items():
+            problems.setdefault(key, text)
     return problems
+
+
+def confirmation_problems(
+    previous: dict[str, float | None],
+    new: dict[str, float | None],
+    instrument: Instrument,
+    confirmed: frozenset[str] | set[str],
+) -> dict[str, str]:
+    """Why each unconfirmed big change stops the save, in words that name the area."""
+    labels = {d.key: d.label for d in instrument.domains}
+    return {
+        key: f"{labels[key]}: {before:g} to {after:g} is a big change since last time. "
+        f"Tick “Yes, this is right” under {labels[key]} if it is right, or correct the score."
+        for key, (before, after) in unconfirmed_changes(
+            previous, new, instrument, confirmed
+        ).items()
+    }
+
+
+def _unconfirmed_problems(
+    connection: Connection,
+    draft: AssessmentDraft,
+    instrument: Instrument,
+    assessment_id: int | None,
+) -> dict[str, str]:
+    previous = previous_assessment(
+        connection,
+        family_id=draft.family_id,
+        instrument=draft.instrument,
+        before=draft.assessed_on,
+        raters=comparison_raters(draft.rater),
+        exclude_id=assessment_id,
+    )
+    if previous is None:
+        return {}
+    return confirmation_problems(
+        previous.values, draft.values, instrument, draft.confirmed or frozenset()
+    )
 
 
 def load_assessment(connection: Connection, assessment_id: int) -> StoredAssessment | None:
