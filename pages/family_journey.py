@@ -1,21 +1,22 @@
 """Family journey: the star, what changed, goals and notes, and a summary for the family."""
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
 from pages.common import (
     audited,
     chosen_family,
-    engine,
     instruments,
     reading,
     record_view,
     require,
     require_page,
     save,
-    show_table,
     today,
 )
+from tracker.measures.audit_names import audit_names
 from tracker.measures.journey import (
     build_journey,
     family_scores,
@@ -25,8 +26,23 @@ from tracker.measures.journey import (
     views_differ,
 )
 from tracker.people.audit import audit_frame
-from tracker.records.families import add_goal, add_note, goals, notes, update_goal
-from tracker.render.charts import StarTrace, overall_line, star_chart
+from tracker.records.families import (
+    add_goal,
+    add_note,
+    before_referral,
+    goals,
+    notes,
+    update_goal,
+)
+from tracker.render.charts import (
+    StarTrace,
+    numbered_spokes,
+    overall_line,
+    spoke_key,
+    star_chart,
+)
+from tracker.render.history_text import sentence
+from tracker.render.journey_tables import change_table, every_assessment
 from tracker.render.plain_text import markdown_literal
 from tracker.render.summary import family_summary_html
 from tracker.store.errors import RecordInvalid
@@ -54,10 +70,61 @@ with reading() as session:
     scores_by_instrument = {key: family_scores(connection, family.id, key) for key in available}
     family_goals = goals(connection, family.id)
     family_notes = notes(connection, family.id)
+    changes = audit_frame(connection, family_id=family.id, leave_out=("view",))
+    names = audit_names(connection, available, family_id=family.id)
 used = [key for key, frame in scores_by_instrument.items() if not frame.empty]
 
+# After a save the page is drawn afresh; the confirmation waits here for the tab it is
+# about, with the form (now saved) to empty.
+SAVED = "journey-saved"
+FORMS = {
+    "goal": {"goal-text": "", "goal-area": None, "goal-date": None},
+    "note": {"note-text": "", "note-date": None},
+}
+
+
+def saved(form: str, message: str) -> None:
+    st.session_state[SAVED] = (form, message)
+    st.session_state.pop(f"ask-{form}", None)
+    st.rerun()
+
+
+def show_saved(form: str) -> None:
+    """The last save's confirmation, once, in its own tab; its form starts empty again."""
+    if (st.session_state.get(SAVED) or ("",))[0] != form:
+        return
+    _, message = st.session_state.pop(SAVED)
+    for key, empty in FORMS.get(form, {}).items():
+        st.session_state[key] = today() if key.endswith("-date") else empty
+    st.success(message, icon=":material/check_circle:")
+
+
+def save_dated(form: str, day: date, write, message: str, labels: dict[str, str]) -> None:
+    """Save now, or first ask (``confirm_date``) when the date is before the referral."""
+    question = before_referral(family, day, form)
+    if question:
+        st.session_state[f"ask-{form}"] = {"question": question, "day": day}
+        return
+    save(lambda session: write(session, False), done=lambda: saved(form, message), labels=labels)
+
+
+def confirm_date(form: str, write, message: str, labels: dict[str, str]) -> None:
+    """The question about an early date, until the worker answers it."""
+    asked = st.session_state.get(f"ask-{form}")
+    if not asked:
+        return
+    st.warning(asked["question"], icon=":material/event:")
+    answers = st.container(horizontal=True)
+    if answers.button(f"Yes, save the {form}", key=f"ask-{form}-yes", type="primary"):
+        require("edit_family", family=family)
+        save(lambda session: write(session, True), done=lambda: saved(form, message), labels=labels)
+    if answers.button("No, let me change the date", key=f"ask-{form}-no"):
+        st.session_state.pop(f"ask-{form}")
+        st.rerun()
+
+
 star_tab, goals_tab, notes_tab, summary_tab, history_tab = st.tabs(
-    ["Star and changes", "Plan goals", "Notes", "Summary for the family", "History of changes"]
+    ["Star and changes", "Goals", "Notes", "Family summary", "History"]
 )
 
 journey = None
@@ -102,6 +169,9 @@ with star_tab:
             star_chart(traces, instrument, title=instrument.name, highlight=highlight),
             width="stretch",
         )
+        if numbered_spokes(instrument):
+            st.caption(f"The areas: {spoke_key(instrument)}.")
+        st.caption("An area not scored leaves a gap in its shape.")
         if highlight:
             labels = {d.key: d.label for d in instrument.domains}
             st.info(
@@ -109,76 +179,83 @@ with star_tab:
                 + ", ".join(labels[k] for k in highlight)
                 + ". Worth talking through."
             )
+        st.header("What changed")
         if journey.latest_id is None:
             st.caption("Only the baseline so far: changes appear after the first review.")
-        table = journey.table.copy()
-        # Every area at once (no scrolling inside the table), with the area names kept in
-        # view while a narrow screen scrolls across the assessments.
-        st.dataframe(
-            table,
-            hide_index=True,
-            width="stretch",
-            height="content",
-            column_config={
-                "Area": st.column_config.TextColumn(pinned=True),
-                "Change": st.column_config.NumberColumn(
-                    help="From the baseline to the latest assessment; + means better",
-                    format="%+.1f",
-                ),
-            },
-        )
+        else:
+            st.caption("From the baseline to the latest assessment; + means better.")
+        # A plain table wraps long area names, so nothing is cut off on a tablet.
+        st.table(change_table(journey, instrument), hide_index=True)
+        if len(journey.columns) > 2:
+            with st.expander("Every assessment, side by side"):
+                st.dataframe(
+                    every_assessment(journey, instrument),
+                    hide_index=True,
+                    width="stretch",
+                    height="content",
+                    column_config={"Area": st.column_config.TextColumn(pinned=True)},
+                )
         points = overall_over_time(scores, journey.timeline)
         if len(points) >= 2:
             st.plotly_chart(overall_line(points, instrument), width="stretch")
 
 with goals_tab:
+    show_saved("goal")
     if family_goals.empty:
         st.caption("No plan goals yet.")
     else:
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "Goal": family_goals["text"],
-                    "Status": family_goals["status"].map(GOAL_STATUSES),
-                    "Set on": pd.to_datetime(family_goals["set_on"]),
-                    "Status since": pd.to_datetime(family_goals["status_on"]),
-                }
-            ),
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "Set on": st.column_config.DateColumn(format="D MMM YYYY"),
-                "Status since": st.column_config.DateColumn(format="D MMM YYYY"),
+        st.table(
+            {
+                "Goal": family_goals["text"].tolist(),
+                "Status": family_goals["status"].map(GOAL_STATUSES).tolist(),
+                "Set on": [f"{day:%d %b %Y}" for day in family_goals["set_on"]],
+                "Status since": [
+                    "" if pd.isna(day) else f"{day:%d %b %Y}" for day in family_goals["status_on"]
+                ],
             },
+            hide_index=True,
         )
     left, right = st.columns(2)
-    with left, st.form("add-goal", clear_on_submit=True):
-        st.markdown("**Add a goal**")
-        text = st.text_input("Goal, in the family's words", max_chars=longest(PlanGoal.text))
-        domain_options = {
-            d.key: d.label for k in (used or list(available)) for d in available[k].domains
-        }
-        domain = st.selectbox(
-            "Area it belongs to (optional)",
-            list(domain_options),
-            format_func=domain_options.get,
-            index=None,
-        )
-        set_on = st.date_input("Agreed on", value=today(), max_value=today(), format="DD/MM/YYYY")
-        if st.form_submit_button("Add goal"):
-            require("edit_family", family=family)
-            save(
-                lambda session: add_goal(
-                    session,
-                    family_id=family.id,
-                    text=text,
-                    domain=domain,
-                    set_on=set_on,
-                    today=today(),
-                    actor=viewer.actor,
-                ),
-                done=st.rerun,
+    goal_labels = {"text": "Goal", "set_on": "Agreed on"}
+    with left:
+        with st.form("add-goal"):
+            st.markdown("**Add a goal**")
+            text = st.text_input(
+                "Goal, in the family's words", max_chars=longest(PlanGoal.text), key="goal-text"
             )
+            domain_options = {
+                d.key: d.label for k in (used or list(available)) for d in available[k].domains
+            }
+            domain = st.selectbox(
+                "Area it belongs to (optional)",
+                list(domain_options),
+                format_func=domain_options.get,
+                index=None,
+                key="goal-area",
+            )
+            st.session_state.setdefault("goal-date", today())
+            set_on = st.date_input(
+                "Agreed on", max_value=today(), format="DD/MM/YYYY", key="goal-date"
+            )
+            added = st.form_submit_button("Add goal")
+
+        def write_goal(session, confirmed: bool) -> None:
+            add_goal(
+                session,
+                family_id=family.id,
+                text=text,
+                domain=domain,
+                set_on=set_on,
+                today=today(),
+                actor=viewer.actor,
+                date_confirmed=confirmed,
+            )
+
+        goal_saved = f"Goal added: “{text.strip()}”, agreed on {set_on:%d %b %Y}."
+        if added:
+            require("edit_family", family=family)
+            save_dated("goal", set_on, write_goal, goal_saved, goal_labels)
+        confirm_date("goal", write_goal, goal_saved, goal_labels)
     if not family_goals.empty:
         # The versions this person saw: on the run a submit starts, the page has already read
         # the goals afresh, so the check must use what the previous run showed.
@@ -186,13 +263,10 @@ with goals_tab:
         shown_versions = dict(zip(family_goals["id"], family_goals["version"], strict=True))
         seen_versions = st.session_state.get(versions_key, shown_versions)
         st.session_state[versions_key] = shown_versions
+        texts = dict(zip(family_goals["id"], family_goals["text"], strict=True))
         with right, st.form("update-goal"):
             st.markdown("**Update a goal**")
-            goal_id = st.selectbox(
-                "Goal",
-                family_goals["id"].tolist(),
-                format_func=dict(zip(family_goals["id"], family_goals["text"], strict=True)).get,
-            )
+            goal_id = st.selectbox("Goal", list(texts), format_func=texts.get)
             status = st.selectbox("Status", list(GOAL_STATUSES), format_func=GOAL_STATUSES.get)
             status_on = st.date_input(
                 "As of", value=today(), max_value=today(), format="DD/MM/YYYY"
@@ -214,9 +288,17 @@ with goals_tab:
                         expected_version=seen_versions.get(goal_id),
                     )
 
-                save(change_status, done=st.rerun)
+                save(
+                    change_status,
+                    done=lambda: saved(
+                        "goal",
+                        f"Goal updated: “{texts[goal_id]}” is now {GOAL_STATUSES[status].lower()}.",
+                    ),
+                    labels={"status_on": "As of"},
+                )
 
 with notes_tab:
+    show_saved("note")
     timeline_rows = [
         (row.written_on, row.author or "", row.text) for row in family_notes.itertuples(index=False)
     ]
@@ -228,23 +310,30 @@ with notes_tab:
                 (row.assessed_on, "score note", f"{labels.get(row.domain, row.domain)}: {row.note}")
             )
     timeline_rows.sort(key=lambda item: item[0], reverse=True)
-    with st.form("add-note", clear_on_submit=True):
-        note_text = st.text_area("New note", max_chars=longest(FamilyNote.text))
-        written_on = st.date_input("Date", value=today(), max_value=today(), format="DD/MM/YYYY")
-        if st.form_submit_button("Add note"):
-            require("edit_family", family=family)
-            save(
-                lambda session: add_note(
-                    session,
-                    family_id=family.id,
-                    written_on=written_on,
-                    text=note_text,
-                    author=viewer.name,
-                    today=today(),
-                    actor=viewer.actor,
-                ),
-                done=st.rerun,
-            )
+    note_labels = {"text": "New note", "written_on": "Date"}
+    with st.form("add-note"):
+        note_text = st.text_area("New note", max_chars=longest(FamilyNote.text), key="note-text")
+        st.session_state.setdefault("note-date", today())
+        written_on = st.date_input("Date", max_value=today(), format="DD/MM/YYYY", key="note-date")
+        noted = st.form_submit_button("Add note")
+
+    def write_note(session, confirmed: bool) -> None:
+        add_note(
+            session,
+            family_id=family.id,
+            written_on=written_on,
+            text=note_text,
+            author=viewer.name,
+            today=today(),
+            actor=viewer.actor,
+            date_confirmed=confirmed,
+        )
+
+    note_saved = f"Note saved, dated {written_on:%d %b %Y}."
+    if noted:
+        require("edit_family", family=family)
+        save_dated("note", written_on, write_note, note_saved, note_labels)
+    confirm_date("note", write_note, note_saved, note_labels)
     if not timeline_rows:
         st.caption("No notes yet.")
     for written, author, text in timeline_rows:
@@ -260,19 +349,23 @@ with summary_tab:
             "A one-page summary in plain words for the family to keep. It shows the "
             "family reference and, if you type it, a first name: nothing else."
         )
+        own_view = (scores["rater"] == "family").any() and st.radio(
+            "Whose scores",
+            [False, True],
+            format_func=lambda own: "The family's own" if own else "The key worker's or agreed",
+            horizontal=True,
+        )
+        shown = build_journey(scores, instrument, raters=("family",)) if own_view else journey
         first_name = st.text_input("First name to greet (not saved)", max_chars=40)
+        steps = list(shown.timeline.itertuples(index=False))
         summary = family_summary_html(
             family_ref=family.family_ref,
             first_name=first_name,
             instrument=instrument,
-            traces=[
-                StarTrace(row.label, values[row.assessment_id])
-                for row in journey.timeline.itertuples(index=False)
-            ],
-            trace_dates=[
-                f"{row.assessed_on:%d %b %Y}" for row in journey.timeline.itertuples(index=False)
-            ],
-            progress=progress(journey, instrument),
+            traces=[StarTrace(row.label, values[row.assessment_id]) for row in steps],
+            trace_dates=[f"{row.assessed_on:%d %b %Y}" for row in steps],
+            trace_raters=[row.rater for row in steps],
+            progress=progress(shown, instrument),
             goals=family_goals,
             today=today(),
         )
@@ -296,13 +389,15 @@ with summary_tab:
             st.iframe(summary, alt="Preview of the family's one-page summary")
 
 with history_tab:
-    with engine().connect() as connection:
-        changes = audit_frame(connection, family_id=family.id, leave_out=("view",))
     if changes.empty:
         st.caption("No recorded changes yet.")
     else:
         st.caption(
             "Every change to this family's scores, goals, notes and details, made here "
-            "or by an import: who, when (UTC), and the values before and after."
+            "or by an import, and every download about them, newest first."
         )
-        show_table(changes.drop(columns=["row"]))
+        st.markdown(
+            "\n".join(
+                f"- {markdown_literal(sentence(row, names))}" for row in changes.to_dict("records")
+            )
+        )

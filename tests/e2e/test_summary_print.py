@@ -1,7 +1,8 @@
 """The family summary stays on one readable A4 sheet however full the family's record is.
 
 Journey 7 prints a sample family through the app; these print the fullest summaries an
-instrument allows (every area listed twice, many reviews and goals) straight from
+instrument allows (every area listed, many reviews and goals, who scored beside each
+shape in the key) straight from
 ``family_summary_html``, in the same Chromium, so a layout change that spills onto a second
 sheet fails here even when the sample data would still fit.
 """
@@ -36,10 +37,10 @@ def summary(instrument_key: str, *, better: int, harder: int, reviews: int, goal
         )
         for n in range(reviews + 1)
     ]
-    progress = Progress(
+    progress = Progress(  # each area in one list, as ``progress`` makes them
         better=labels[:better],
         harder=labels[better : better + harder],
-        still_working_on=labels,
+        still_working_on=labels[better + harder :],
     )
     html = family_summary_html(
         family_ref="FAM-009999",
@@ -47,6 +48,7 @@ def summary(instrument_key: str, *, better: int, harder: int, reviews: int, goal
         instrument=instrument,
         traces=traces,
         trace_dates=[f"{n + 1:02d} Mar 2026" for n in range(reviews + 1)],
+        trace_raters=["worker" if n % 2 else "joint" for n in range(reviews + 1)],
         progress=progress,
         goals=goals_frame(
             [
@@ -85,6 +87,7 @@ def test_a_full_summary_prints_on_one_readable_a4_page(
     assert "Things that have been harder lately" in words
     for n in range(1, goal_count + 1):
         assert f"Goal {n}: keep to a calm bedtime routine on school nights" in words
-    for label in progress.harder:
+    for label in progress.harder + progress.still_working_on:
         assert label in words, label
     assert words.count("Review") >= reviews
+    assert "scored by your key worker" in words and "scored together" in words

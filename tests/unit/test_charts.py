@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from tracker.instruments.loader import get_instrument
-from tracker.render.charts import StarTrace, overall_line, star_chart
+from tracker.render.charts import StarTrace, overall_line, spoke_key, star_chart
 from tracker.render.cohort_charts import cohort_star
 
 TAF = get_instrument("taf-dtt")  # need scale 1-5, lower is better, 22 areas
@@ -91,6 +91,39 @@ def test_an_area_missing_from_the_values_is_drawn_as_a_gap():
     assert r[21] == 1.0  # drug or alcohol use, the last area
     assert r[1:21] == [None] * 20
     assert r[22] == 4.0  # closing point repeats housing
+
+
+def test_a_gap_is_not_bridged_by_a_line_or_a_fill():
+    # Wellbeing (the second spoke) is not scored. The outline breaks there, both ways
+    # round, and the latest shape is not filled: a filled shape would be closed across
+    # the gap by a straight edge that no score drew.
+    gappy = star_values(wellbeing=None)
+    baseline, latest = star_chart(
+        [StarTrace("Baseline", star_values()), StarTrace("Review 1", gappy)], STAR
+    ).data
+    assert latest.connectgaps is False
+    assert list(latest.r)[:3] == [5.0, None, 5.0]
+    assert latest.fill != "toself"
+    assert latest.line.width == 3  # still the latest, drawn heavier
+    assert baseline.fill != "toself"
+
+
+def test_an_unscored_first_area_leaves_the_closing_stretch_open():
+    (only,) = star_chart([StarTrace("Baseline", star_values(physical_health=None))], STAR).data
+    r = list(only.r)
+    assert r[0] is None and r[-1] is None  # no line from the last spoke back to the first
+    assert r[1:-1] == [5.0] * 9
+
+
+def test_a_not_a_number_score_is_a_gap_too():
+    (only,) = star_chart([StarTrace("Baseline", star_values(wellbeing=float("nan")))], STAR).data
+    assert list(only.r)[1] is None
+    assert only.fill != "toself"
+
+
+def test_a_whole_latest_shape_is_filled():
+    latest = star_chart([StarTrace("Baseline", star_values())] * 2, STAR).data[-1]
+    assert latest.fill == "toself"
 
 
 # --------------------------------------------------------------------------------------
@@ -245,12 +278,17 @@ def test_overall_line_keeps_the_y_axis_upright_on_a_star_scale():
     assert high >= 10
 
 
+def test_overall_line_dates_its_axis_the_uk_way():
+    xaxis = overall_line(overall_points(), TAF).layout.xaxis
+    assert xaxis.tickformat == "%d %b %Y"  # "01 Feb 2025", never "Feb 1"
+
+
 @pytest.mark.parametrize("instrument", [STAR, TAF], ids=["10 areas", "22 areas"])
 def test_spoke_names_are_wrapped_onto_short_lines_but_keep_every_word(instrument):
-    for figure in (
-        star_chart([StarTrace("Baseline", {})], instrument),
-        cohort_star([], instrument),
-    ):
+    figures = [cohort_star([], instrument)]
+    if instrument is STAR:
+        figures.append(star_chart([StarTrace("Baseline", {})], instrument))
+    for figure in figures:
         axis = figure.layout.polar.angularaxis
         labels = [domain.label for domain in instrument.domains]
         assert list(axis.tickvals) == labels  # the data keep the full names
@@ -261,6 +299,19 @@ def test_spoke_names_are_wrapped_onto_short_lines_but_keep_every_word(instrument
         assert any("<br>" in text for text in axis.ticktext)  # long names do wrap
 
 
-def test_a_star_with_many_spokes_is_drawn_taller():
-    assert star_chart([], TAF).layout.height > star_chart([], STAR).layout.height
+def test_a_family_star_with_many_spokes_numbers_them_and_keys_the_numbers():
+    # 22 names cannot sit around a star on a tablet without overlapping; numbers can.
+    figure = star_chart([StarTrace("Baseline", {"housing": 3.0})], TAF)
+    axis = figure.layout.polar.angularaxis
+    labels = [domain.label for domain in TAF.domains]
+    assert list(axis.ticktext) == [str(n) for n in range(1, 23)]
+    assert list(axis.tickvals) == labels  # hover still names the area
+    assert figure.layout.margin.l <= 40 and figure.layout.margin.r <= 40
+    key = spoke_key(TAF)
+    assert key.startswith("1 Housing · 2 Income, employment and finance · ")
+    assert key.endswith("22 Drug or alcohol use")
+    assert all(f"{n} {label}" in key for n, label in enumerate(labels, start=1))
+
+
+def test_a_cohort_star_with_many_spokes_is_drawn_taller():
     assert cohort_star([], TAF).layout.height > cohort_star([], STAR).layout.height

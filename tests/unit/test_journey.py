@@ -363,9 +363,10 @@ def test_progress_on_a_need_scale():
     result = progress(journey, TAF)
     assert result.better == ["Housing"]  # 4 -> 2
     assert result.harder == ["General health"]  # 3 -> 4
-    # Latest scores: housing 2 (fine), income 3 (midpoint: still a need), general
-    # health 4, aspirations 2 (fine). Physical development has no latest score.
-    assert result.still_working_on == ["Income, employment and finance", "General health"]
+    # Latest (joint) scores: housing 2 and aspirations 2 are fine; income 3 (the
+    # midpoint: still a need) did not move; general health 4 is already under "harder";
+    # physical development has no latest score.
+    assert result.still_working_on == ["Income, employment and finance"]
 
 
 def test_progress_on_a_star_uses_the_lower_half_of_the_scale():
@@ -380,8 +381,36 @@ def test_progress_on_a_star_uses_the_lower_half_of_the_scale():
     result = progress(build_journey(scores, STAR), STAR)
     assert result.better == ["Parent's own well-being", "Daily routines"]
     assert result.harder == ["Health and physical care"]
-    # Midpoint 5.5: wellbeing 5 and home and money 4 are below it; 6 and 8 are not.
-    assert result.still_working_on == ["Parent's own well-being", "Home and money"]
+    # Midpoint 5.5: home and money stayed at 4, below it. Well-being (5) is below it too,
+    # but it moved up from 2, so it is listed under "better" only.
+    assert result.still_working_on == ["Home and money"]
+
+
+def test_no_area_is_listed_both_as_better_and_as_still_working_on():
+    """A worked example of the rule: each area goes in one list at most.
+
+    Need scale, midpoint 3. Housing 5 -> 4 got better yet is still a significant need;
+    income 4 -> 5 got harder; general health stayed at 4; aspirations stayed at 1.
+    Housing goes under "better", income under "harder", general health under "still
+    working on", and aspirations (no need) nowhere.
+    """
+    scores = scores_frame(
+        [
+            (1, "baseline", "2025-02-01", "worker",
+             {"housing": 5, "income_employment_finance": 4, "general_health": 4,
+              "aspirations": 1}),
+            (2, "review", "2025-05-01", "worker",
+             {"housing": 4, "income_employment_finance": 5, "general_health": 4,
+              "aspirations": 1}),
+        ]
+    )  # fmt: skip
+    result = progress(build_journey(scores, TAF), TAF)
+    assert result.better == ["Housing"]
+    assert result.harder == ["Income, employment and finance"]
+    assert result.still_working_on == ["General health"]
+    lists = [result.better, result.harder, result.still_working_on]
+    listed = [label for names in lists for label in names]
+    assert len(listed) == len(set(listed))
 
 
 def test_progress_while_awaiting_review_lists_only_what_needs_work_now():

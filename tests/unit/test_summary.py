@@ -12,7 +12,8 @@ import pandas as pd
 from tracker.instruments.loader import get_instrument
 from tracker.measures.journey import Progress
 from tracker.render.charts import StarTrace
-from tracker.render.summary import family_summary_html, star_svg
+from tracker.render.summary import SCORED_BY, family_summary_html, star_svg
+from tracker.store.vocabulary import RATERS
 
 TAF = get_instrument("taf-dtt")  # need scale 1-5, lower is better
 STAR = get_instrument("family-outcomes-10")  # star 1-10, higher is better
@@ -42,6 +43,7 @@ def summary(**overrides) -> str:
             StarTrace("Review 1", {"housing": 2.0, "general_health": 3.0, "aspirations": 2.0}),
         ],
         "trace_dates": ["01 Feb 2025", "01 May 2025"],
+        "trace_raters": ["worker", "worker"],
         "progress": Progress(
             better=["Housing", "Aspirations"], harder=[], still_working_on=["General health"]
         ),
@@ -65,9 +67,9 @@ def section_after(html: str, title: str) -> str:
     return match.group(1)
 
 
-def polygons(svg: str) -> list[list[tuple[float, float]]]:
+def polygons(svg: str, tag: str = "polygon") -> list[list[tuple[float, float]]]:
     shapes = []
-    for points in re.findall(r'<polygon points="([^"]*)"', svg):
+    for points in re.findall(rf'<{tag} points="([^"]*)"', svg):
         pairs = (pair.split(",") for pair in points.split())
         shapes.append([(float(x), float(y)) for x, y in pairs])
     return shapes
@@ -75,6 +77,12 @@ def polygons(svg: str) -> list[list[tuple[float, float]]]:
 
 def distance(point: tuple[float, float]) -> float:
     return math.dist(point, CENTRE)
+
+
+def spoke_of(point: tuple[float, float], count: int) -> int:
+    """Which spoke a point lies on: spoke 0 points up, the rest follow clockwise."""
+    angle = math.degrees(math.atan2(point[1] - CENTRE[1], point[0] - CENTRE[0])) + 90
+    return round(angle / (360 / count)) % count
 
 
 # --------------------------------------------------------------------------------------
@@ -184,20 +192,38 @@ def test_no_goals_gets_friendly_text():
 # --------------------------------------------------------------------------------------
 
 
-def test_summary_embeds_one_svg_with_a_polygon_per_drawable_trace():
+def test_summary_embeds_one_svg_with_a_closed_shape_only_for_a_whole_trace():
+    whole = dict.fromkeys(STAR.domain_keys, 5.0)
     traces = [
-        StarTrace("Baseline", {"housing": 4.0, "general_health": 3.0, "aspirations": 3.0}),
-        StarTrace("Review 1", {"housing": 2.0, "aspirations": 2.0}),
-        # One scored point cannot make a shape; none at all neither.
-        StarTrace("Review 2", {"housing": 2.0, "general_health": None}),
-        StarTrace("Closure", {}),
+        StarTrace("Baseline", whole),
+        # Well-being (spoke 2) not scored: a gap, so no closed shape but one line
+        # from spoke 3 round to spoke 1 (nine areas), never across the gap.
+        StarTrace("Review 1", whole | {"wellbeing": None}),
+        StarTrace("Review 2", {}),  # nothing scored: nothing drawn
     ]
-    html = summary(traces=traces, trace_dates=["1 Feb", "1 May", "1 Aug", "1 Nov"])
+    html = summary(
+        instrument=STAR,
+        traces=traces,
+        trace_dates=["1 Feb", "1 May", "1 Aug"],
+        trace_raters=["worker"] * 3,
+    )
     assert html.count("<svg") == 1
     assert "</svg>" in html
-    shapes = polygons(html)
-    assert len(shapes) == 2
-    assert [len(shape) for shape in shapes] == [3, 2]
+    assert [len(shape) for shape in polygons(html)] == [10]
+    (line,) = polygons(html, "polyline")
+    assert len(line) == 9
+    assert [spoke_of(point, 10) for point in line] == [2, 3, 4, 5, 6, 7, 8, 9, 0]
+
+
+def test_lone_scores_between_gaps_are_dots_not_lines():
+    # Housing, general health and aspirations are spokes 1, 5 and 16 of 22: no two
+    # are neighbours, so each is a dot and no line joins them.
+    svg = star_svg(
+        [StarTrace("Baseline", {"housing": 4.0, "general_health": 3.0, "aspirations": 3.0})],
+        TAF,
+    )
+    assert "<polygon" not in svg and "<polyline" not in svg
+    assert len(re.findall(r'<circle [^>]*r="3.5"', svg)) == 3
 
 
 def test_need_scale_draws_the_best_score_further_out_than_the_worst():
@@ -215,7 +241,7 @@ def test_need_scale_draws_the_best_score_further_out_than_the_worst():
         ],
         TAF,
     )
-    (shape,) = polygons(svg)
+    (shape,) = polygons(svg, "polyline")  # three neighbouring areas of 22
     best, worst, middle = (distance(point) for point in shape)
     assert best > middle > worst
 
@@ -239,6 +265,41 @@ def test_need_scale_whole_shape_moves_outward_as_need_falls():
 
 def test_star_scale_draws_a_higher_score_further_out():
     svg = star_svg([StarTrace("Baseline", {"physical_health": 10.0, "wellbeing": 1.0})], STAR)
-    (shape,) = polygons(svg)
+    (shape,) = polygons(svg, "polyline")
     high, low = (distance(point) for point in shape)
     assert high > low
+
+
+# --------------------------------------------------------------------------------------
+# Who gave the scores
+# --------------------------------------------------------------------------------------
+
+
+def test_every_rater_has_a_phrase_for_the_family():
+    assert set(SCORED_BY) == set(RATERS)
+
+
+def test_scores_all_given_by_the_key_worker_say_so_once():
+    html = summary(trace_raters=["worker", "worker"])
+    assert "<p>Scored by your key worker.</p>" in html
+    assert html.count("scored by your key worker") == 0  # not again beside each shape
+    assert "agreed together" not in html
+
+
+def test_scores_given_together_say_so():
+    html = summary(trace_raters=["joint", "joint"])
+    assert "<p>Scored together.</p>" in html
+    assert "key worker" not in html
+
+
+def test_a_familys_own_scores_are_called_theirs():
+    assert "<p>Your own scores.</p>" in summary(trace_raters=["family", "family"])
+
+
+def test_mixed_raters_are_named_beside_each_shape_in_the_key():
+    html = summary(trace_raters=["worker", "joint"])
+    key = re.search(r'<ul class="key">(.*?)</ul>', html, re.S).group(1)
+    items = re.findall(r"<li>(.*?)</li>", key)
+    assert items[0].endswith("Baseline &middot; 01 Feb 2025 &middot; scored by your key worker")
+    assert items[1].endswith("Review 1 &middot; 01 May 2025 &middot; scored together")
+    assert "<p>Scored" not in html

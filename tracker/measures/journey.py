@@ -77,12 +77,23 @@ def _direction(change: float | None) -> str:
 
 @dataclass(frozen=True)
 class Journey:
-    """A family's assessments in order and the per-domain change table."""
+    """A family's assessments in order and the per-domain change table.
+
+    ``columns`` names each assessment's column in the table; ``values`` holds each
+    assessment's scores by domain (None for an area not scored).
+    """
 
     timeline: pd.DataFrame
     table: pd.DataFrame
     baseline_id: int | None
     latest_id: int | None
+    columns: dict[int, str]
+    values: dict[int, dict[str, float | None]]
+
+    @property
+    def now_id(self) -> int | None:
+        """The assessment that says where the family is now: the latest, else the baseline."""
+        return self.baseline_id if self.latest_id is None else self.latest_id
 
 
 def build_journey(
@@ -108,9 +119,12 @@ def build_journey(
     table = pd.DataFrame(
         {"Area": [d.label for d in instrument.domains]}, index=list(instrument.domain_keys)
     )
-    for step in steps.itertuples(index=False):
-        column = f"{step.label} ({step.assessed_on:%d %b %Y})"
-        table[column] = [values.get(step.assessment_id, {}).get(k) for k in table.index]
+    columns = {
+        int(step.assessment_id): f"{step.label} ({step.assessed_on:%d %b %Y})"
+        for step in steps.itertuples(index=False)
+    }
+    for assessment_id, column in columns.items():
+        table[column] = [values.get(assessment_id, {}).get(k) for k in table.index]
     if baseline_id is not None and latest_id is not None:
         start, end = values.get(baseline_id, {}), values.get(latest_id, {})
         change = [
@@ -128,7 +142,14 @@ def build_journey(
         table["Stage now"] = [
             instrument.band_for(end[k]).label if end.get(k) is not None else "" for k in table.index
         ]
-    return Journey(timeline=steps, table=table, baseline_id=baseline_id, latest_id=latest_id)
+    return Journey(
+        timeline=steps,
+        table=table,
+        baseline_id=baseline_id,
+        latest_id=latest_id,
+        columns=columns,
+        values=values,
+    )
 
 
 def overall_over_time(scores: pd.DataFrame, steps: pd.DataFrame) -> pd.DataFrame:
@@ -176,23 +197,22 @@ class Progress:
 def progress(journey: Journey, instrument: Instrument) -> Progress:
     """What got better, what got harder, and what still needs work, by area label.
 
-    "Still working on" is any area whose latest score sits in the lower half
-    of what is good on the scale, whether or not it moved.
+    Each area is listed once at most, so a family never reads that the same thing both
+    got better and is still being worked on: an area that moved goes under "better" or
+    "harder"; one that did not move (or has only one score so far) goes under "still
+    working on" when its latest score sits in the lower half of what is good on the scale.
     """
     table = journey.table
-    latest_column = None
-    if journey.latest_id is not None or journey.baseline_id is not None:
-        score_columns = [c for c in table.columns if "(" in c]
-        latest_column = score_columns[-1] if score_columns else None
-    better = table.loc[table["Change"].fillna(0) > 0, "Area"].tolist()
-    harder = table.loc[table["Change"].fillna(0) < 0, "Area"].tolist()
+    changes = table["Change"].fillna(0)
+    better = table.loc[changes > 0, "Area"].tolist()
+    harder = table.loc[changes < 0, "Area"].tolist()
+    now = journey.values.get(journey.now_id, {}) if journey.now_id is not None else {}
+    midpoint = instrument.scale_min + instrument.scale_span / 2
     working = []
-    if latest_column is not None:
-        midpoint = instrument.scale_min + instrument.scale_span / 2
-        for label, value in zip(table["Area"], table[latest_column], strict=True):
-            if value is None or pd.isna(value):
-                continue
-            needs_work = value >= midpoint if not instrument.higher_is_better else value < midpoint
-            if needs_work:
-                working.append(label)
+    for key, label, change in zip(table.index, table["Area"], changes, strict=True):
+        value = now.get(key)
+        if change != 0 or value is None:
+            continue
+        if value >= midpoint if not instrument.higher_is_better else value < midpoint:
+            working.append(label)
     return Progress(better=better, harder=harder, still_working_on=working)

@@ -215,7 +215,17 @@ def audit_frame(
 ) -> pd.DataFrame:
     """Audit rows, newest first, filtered; ``row`` is the id ``tracker audit verify`` names,
     and ``at`` is in UTC on either store."""
-    columns = ["row", "at", "actor", "action", "entity", "entity_id", "before", "after"]
+    columns = [
+        "row",
+        "at",
+        "actor",
+        "action",
+        "entity",
+        "entity_id",
+        "family_id",
+        "before",
+        "after",
+    ]
     statement = (
         sa.select(
             AuditLog.id,
@@ -224,6 +234,7 @@ def audit_frame(
             AuditLog.action,
             AuditLog.entity,
             AuditLog.entity_id,
+            AuditLog.family_id,
             AuditLog.before,
             AuditLog.after,
         )

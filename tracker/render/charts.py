@@ -61,30 +61,55 @@ def _many_spokes(instrument: Instrument) -> bool:
     return len(instrument.domains) > CROWDED_SPOKES
 
 
-def star_axis(instrument: Instrument) -> dict:
-    """The star's spokes, clockwise from the top, with names wrapped onto short lines.
+def numbered_spokes(instrument: Instrument) -> bool:
+    """Whether a family's star numbers its spokes instead of naming them.
+
+    Past ``CROWDED_SPOKES`` neighbouring names sit so close that, on a tablet, they
+    overlap however they are wrapped; numbers fit at any width, with ``spoke_key`` under
+    the chart (as on the printed summary) and the full name on hover.
+    """
+    return _many_spokes(instrument)
+
+
+def spoke_key(instrument: Instrument) -> str:
+    """The key to numbered spokes: "1 Housing · 2 Income, employment and finance · …"."""
+    return " · ".join(
+        f"{number} {domain.label}" for number, domain in enumerate(instrument.domains, start=1)
+    )
+
+
+def star_axis(instrument: Instrument, *, numbered: bool = False) -> dict:
+    """The star's spokes, clockwise from the top, with names wrapped onto short lines
+    (or, ``numbered``, the spokes' numbers).
 
     Plotly never wraps a spoke's name, so a long one ("Support from family, friends
     and community") runs off a narrow chart; the data keep the full names.
     """
     labels = [domain.label for domain in instrument.domains]
     many = _many_spokes(instrument)  # neighbours sit close: fewer, longer lines
+    if numbered:
+        ticktext = [str(number) for number in range(1, len(labels) + 1)]
+    else:
+        ticktext = [
+            "<br>".join(textwrap.wrap(label, 22 if many else 16, break_on_hyphens=False))
+            for label in labels
+        ]
     return {
         "direction": "clockwise",
         "rotation": 90,
         "tickvals": labels,
-        "ticktext": [
-            "<br>".join(textwrap.wrap(label, 22 if many else 16, break_on_hyphens=False))
-            for label in labels
-        ],
-        "tickfont": {"size": 10 if many else 11},
+        "ticktext": ticktext,
+        "tickfont": {"size": 12 if numbered else (10 if many else 11)},
     }
 
 
-def star_size(instrument: Instrument, *, height: int, top: int) -> dict:
+def star_size(instrument: Instrument, *, height: int, top: int, numbered: bool = False) -> dict:
     """Height and margins for a star. Names stack at a star's sides, and plotly keeps
     no room for them, so a star with many spokes gets wider side margins (or a narrow
-    chart cuts names off) and more height (or stacked names meet)."""
+    chart cuts names off) and more height (or stacked names meet). Numbered spokes
+    need neither."""
+    if numbered:
+        return {"height": height, "margin": {"l": 40, "r": 40, "t": top, "b": 40}}
     many = _many_spokes(instrument)
     side = 115 if many else 90
     return {
@@ -100,15 +125,21 @@ def star_chart(
     title: str = "",
     highlight: dict[str, tuple[float, float]] | None = None,
 ) -> go.Figure:
-    """The family's star: one closed shape per assessment, the baseline dashed."""
+    """The family's star: one closed shape per assessment, the baseline dashed.
+
+    An area not scored is a gap in its shape's outline, never bridged by a line, and a
+    shape with a gap is not filled: plotly would close each unbroken stretch with a
+    straight edge across the star, a line that no score drew.
+    """
     labels = [domain.label for domain in instrument.domains]
+    numbered = numbered_spokes(instrument)
     keys = list(instrument.domain_keys)
     figure = go.Figure()
     colour_index = 0
     # The latest worker or joint shape is filled, even when the family's view is drawn after it.
     latest = max((i for i, t in enumerate(traces) if not t.family_view), default=None)
     for position, trace in enumerate(traces):
-        values = [trace.values.get(key) for key in keys]
+        values = [None if pd.isna(v := trace.values.get(key)) else v for key in keys]
         is_baseline = position == 0 and not trace.family_view
         if is_baseline:
             colour = BASELINE_COLOUR
@@ -128,7 +159,7 @@ def star_chart(
                     "dash": "dash" if is_baseline else ("dot" if trace.family_view else "solid"),
                 },
                 marker={"size": 6, "symbol": "diamond" if trace.family_view else "circle"},
-                fill="toself" if position == latest else None,
+                fill="toself" if position == latest and None not in values else None,
                 opacity=0.9,
                 hovertemplate="%{theta}: %{r}<extra>" + trace.name + "</extra>",
             )
@@ -154,10 +185,10 @@ def star_chart(
                 "dtick": instrument.step if instrument.scale_span <= 5 else 1,
                 "tickfont": {"size": 10},
             },
-            "angularaxis": star_axis(instrument),
+            "angularaxis": star_axis(instrument, numbered=numbered),
         },
         legend={"orientation": "h", "yanchor": "top", "y": -0.08},
-        **star_size(instrument, height=600, top=70),
+        **star_size(instrument, height=600, top=70, numbered=numbered),
         annotations=[orientation_annotation(instrument)],
     )
     return figure
@@ -184,7 +215,7 @@ def overall_line(points: pd.DataFrame, instrument: Instrument) -> go.Figure:
             else [instrument.scale_max + 0.2, instrument.scale_min - 0.2],
             "title": "Mean of scored areas",
         },
-        xaxis={"title": ""},
+        xaxis={"title": "", "tickformat": "%d %b %Y", "nticks": 5},
         margin={"l": 60, "r": 30, "t": 60, "b": 40},
         height=320,
     )

@@ -20,6 +20,12 @@ from tracker.store.vocabulary import GOAL_STATUSES
 
 SIZE = 420
 RADIUS = 150
+# Who gave a set of scores, as the family reads it: one phrase per rater.
+SCORED_BY = {
+    "worker": "scored by your key worker",
+    "joint": "scored together",
+    "family": "your own scores",
+}
 
 
 def _point(instrument: Instrument, index: int, count: int, value: float) -> tuple[float, float]:
@@ -29,6 +35,49 @@ def _point(instrument: Instrument, index: int, count: int, value: float) -> tupl
     distance = 12 + share * (RADIUS - 12)
     angle = -math.pi / 2 + 2 * math.pi * index / count
     return SIZE / 2 + distance * math.cos(angle), SIZE / 2 + distance * math.sin(angle)
+
+
+def _runs(present: list[bool]) -> list[list[int]]:
+    """The unbroken stretches of scored spokes, going round the star (so a stretch may
+    run past the last spoke into the first)."""
+    count = len(present)
+    start = next((i for i in range(count) if present[i] and not present[i - 1]), None)
+    if start is None:
+        return []
+    runs: list[list[int]] = []
+    for step in range(count):
+        index = (start + step) % count
+        if not present[index]:
+            continue
+        if present[index - 1] and runs:
+            runs[-1].append(index)
+        else:
+            runs.append([index])
+    return runs
+
+
+def _outline(points: list[tuple[float, float] | None], colour: str, dash: str) -> list[str]:
+    """One trace's shape: a closed polygon when every area is scored; otherwise a line
+    along each unbroken stretch and a dot for a lone score, so an area not scored is a
+    gap, never bridged by a line."""
+    if all(point is not None for point in points):
+        coordinates = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+        return [
+            f'<polygon points="{coordinates}" fill="{colour}" fill-opacity="0.08" '
+            f'stroke="{colour}" stroke-width="2.5"{dash}/>'
+        ]
+    parts = []
+    for run in _runs([point is not None for point in points]):
+        if len(run) == 1:
+            x, y = points[run[0]]
+            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}"/>')
+        else:
+            coordinates = " ".join(f"{points[i][0]:.1f},{points[i][1]:.1f}" for i in run)
+            parts.append(
+                f'<polyline points="{coordinates}" fill="none" stroke="{colour}" '
+                f'stroke-width="2.5"{dash}/>'
+            )
+    return parts
 
 
 def star_svg(traces: list[StarTrace], instrument: Instrument) -> str:
@@ -72,16 +121,12 @@ def star_svg(traces: list[StarTrace], instrument: Instrument) -> str:
         colour = BASELINE_COLOUR if position == 0 else PALETTE[(position - 1) % len(PALETTE)]
         dash = ' stroke-dasharray="6 4"' if position == 0 else ""
         points = [
-            _point(instrument, index, count, trace.values[domain.key])
+            None
+            if (value := trace.values.get(domain.key)) is None or pd.isna(value)
+            else _point(instrument, index, count, value)
             for index, domain in enumerate(instrument.domains)
-            if trace.values.get(domain.key) is not None
         ]
-        if len(points) >= 2:
-            coordinates = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
-            parts.append(
-                f'<polygon points="{coordinates}" fill="{colour}" fill-opacity="0.08" '
-                f'stroke="{colour}" stroke-width="2.5"{dash}/>'
-            )
+        parts.extend(_outline(points, colour, dash))
     parts.append("</svg>")
     return "".join(parts)
 
@@ -110,19 +155,27 @@ def family_summary_html(
     instrument: Instrument,
     traces: list[StarTrace],
     trace_dates: list[str],
+    trace_raters: list[str],
     progress: Progress,
     goals: pd.DataFrame,
     today: date,
 ) -> str:
-    """A self-contained HTML page that prints on one A4 sheet."""
+    """A self-contained HTML page that prints on one A4 sheet.
+
+    It says who gave the scores (``trace_raters``, one per trace): once, when one rater
+    gave them all, or beside each shape in the key when they differ.
+    """
     greeting = f"{escape(first_name.strip())}, here" if first_name.strip() else "Here"
+    one_rater = len(set(trace_raters)) == 1
     key = "".join(
         f"<li><span class='swatch' style='border-color:"
         f"{BASELINE_COLOUR if i == 0 else PALETTE[(i - 1) % len(PALETTE)]};"
         f"{'border-style:dashed;' if i == 0 else ''}'></span>{escape(trace.name)}"
-        f" &middot; {escape(day)}</li>"
-        for i, (trace, day) in enumerate(zip(traces, trace_dates, strict=True))
+        f" &middot; {escape(day)}"
+        f"{'' if one_rater else f' &middot; {SCORED_BY[rater]}'}</li>"
+        for i, (trace, day, rater) in enumerate(zip(traces, trace_dates, trace_raters, strict=True))
     )
+    who = f"<p>{SCORED_BY[trace_raters[0]].capitalize()}.</p>" if one_rater else ""
     numbered = "".join(f"<li>{escape(domain.label)}</li>" for domain in instrument.domains)
     goal_rows = (
         "".join(
@@ -170,6 +223,7 @@ made on {today:%d %B %Y}</p>
   <div class="star">{star_svg(traces, instrument)}</div>
   <div class="side">
     <p><strong>{escape(orientation_note(instrument))}</strong></p>
+    {who}
     <ul class="key">{key}</ul>
     <ol class="areas">{numbered}</ol>
   </div>
@@ -184,6 +238,6 @@ made on {today:%d %B %Y}</p>
 It does not mean the work is not helping.</p>
 <h2>Our goals</h2>
 <table>{goal_rows}</table>
-<footer>This summary is for the family to keep. The scores are what we agreed together
-and can change as things change.</footer>
+<footer>This summary is for the family to keep. The scores can change as things
+change.</footer>
 </body></html>"""

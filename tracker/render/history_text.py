@@ -1,0 +1,463 @@
+"""The audit trail in sentences: "Amira Ahmed changed Housing from 4 to 3 on 12 Mar 2026".
+
+Each kind of row the app writes (an ``action`` on an ``entity``, see
+``tracker.people.audit.record``) has its own sentence, with people, areas, families and
+goals named through ``AuditNames``; a kind not known here still reads as a plain
+sentence, never as JSON or column names. Pure functions: rows in, words out.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+
+import pandas as pd
+
+from tracker.files.canonical import ASSESSMENT_IDENTITY, CANONICAL, SCORES
+from tracker.measures.audit_names import AuditNames
+from tracker.measures.reportcard.card import STORY_FIELDS
+from tracker.measures.reportcard.registry import MEASURES_BY_KEY
+from tracker.people.auth import UNKNOWN_ACCOUNT
+from tracker.render.scoring import score_text
+from tracker.store.vocabulary import (
+    ACTIVITY_KINDS,
+    CLOSURE_REASONS,
+    GOAL_STATUSES,
+    KEY_WORKER_BACKGROUNDS,
+    OCCASION_LABELS,
+    RATER_NAMES,
+)
+
+FAMILY = "family_ref"
+# What names an imported row, as the import's audit row gives it (its family aside).
+_SCORE_NAME = tuple(column for column in SCORES.identity if column != FAMILY)
+_ASSESSMENT_NAME = tuple(column for column in ASSESSMENT_IDENTITY if column != FAMILY)
+_KINDS_BY_NOUN = {kind.noun: kind for kind in CANONICAL.values()}
+# How a count names a kind of file row where its own noun is not the plain word.
+_NOUNS = {"scores": "score", "referrals_on": "onward referral"}
+# What an import added to a family, counted in the files' order (assessments by their scores).
+_ORDER = {name: place for place, name in enumerate(["assessments", *CANONICAL])}
+# How the audit page's filter names each action.
+ACTION_LABELS = {
+    "create": "Added",
+    "update": "Changed",
+    "delete": "Removed",
+    "view": "Opened a family's record",
+    "sign_in": "Signed in",
+    "sign_in_failed": "Failed sign-in",
+    "lockout": "Account locked",
+    "sign_out": "Signed out",
+    "export": "Downloaded",
+    "import": "Imported",
+    "backup": "Backed up",
+    "restore": "Restored",
+}
+_VERBS = {
+    "create": "added",
+    "update": "changed",
+    "delete": "removed",
+    "view": "opened",
+    "export": "downloaded",
+    "import": "imported",
+    "backup": "backed up",
+    "restore": "restored",
+}
+# Stored field names as a sentence says them; any other name loses its underscores.
+_FIELDS = {
+    "key_worker_id": "key worker",
+    "closed_on": "closing date",
+    "closure_reason": "reason for closing",
+    "closure_note": "closing note",
+    "re_referred_on": "re-referral date",
+    "set_on": "date agreed",
+    "status_on": "status date",
+    "written_on": "date",
+    "assessed_on": "date",
+    "goal": "goal",
+    "note": "note",
+}
+_CHOICES = {
+    "closure_reason": CLOSURE_REASONS,
+    "status": GOAL_STATUSES,
+    "occasion": OCCASION_LABELS,
+    "rater": RATER_NAMES,
+    "kind": ACTIVITY_KINDS,
+    "background": KEY_WORKER_BACKGROUNDS,
+}
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+MOST_CHANGES = 5  # in one sentence; the rest are counted
+LONGEST_QUOTE = 80  # characters of a note or story quoted
+
+
+def _loaded(value):
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def _day(value) -> str:
+    return f"{date.fromisoformat(str(value)[:10]):%d %b %Y}"
+
+
+def _quote(text) -> str:
+    text = " ".join(str(text).split())
+    return f"“{text[: LONGEST_QUOTE - 1]}…”" if len(text) > LONGEST_QUOTE else f"“{text}”"
+
+
+def _value(field: str, value, names: AuditNames) -> str:
+    """One stored value as a sentence says it."""
+    if value is None or value == "":
+        return "not scored" if field == "score" else "blank"
+    if field == "key_worker_id":
+        return names.key_workers.get(int(value), "another key worker")
+    if field in _CHOICES:
+        return _CHOICES[field].get(value, str(value)).lower()
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, str) and _ISO_DAY.match(value):
+        return _day(value)
+    if isinstance(value, str) and _ISO_MOMENT.match(value):
+        return f"{datetime.fromisoformat(value):%d %b %Y %H:%M}"
+    if field in ("text", "goal", "note", "closure_note", "comment"):
+        return _quote(value)
+    return str(value)
+
+
+def _another_day(row: Row, after: dict, field: str) -> bool:
+    """Whether a note's or goal's own date differs from the day it was written down."""
+    if not after.get(field):
+        return False
+    return row.get("at") is None or _day(after[field]) != f"{pd.Timestamp(row['at']):%d %b %Y}"
+
+
+def _field(name: str) -> str:
+    return _FIELDS.get(name, name.replace("_", " "))
+
+
+def _listed(parts: list[str], most: int = MOST_CHANGES) -> str:
+    if not parts:
+        return ""
+    if len(parts) > most:
+        parts = [*parts[: most - 1], f"{len(parts) - most + 1} more"]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _changes(before, after, names: AuditNames) -> str:
+    """ "area from X to Y and status from A to B", for each value that changed."""
+    before = before if isinstance(before, dict) else {}
+    after = after if isinstance(after, dict) else {}
+    parts = [
+        f"{_field(key)} from {_value(key, before.get(key), names)} "
+        f"to {_value(key, after.get(key), names)}"
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    ]
+    return _listed(parts) if parts else ""
+
+
+def _instrument(key, names: AuditNames) -> str:
+    instrument = names.instruments.get(key)
+    return instrument.short_name if instrument else str(key)
+
+
+def _area(instrument_key, domain, names: AuditNames) -> str:
+    instrument = names.instruments.get(instrument_key)
+    labels = {d.key: d.label for d in instrument.domains} if instrument else {}
+    return labels.get(domain, str(domain).replace("_", " "))
+
+
+# One function per entity: (row, who, before, after, names) -> the sentence, undated.
+Row = Mapping
+
+
+def _family(row: Row, who: str, before, after, names: AuditNames) -> str:
+    after = after if isinstance(after, dict) else {}
+    before = before if isinstance(before, dict) else {}
+    if row["action"] == "view":
+        return f"{who} opened the record of family {row['entity_id']}"
+    if row["action"] == "create":
+        family = f"family {after['family_ref']}" if after.get("family_ref") else "a family"
+        referred = (
+            f", referred {_day(after['referral_date'])}" if after.get("referral_date") else ""
+        )
+        return f"{who} added {family}{referred}"
+    if row["action"] == "import" and "added" in after:
+        added = after["added"]
+        kinds = sorted(set(added) - {"families"}, key=lambda k: (_ORDER.get(k, len(_ORDER)), k))
+        things = _listed([_count(kind, added[kind]) for kind in kinds], most=len(kinds))
+        if "families" in added:
+            with_what = f" with {things}" if things else ""
+            return f"{who} added family {row['entity_id']} by import{with_what}"
+        return f"{who} added {things} to family {row['entity_id']} by import"
+    if after.get("closed_on") and not before.get("closed_on"):
+        reason = _value("closure_reason", after.get("closure_reason"), names)
+        return f"{who} closed the case on {_day(after['closed_on'])}: {reason}"
+    if set(after) == {"key_worker_id"}:
+        old, new = before.get("key_worker_id"), after["key_worker_id"]
+        return (
+            f"{who} moved the family from {_value('key_worker_id', old, names)} "
+            f"to {_value('key_worker_id', new, names)}"
+        )
+    return f"{who} changed the family's {_changes(before, after, names)}{_by_import(row)}"
+
+
+def _count(kind: str, number: int) -> str:
+    """ "2 goals", "1 onward referral": a kind of file row, counted."""
+    noun = _NOUNS.get(kind) or (CANONICAL[kind].noun if kind in CANONICAL else kind[:-1])
+    if number == 1 or noun == "feedback":
+        return f"{number:,} {noun}"
+    return f"{number:,} {noun[:-1] + 'ies' if noun.endswith('y') else noun + 's'}"
+
+
+def _by_import(row: Row) -> str:
+    return " by import" if row["action"] == "import" else ""
+
+
+def _assessment(row: Row, who: str, before, after, names: AuditNames) -> str:
+    after = after if isinstance(after, dict) else {}
+    if row["action"] == "import":
+        what = _identified(row, _ASSESSMENT_NAME, names)
+        return f"{who} changed the assessment {what} by import: {_changes(before, after, names)}"
+    tool = _instrument(after.get("instrument"), names)
+    occasion = _value("occasion", after.get("occasion"), names)
+    which = f"({tool}, {_value('rater', after.get('rater'), names)}, {_day(after['assessed_on'])})"
+    if row["action"] == "create" or not isinstance(before, dict):
+        return f"{who} recorded the {occasion} scores {which}"
+    old, new = before.get("scores") or {}, after.get("scores") or {}
+    instrument = names.instruments.get(after.get("instrument"))
+    keys = [d.key for d in instrument.domains] if instrument else sorted(set(old) | set(new))
+    parts = [
+        f"{_area(after.get('instrument'), key, names)} from {score_text(old, key)} "
+        f"to {score_text(new, key)}"
+        for key in keys
+        if (key in old, old.get(key)) != (key in new, new.get(key))
+    ]
+    details = {k: v for k, v in after.items() if k not in ("scores", "instrument")}
+    moved = _changes({k: before.get(k) for k in details}, details, names)
+    if moved:
+        parts.append(moved)
+    if not parts:
+        return f"{who} saved the {occasion} scores {which} again, unchanged"
+    return f"{who} changed {_listed(parts)} in the {occasion} scores {which}"
+
+
+def _identified(row: Row, columns: tuple[str, ...], names: AuditNames) -> str:
+    """An imported row's name ("taf-dtt · 2026-01-12 · worker") in words."""
+    parts = str(row.get("entity_id") or "").split(" · ")
+    words = [
+        _instrument(part, names) if column == "instrument" else _value(column, part, names)
+        for column, part in zip(columns, parts, strict=False)
+    ]
+    return "(" + ", ".join(words) + ")"
+
+
+def _score(row: Row, who: str, before, after, names: AuditNames) -> str:
+    """A domain score an import replaced, named by its instrument, day, rater and area."""
+    name = dict(zip(_SCORE_NAME, str(row.get("entity_id")).split(" · "), strict=False))
+    before = before if isinstance(before, dict) else {}
+    after = after if isinstance(after, dict) else {}
+    area = _area(name.get("instrument"), name.get("domain"), names)
+    which = _identified(row, tuple(column for column in _SCORE_NAME if column != "domain"), names)
+    parts = []
+    if "score" in after or "score" in before:
+        parts.append(
+            f"{area} from {_value('score', before.get('score'), names)} "
+            f"to {_value('score', after.get('score'), names)}"
+        )
+    if "note" in after or "note" in before:
+        parts.append(f"the note on {area}")
+    return f"{who} changed {_listed(parts or [area])} {which} by import"
+
+
+def _goal(row: Row, who: str, before, after, names: AuditNames) -> str:
+    after = after if isinstance(after, dict) else {}
+    if row["action"] == "create":
+        agreed = f", agreed {_day(after['set_on'])}" if _another_day(row, after, "set_on") else ""
+        return f"{who} added the goal {_quote(after.get('text', ''))}{agreed}"
+    text = names.goals.get(str(row.get("entity_id")))
+    goal = f"the goal {_quote(text)}" if text else "a goal"
+    if row["action"] == "update" and set(after) <= {"status", "status_on"}:
+        status = _value("status", after.get("status"), names)
+        since = f" from {_day(after['status_on'])}" if after.get("status_on") else ""
+        return f"{who} marked {goal} as {status}{since}"
+    if row["action"] == "import":
+        goal = f"the goal {_quote(row.get('entity_id'))}"
+    return f"{who} changed {goal}{_by_import(row)}: {_changes(before, after, names)}"
+
+
+def _note(row: Row, who: str, before, after, names: AuditNames) -> str:
+    after = after if isinstance(after, dict) else {}
+    if row["action"] == "create":
+        dated = (
+            f" dated {_day(after['written_on'])}" if _another_day(row, after, "written_on") else ""
+        )
+        return f"{who} added a note{dated}: {_quote(after.get('text', ''))}"
+    return _imported(row, who, before, after, names)
+
+
+def _imported(row: Row, who: str, before, after, names: AuditNames) -> str:
+    """A row of any other file an import replaced ("the activity (12 Jan 2026, …)")."""
+    kind = _KINDS_BY_NOUN.get(str(row.get("entity")))
+    if kind is None or row["action"] != "import":
+        return _generic(row, who, before, after, names)
+    name = _identified(row, tuple(c for c in kind.identity if c != FAMILY), names)
+    return f"{who} changed the {kind.noun} {name} by import: {_changes(before, after, names)}"
+
+
+def _user(row: Row, who: str, before, after, names: AuditNames) -> str:
+    after = after if isinstance(after, dict) else {}
+    action = row["action"]
+    account = names.accounts.get(str(row.get("entity_id")), "an account")
+    if action == "create":
+        role = f" ({after['role']})" if after.get("role") else ""
+        return f"{who} added the account {after.get('username', '')}{role}"
+    if action == "sign_in":
+        return f"{who} signed in" + (
+            " with single sign-on" if after.get("method") == "oidc" else ""
+        )
+    if action == "sign_in_failed":
+        if after.get("email"):
+            return f"A sign-in with the unknown e-mail address {after['email']} failed"
+        return _failed(row, who, after)
+    if action == "lockout":
+        until = _value("locked_until", after.get("locked_until"), names)
+        return f"{who}'s account was locked until {until} after too many failed sign-ins"
+    if action == "sign_out":
+        return _signed_out(who, str(after.get("reason") or ""))
+    if after == {"password": "reset"}:
+        return f"{who} reset the password of {account}"
+    if set(after) == {"active"}:
+        return f"{who} {'re-enabled' if after['active'] else 'disabled'} the account of {account}"
+    return f"{who} changed the account of {account}: {_changes(before, after, names)}"
+
+
+def _failed(row: Row, who: str, after) -> str:
+    person = "an unknown account" if row["actor"] == UNKNOWN_ACCOUNT else who
+    reason = f" ({after['reason']})" if after.get("reason") else ""
+    return f"A sign-in as {person} failed{reason}"
+
+
+def _signed_out(who: str, reason: str) -> str:
+    """The reason is what the person was told ("You were signed out after 30 minutes…")."""
+    first = reason.split(". ")[0].rstrip(".")
+    if first.startswith("You were signed out"):
+        return f"{who} was signed out{first.removeprefix('You were signed out')}"
+    if first in ("", "signed out", "You have signed out"):
+        return f"{who} signed out"
+    return f"{who} was signed out ({first})"
+
+
+def _cost(row: Row, who: str, before, after, names: AuditNames) -> str:
+    after = after if isinstance(after, dict) else {}
+    amount = after.get("amount")
+    money = f"£{amount:,.2f}".removesuffix(".00") if isinstance(amount, int | float) else "blank"
+    return f"{who} set the programme cost for {row.get('entity_id')} to {money}"
+
+
+def _target(row: Row, who: str, before, after, names: AuditNames) -> str:
+    measure, _, scope = str(row.get("entity_id")).partition(" ")
+    spec = MEASURES_BY_KEY.get(measure)
+    which = f"“{spec.label if spec else measure}” ({scope})" if scope else f"“{measure}”"
+    if row["action"] == "delete":
+        return f"{who} removed the target for {which}"
+    target = (after or {}).get("target") if isinstance(after, dict) else None
+    return f"{who} set the target for {which} to {_value('target', target, names)}"
+
+
+def _story(row: Row, who: str, before, after, names: AuditNames) -> str:
+    rest, _, key = str(row.get("entity_id")).rpartition(" ")
+    field = STORY_FIELDS.get(key, key.replace("_", " "))
+    verb = "rewrote" if row["action"] == "update" else "wrote"
+    return f"{who} {verb} “{field}” for {rest}: {_quote(after or '')}"
+
+
+def _download(row: Row, who: str, before, after, names: AuditNames) -> str:
+    return f"{who} downloaded {'a ' if row['action'] == 'backup' else ''}{row.get('entity_id')}"
+
+
+def _database(row: Row, who: str, before, after, names: AuditNames) -> str:
+    after = after if isinstance(after, dict) else {}
+    forced = ", overriding the safety check" if after.get("forced") else ""
+    return f"{who} restored the database from {row.get('entity_id')}{forced}"
+
+
+def _import(row: Row, who: str, before, after, names: AuditNames) -> str:
+    after = after if isinstance(after, dict) else {}
+    counts = after.get("counts") or {}
+    added = sum(kind.get("new", 0) for kind in counts.values() if isinstance(kind, dict))
+    replaced = sum(kind.get("replaced", 0) for kind in counts.values() if isinstance(kind, dict))
+    how = " with Replace" if after.get("replace") else ""
+    return (
+        f"{who} imported {row.get('entity_id')}{how}: {added:,} rows added, {replaced:,} replaced"
+    )
+
+
+def _generic(row: Row, who: str, before, after, names: AuditNames) -> str:
+    verb = _VERBS.get(row["action"], str(row["action"]).replace("_", " "))
+    thing = " ".join(str(part) for part in (row.get("entity"), row.get("entity_id")) if part)
+    changes = _changes(before, after, names)
+    return f"{who} {verb} {thing}" + (f": {changes}" if changes else "")
+
+
+_SENTENCES: dict[str, Callable[..., str]] = {
+    "family": _family,
+    "assessment": _assessment,
+    "domain score": _score,
+    "goal": _goal,
+    "note": _note,
+    "user": _user,
+    "client": _user,
+    "cost": _cost,
+    "target": _target,
+    "story": _story,
+    "download": _download,
+    "database": _database,
+    "import": _import,
+}
+
+
+def who(actor: str, names: AuditNames) -> str:
+    """The person behind an audit row's actor: their display name where known."""
+    if actor in names.people:
+        return names.people[actor]
+    if actor.startswith("cli:"):
+        return f"{actor.removeprefix('cli:')} (command line)"
+    if actor == UNKNOWN_ACCOUNT:
+        return "Someone"
+    return actor
+
+
+def sentence(row: Row, names: AuditNames, *, dated: bool = True) -> str:
+    """One audit row as a sentence, ending with the day it happened when ``dated``."""
+    person = who(str(row.get("actor") or ""), names)
+    before, after = _loaded(row.get("before")), _loaded(row.get("after"))
+    write = _SENTENCES.get(str(row.get("entity")), _imported)
+    try:
+        text = write(row, person, before, after, names)
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+        text = _generic(row, person, before, after, names)
+    family = names.families.get(row.get("family_id"))
+    if family and family not in text:
+        text += f" for family {family}"
+    if dated and row.get("at") is not None:
+        text += f" on {pd.Timestamp(row['at']):%d %b %Y}"
+    return text + "."
+
+
+def history_table(frame: pd.DataFrame, names: AuditNames) -> pd.DataFrame:
+    """Audit rows (as ``audit_frame`` gives them) as a time and a sentence each."""
+    rows = frame.to_dict("records")
+    return pd.DataFrame(
+        {
+            "When (UTC)": [f"{pd.Timestamp(row['at']):%d %b %Y %H:%M}" for row in rows],
+            "What happened": [sentence(row, names, dated=False) for row in rows],
+        }
+    )
