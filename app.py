@@ -28,12 +28,12 @@ from pages.common import (
     offered_pages,
     pages_from_navigation_only,
     reading,
+    session_end_now,
     writing,
 )
 from tracker.people.access import Viewer
 from tracker.people.accounts import ProductionWithDemoAccounts, check_production, has_demo_accounts
 from tracker.people.auth import sign_in, sign_in_by_email
-from tracker.people.sessions import session_end_reason, stored_account
 from tracker.render.plain_text import markdown_literal
 from tracker.store import migrate
 from tracker.store.settings import get_settings
@@ -90,20 +90,8 @@ def sign_out(reason: str = "") -> None:
 
 
 def session_still_good(viewer: Viewer) -> bool:
-    """Re-read the account (one lookup by id) and end the session if it changed or its
-    time is up; the rules are in tracker.people.sessions."""
-    account = None
-    if viewer.user_id is not None:
-        with reading() as session:
-            account = stored_account(session, viewer.user_id)
-    reason = session_end_reason(
-        viewer,
-        account,
-        signed_in_at=st.session_state.get("signed_in_at"),
-        last_active=st.session_state.get("last_active"),
-        now=time.time(),
-        settings=get_settings(),
-    )
+    """End the session, saying why, if its account changed or its time is up."""
+    reason = session_end_now(viewer)
     if reason:
         sign_out(reason)
     return reason is None

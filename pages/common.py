@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from tracker.instruments.loader import load_instruments
 from tracker.measures.caseload import caseload
 from tracker.people.access import AccessDenied, Viewer, allowed, authorise, authorise_role
 from tracker.people.audit import record
+from tracker.people.sessions import session_end_reason, stored_account
 from tracker.records.families import family_by_ref
 from tracker.store.db import make_engine, read_session, write_session
 from tracker.store.errors import RecordInvalid
@@ -155,6 +157,24 @@ def pages_from_navigation_only() -> None:
     visitor's session starts unless set already; the server sets it first (app.py).
     """
     PagesManager.uses_pages_directory = False
+
+
+def session_end_now(viewer: Viewer) -> str | None:
+    """Why the viewer's session must end now, or None: the account re-read (one lookup by
+    id) against the rules in tracker.people.sessions. app.py asks on every full run, and a
+    fragment that counts as activity asks too."""
+    account = None
+    if viewer.user_id is not None:
+        with reading() as session:
+            account = stored_account(session, viewer.user_id)
+    return session_end_reason(
+        viewer,
+        account,
+        signed_in_at=st.session_state.get("signed_in_at"),
+        last_active=st.session_state.get("last_active"),
+        now=time.time(),
+        settings=get_settings(),
+    )
 
 
 def refuse(message: str) -> NoReturn:

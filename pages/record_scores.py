@@ -20,10 +20,10 @@ from pages.common import (
     record_view,
     require_page,
     save,
+    session_end_now,
     today,
 )
 from tracker.instruments.loader import Domain, Instrument, Section
-from tracker.people.sessions import session_end_reason, stored_account
 from tracker.records.assessments import (
     AssessmentDraft,
     StoredAssessment,
@@ -54,7 +54,6 @@ from tracker.render.scoring import (
     score_text,
 )
 from tracker.store.models import Score, longest
-from tracker.store.settings import get_settings
 from tracker.store.vocabulary import OCCASION_LABELS, OCCASIONS, RATER_LABELS, RATERS
 
 NEW, CORRECTING = "Recording a new assessment", "Correcting an earlier one"
@@ -244,15 +243,23 @@ base = AssessmentDraft(
     rater=rater,
     values={},
 )
+
+
+def draft_problems(draft: AssessmentDraft) -> dict[str, str]:
+    """What stops ``draft`` saving, by field, as the server will judge it on Save."""
+    with reading() as session:
+        return check_draft(
+            session.connection(),
+            draft,
+            instrument=instrument,
+            today=today(),
+            assessment_id=editing_id,
+        )
+
+
+problems = draft_problems(current_draft(base))
 with reading() as session:
     connection = session.connection()
-    problems = check_draft(
-        connection,
-        current_draft(base),
-        instrument=instrument,
-        today=today(),
-        assessment_id=editing_id,
-    )
     previous = previous_assessment(
         connection,
         family_id=family.id,
@@ -277,17 +284,7 @@ names = {**point_names(instrument), NA: NOT_APPLICABLE}
 def keep_session_alive() -> None:
     """A tap is activity, but only a full run passes through app.py's checks: end the
     session here by the same rule, or count the tap as activity."""
-    with reading() as session:
-        account = stored_account(session, viewer.user_id) if viewer.user_id else None
-    reason = session_end_reason(
-        viewer,
-        account,
-        signed_in_at=st.session_state.get("signed_in_at"),
-        last_active=st.session_state.get("last_active"),
-        now=time.time(),
-        settings=get_settings(),
-    )
-    if reason:
+    if session_end_now(viewer):
         st.rerun()  # the full run signs the person out and says why
     st.session_state["last_active"] = time.time()
 
@@ -365,14 +362,7 @@ def before_you_save(draft: AssessmentDraft) -> None:
             alt="Each area's score last time and now",
         )
     if st.session_state.get(f"{form_id}:tried"):
-        with reading() as session:
-            problems = check_draft(
-                session.connection(),
-                draft,
-                instrument=instrument,
-                today=today(),
-                assessment_id=editing_id,
-            )
+        problems = draft_problems(draft)
         if problems:
             st.error(
                 "Not saved yet. Please check:\n\n"
@@ -463,14 +453,7 @@ def after_save(assessment_id: int) -> None:
 if st.button("Save assessment", type="primary", icon=":material/save:"):
     st.session_state[f"{form_id}:tried"] = True
     draft = current_draft(base)
-    with reading() as session:
-        problems = check_draft(
-            session.connection(),
-            draft,
-            instrument=instrument,
-            today=today(),
-            assessment_id=editing_id,
-        )
+    problems = draft_problems(draft)
     if problems:
         st.rerun()  # redraw with each problem beside its area; nothing chosen is lost
     saved: dict[str, int] = {}

@@ -172,21 +172,8 @@ def rename_family(session: Session, *, family_id: int, short_name: str | None, a
         short_name = checked_short_name(short_name)
     except ValueError as problem:
         raise RecordInvalid({"short_name": str(problem)}) from problem
-    if short_name == family.short_name:
-        return
-    before = family.short_name
-    family.short_name = short_name
-    session.add(family)
-    record(
-        session,
-        actor=actor,
-        action="update",
-        entity="family",
-        entity_id=family.id,
-        family_id=family.id,
-        before={"short_name": before},
-        after={"short_name": short_name},
-    )
+    if short_name != family.short_name:
+        _change_family(session, family, actor, short_name=short_name)
 
 
 def reassign_family(session: Session, *, family_id: int, key_worker_id: int, actor: str) -> None:
@@ -205,8 +192,14 @@ def reassign_family(session: Session, *, family_id: int, key_worker_id: int, act
         problems["key_worker"] = "This family already has that key worker."
     if problems:
         raise RecordInvalid(problems)
-    before = family.key_worker_id
-    family.key_worker_id = key_worker_id
+    _change_family(session, family, actor, key_worker_id=key_worker_id)
+
+
+def _change_family(session: Session, family: Family, actor: str, **changes) -> None:
+    """Change some of a family's fields, with an audit row of what they were and are."""
+    before = {field: getattr(family, field) for field in changes}
+    for field, value in changes.items():
+        setattr(family, field, value)
     session.add(family)
     record(
         session,
@@ -215,8 +208,8 @@ def reassign_family(session: Session, *, family_id: int, key_worker_id: int, act
         entity="family",
         entity_id=family.id,
         family_id=family.id,
-        before={"key_worker_id": before},
-        after={"key_worker_id": key_worker_id},
+        before=before,
+        after=changes,
     )
 
 
