@@ -332,6 +332,25 @@ def test_a_key_worker_only_named_in_families_gets_the_models_defaults(engine, tm
     assert [tuple(row) for row in stored] == [("other", True)]
 
 
+def test_a_family_with_no_key_worker_beside_one_with_a_worker_imports(engine, tmp_path):
+    """A blank key worker made pandas hold the others' ids as floats, which PostgreSQL's
+    COPY refused for an integer column ("1.0")."""
+    path = tmp_path / "families.csv"
+    path.write_text(
+        ",".join(FAMILY_HEADER)
+        + "\nF1,Northfield,tier 2,Ann Lee,School,2025-01-06"
+        + "\nF2,Northfield,tier 2,,School,2025-01-07\n"
+    )
+    assert import_files(engine, [path], today=TODAY).ok
+    with engine.connect() as connection:
+        stored = connection.execute(
+            sa.select(Family.family_ref, KeyWorker.name)
+            .outerjoin(KeyWorker, KeyWorker.id == Family.key_worker_id)
+            .order_by(Family.family_ref)
+        ).all()
+    assert [tuple(row) for row in stored] == [("F1", "Ann Lee"), ("F2", None)]
+
+
 def test_windows_1252_is_read_with_a_warning_and_stored_correctly(engine, tmp_path):
     path = tmp_path / "families.csv"
     text = ",".join(FAMILY_HEADER) + "\nF1,Northfield,tier 2,Zoë Ng,School,2025-01-06\n"

@@ -36,7 +36,11 @@ def insert(connection: Connection, table, frame: pd.DataFrame, columns: list[str
     target = table.__table__
     cells = {}
     for name in columns:
-        values = frame[name].astype(object)
+        values = frame[name]
+        if isinstance(target.c[name].type, sa.Integer) and pd.api.types.is_float_dtype(values):
+            # A blank makes pandas hold whole numbers as floats; COPY refuses "1.0".
+            values = values.astype("Int64")
+        values = values.astype(object)
         values = values.where(values.notna(), None).tolist()
         process = target.c[name].type.dialect_impl(dialect).bind_processor(dialect)
         cells[name] = [process(value) for value in values] if process else values
