@@ -50,7 +50,6 @@ from tracker.render.scoring import (
     number,
     point_meaning,
     point_names,
-    scale_points,
     score_text,
 )
 from tracker.store.models import Score, longest
@@ -277,7 +276,7 @@ for field in ("occasion", "assessed_on", "rater"):
 if clash is not None:
     st.button("Correct that one", icon=":material/edit:", on_click=correct, args=(clash,))
 
-options = [*scale_points(instrument), NA]
+options = [*instrument.points, NA]
 names = {**point_names(instrument), NA: NOT_APPLICABLE}
 
 

@@ -14,7 +14,6 @@ from tracker.render.scoring import (
     comparison_table,
     point_meaning,
     point_names,
-    scale_points,
     score_text,
 )
 
@@ -54,7 +53,7 @@ def test_each_point_is_named_by_its_band():
     ]
     assert len(star) == 10
     halves = half_point_instrument()
-    assert scale_points(halves) == (1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5)
+    assert halves.points == (1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5)
     assert point_names(halves)[1.5] == "1.5" and point_names(halves)[3] == "3 High"
 
 

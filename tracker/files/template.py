@@ -65,9 +65,7 @@ class FormFamily:
 
 def scale_points(instrument: Instrument) -> list[str]:
     """Each point of the scale with its name, as the drop-downs offer it: "3 Moderate"."""
-    count = round(instrument.scale_span / instrument.step)
-    values = [instrument.scale_min + number * instrument.step for number in range(count + 1)]
-    return [f"{value:g} {instrument.band_for(value).label}" for value in values]
+    return [f"{value:g} {instrument.band_for(value).label}" for value in instrument.points]
 
 
 def scale_line(instrument: Instrument) -> str:

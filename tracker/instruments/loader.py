@@ -148,6 +148,13 @@ class Instrument(BaseModel):
     def scale_span(self) -> float:
         return self.scale_max - self.scale_min
 
+    @property
+    def points(self) -> tuple[float, ...]:
+        """Every score the scale allows, lowest first: what the form's buttons and the
+        offline form's drop-downs offer."""
+        count = round(self.scale_span / self.step)
+        return tuple(self.scale_min + index * self.step for index in range(count + 1))
+
     def band_for(self, value: float) -> Band:
         for band in self.bands:
             if band.min <= value <= band.max:

@@ -16,12 +16,6 @@ NOT_SCORED = "Not scored"
 NOT_APPLICABLE = "N/A"
 
 
-def scale_points(instrument: Instrument) -> tuple[float, ...]:
-    """Every score the instrument allows, lowest first."""
-    count = round(instrument.scale_span / instrument.step)
-    return tuple(instrument.scale_min + index * instrument.step for index in range(count + 1))
-
-
 def number(value: float) -> str:
     """A score as people write it: 4, 2.5."""
     return f"{value:g}"
@@ -34,7 +28,7 @@ def point_names(instrument: Instrument) -> dict[float, str]:
     the name, so that eleven buttons still fit a tablet's width.
     """
     names = {}
-    for point in scale_points(instrument):
+    for point in instrument.points:
         band = instrument.band_for(point)
         first = abs(point - band.min) < 1e-9
         names[point] = f"{number(point)} {band.label}" if first else number(point)
