@@ -87,9 +87,9 @@ def test_a_bad_row_is_reported_and_nothing_is_written_until_fixed(manager, sampl
     )
     app.run()
     assert not app.error
-    assert "1 new families" in " ".join(m.value for m in app.markdown)
+    assert "1 new family" in " ".join(m.value for m in app.markdown)
     next(b for b in app.button if b.label == "Import now").click().run()
-    assert "Imported: 1 new families; 2 new assessments" in app.success[0].value
+    assert "Imported: 1 new family; 2 new assessments" in app.success[0].value
     assert count_families(sample_engine, "IMP-1") == 1
 
 
@@ -247,11 +247,11 @@ def test_a_key_worker_takes_a_form_out_and_brings_it_back(practitioner, sample_e
     assert not app.error
     warnings = " ".join(w.value for w in app.warning)
     assert "1 assessment would be added to 1 family that already has assessments" in warnings
-    assert "This import will add: 0 new families; 1 new assessments" in " ".join(
+    assert "This import will add: 0 new families; 1 new assessment" in " ".join(
         m.value for m in app.markdown
     )
     next(b for b in app.button if b.label == "Import now").click().run()
-    assert "Imported: 0 new families; 1 new assessments" in app.success[0].value
+    assert "Imported: 0 new families; 1 new assessment" in app.success[0].value
     assert assessments_of(sample_engine, mine) == before + 1
 
 

@@ -160,7 +160,7 @@ def test_a_key_worker_takes_a_form_out_and_brings_it_back(browser, store, tmp_pa
     b.visit("offline-form-back")
     b.act(b.main.get_by_role("button", name="Import now").click)
     expect(b.main.get_by_test_id("stAlert").first).to_contain_text(
-        "Imported: 0 new families; 1 new assessments"
+        "Imported: 0 new families; 1 new assessment"
     )
     assert store.assessments(ref) == before + 1
     assert store.assessments(elsewhere) == untouched

@@ -373,11 +373,11 @@ def test_import_reports_a_bad_row_and_writes_only_once_fixed(browser, store, tmp
     good.parent.mkdir()
     good.write_bytes(workbook(2))
     b.act(lambda: uploader.set_input_files(good))
-    expect(b.main.get_by_text(re.compile(r"This import will add: 1 new families"))).to_be_visible()
+    expect(b.main.get_by_text(re.compile(r"This import will add: 1 new family"))).to_be_visible()
     expect(b.main.get_by_text("problem(s) to fix")).to_have_count(0)
     b.act(b.main.get_by_role("button", name="Import now").click)
     expect(b.main.get_by_test_id("stAlert").first).to_contain_text(
-        "Imported: 1 new families; 2 new assessments"
+        "Imported: 1 new family; 2 new assessments"
     )
     b.visit("import-done")
     assert store.families_named("E2E-IMPORT-1") == 1

@@ -45,7 +45,7 @@ def test_an_upload_is_read_once_and_leaves_nothing_on_disk(manager, temp_folder)
     app.checkbox[0].check().run()  # a rerun with the same upload
     assert app.session_state["import-read"] is first
     next(b for b in app.button if b.label == "Import now").click().run()
-    assert "Imported: 1 new families" in app.success[0].value
+    assert "Imported: 1 new family" in app.success[0].value
     assert list(temp_folder.iterdir()) == []
     app.get("file_uploader")[0].set_value([])
     app.run()

@@ -99,9 +99,14 @@ def summary_lines(report: ImportReport) -> list[str]:
     replaced = sum(c.get("replaced", 0) for key, c in counts.items() if key != "assessments")
     added = sum(c.get("new", 0) for key, c in counts.items() if key != "assessments")
     return [
-        f"{new_families} new families",
-        f"{new_assessments} new assessments",
-        f"{added} new rows in all",
-        f"{unchanged} rows already stored and unchanged",
-        f"{replaced} stored values replaced",
+        _counted(new_families, "new family", "new families"),
+        _counted(new_assessments, "new assessment", "new assessments"),
+        _counted(added, "new row", "new rows") + " in all",
+        _counted(unchanged, "row", "rows") + " already stored and unchanged",
+        _counted(replaced, "stored value", "stored values") + " replaced",
     ]
+
+
+def _counted(count: int, one: str, many: str) -> str:
+    """ "1 new family", "2 new families": a count with its noun agreeing."""
+    return f"{count} {one if count == 1 else many}"
