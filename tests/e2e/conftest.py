@@ -23,7 +23,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,14 +84,53 @@ def _wait_until_serving(url: str, process: subprocess.Popen, log: Path, timeout:
     raise RuntimeError(f"streamlit did not serve within {timeout:.0f}s:\n{log.read_text()[-3000:]}")
 
 
+def server_env(database_url: str) -> dict[str, str]:
+    """The environment the app and its set-up run in: this database, development mode."""
+    env = {**os.environ, "DATABASE_URL": database_url, "TRACKER_ENV": "development"}
+    env.pop("TRACKER_MIN_GROUP", None)  # the journeys rely on the default of 5
+    return env
+
+
+@contextmanager
+def serving(database_url: str, folder: Path) -> Iterator[tuple[str, Path]]:
+    """``streamlit run app.py`` as ``make run`` starts it, on ``database_url``: its address
+    and log. Nobody has visited it when this yields."""
+    env = server_env(database_url)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = folder / "streamlit.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "streamlit", "run", "app.py"),
+                *("--server.headless", "true", "--server.address", "127.0.0.1"),
+                *("--server.port", str(port), "--server.fileWatcherType", "none"),
+                *("--browser.gatherUsageStats", "false"),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_until_serving(url, process, log, timeout=120)
+        yield url, log
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+
+
 # Module-scoped, so the server and browser stop as soon as the journeys are done and the
 # rest of the suite runs without them (Playwright's sync API holds an event loop).
 @pytest.fixture(scope="module")
 def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     folder = tmp_path_factory.mktemp("e2e-server")
     database_url = f"sqlite:///{folder / 'tracker.db'}"
-    env = {**os.environ, "DATABASE_URL": database_url, "TRACKER_ENV": "development"}
-    env.pop("TRACKER_MIN_GROUP", None)  # the journeys rely on the default of 5
+    env = server_env(database_url)
     init = subprocess.run(
         [sys.executable, "-m", "tracker", "init", "--sample"],
         cwd=ROOT,
@@ -105,43 +144,8 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     found = re.search(r"Their password \(shown only this once\): (\S+)", init.stdout)
     assert found, f"tracker init --sample printed no demo password:\n{init.stdout}"
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = folder / "streamlit.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.headless",
-                "true",
-                "--server.address",
-                "127.0.0.1",
-                "--server.port",
-                str(port),
-                "--server.fileWatcherType",
-                "none",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_until_serving(url, process, log, timeout=120)
+    with serving(database_url, folder) as (url, log):
         yield AppServer(url=url, database_url=database_url, password=found.group(1), log=log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
 
 
 @pytest.fixture(scope="module")

@@ -7,54 +7,20 @@ Each page looked at is screenshotted at two sizes and checked with axe (``Browse
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ROOT, AppServer, _wait_until_serving, free_port
+from tests.e2e.conftest import AppServer, serving
 from tracker.measures.caseload import overdue_by_worker
 from tracker.store.models import family_label
 
 pytestmark = pytest.mark.slow
 
 WORK_WITH = "Work with a family"
-
-
-@contextmanager
-def serving(database_url: str, folder: Path) -> Iterator[tuple[str, Path]]:
-    """``streamlit run app.py`` as ``make run`` starts it, on ``database_url``: its address
-    and log. Nobody has visited it when this yields."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = folder / "streamlit.log"
-    env = {**os.environ, "DATABASE_URL": database_url, "TRACKER_ENV": "development"}
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "streamlit", "run", "app.py"),
-                *("--server.headless", "true", "--server.address", "127.0.0.1"),
-                *("--server.port", str(port), "--server.fileWatcherType", "none"),
-                *("--browser.gatherUsageStats", "false"),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_until_serving(url, process, log, timeout=120)
-        yield url, log
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
 
 
 @pytest.fixture

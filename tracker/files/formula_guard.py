@@ -27,11 +27,11 @@ def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.map(neutralise)
 
 
-def spreadsheet_csv(frame: pd.DataFrame, footer: str = "") -> bytes:
+def spreadsheet_csv(frame: pd.DataFrame) -> bytes:
     """A table as the CSV people open in a spreadsheet: formula-guarded, with a byte-order
-    mark so Excel reads accents correctly, and an optional line of ``footer`` after it."""
+    mark so Excel reads accents correctly."""
     text = neutralised(frame).to_csv(index=False, lineterminator="\n")
-    return ("\ufeff" + text + (f"\n{footer}\n" if footer else "")).encode("utf-8")
+    return ("\ufeff" + text).encode("utf-8")
 
 
 def unguard(text: str) -> str:
