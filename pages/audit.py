@@ -47,4 +47,5 @@ st.download_button(
     mime="text/csv",
     icon=":material/download:",
     help="Every entry as stored, for checking: the raw fields, not the sentences.",
+    on_click="ignore",
 )

@@ -339,7 +339,8 @@ def save(
 
 # What every table or chart download holds besides its figures (``notes``, the caller's
 # context lines, and the suppression footnote), said on each button. Taking a file does
-# not rerun the page (``on_click="ignore"``): its audit row is written as it is made.
+# not rerun the page (``on_click="ignore"``, on every download button in pages/): a rerun
+# races the browser's fetch of the file, and the audit row is written as it is made.
 CONTEXT_WORDS = (
     "what it covers (instrument, filters, whose ratings, period), who it is for, the "
     "smallest group shown and the day it was made"

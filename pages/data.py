@@ -107,6 +107,7 @@ if family is not None:
         mime=XLSX,
         icon=":material/download:",
         type="primary",
+        on_click="ignore",
     )
 if manages:
     with st.expander("Blank forms, for a family not yet in the app"):
@@ -120,6 +121,7 @@ if manages:
                 mime=XLSX,
                 icon=":material/download:",
                 key=f"form-{key}",
+                on_click="ignore",
             )
 
 st.header("Bring data in" if manages else "Bring a filled-in form back")
@@ -192,6 +194,7 @@ else:
             file_name="validation-report.csv",
             mime="text/csv",
             icon=":material/download:",
+            on_click="ignore",
         )
     if check.ok:
         if not check.changed_anything:
@@ -238,6 +241,7 @@ if allowed(viewer, "export_data"):
         file_name="distance-travelled-export.zip",
         mime="application/zip",
         icon=":material/folder_zip:",
+        on_click="ignore",
     )
     right.download_button(
         "Full export (Excel workbook)",
@@ -245,6 +249,7 @@ if allowed(viewer, "export_data"):
         file_name="distance-travelled-export.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/table:",
+        on_click="ignore",
     )
     st.caption(
         "Full exports hold every family's details: keep them as safe as the app. They "
@@ -263,6 +268,7 @@ if allowed(viewer, "export_data"):
             file_name="research-extract.zip",
             mime="application/zip",
             icon=":material/shield:",
+            on_click="ignore",
         )
         st.caption(
             "Only families who consented to sharing; references replaced by keyed hashes; "
@@ -289,6 +295,7 @@ if allowed(viewer, "export_data"):
             file_name="tracker-backup.db" if sqlite else "tracker-backup.dump",
             mime="application/octet-stream",
             icon=":material/backup:",
+            on_click="ignore",
         )
         st.caption("Restore it with `tracker restore FILE` into an empty database.")
     else:

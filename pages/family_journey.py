@@ -381,6 +381,7 @@ with summary_tab:
             file_name=f"progress-{family.family_ref}.html",
             mime="text/html",
             icon=":material/download:",
+            on_click="ignore",
         )
         # A frame keeps the printable page's own styles (A4 body, list columns) from
         # leaking into the app and shows it as printed. It is drawn only while shown:
