@@ -21,8 +21,8 @@ from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pages.common import CACHE_TTL_SECONDS
-from tests.e2e.browser import IDLE
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.browser import ARM, IDLE, RAN
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, RUN_TIMEOUT_MS
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CASELOAD_COUNT = re.compile(r"(\d+) open families on your caseload")
@@ -93,29 +93,39 @@ def idle(page: Page) -> None:
 
 
 def go_to(page: Page, title: str) -> None:
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
+    """Follow a sidebar link and wait for the page's run to end.
+
+    Waiting for "idle" alone can pass before the new run starts, and a run that starts
+    later redraws the page under whatever is done next; counting runs cannot.
+    """
     idle(page)
+    page.evaluate(ARM)
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
+    page.wait_for_function(RAN, timeout=RUN_TIMEOUT_MS)
 
 
 def choose(form: Locator, label: str, option: str) -> None:
     """Type into a select box to narrow its list to the option, then take it with Enter.
 
     Enter, not a click: a list that opens near the foot of the window can sit where a
-    click cannot reach it. Checking the box's value afterwards proves the right one.
+    click cannot reach it. The box is found by its label attribute, not its role: while
+    the list is open, everything outside it is hidden from the accessibility tree, so a
+    role query for the box would wait for ever. Checking its value proves the right one.
     """
-    box = form.get_by_role("combobox", name=label, exact=True)
+    box = form.locator(f'input[role="combobox"][aria-label="{label}"]')
     box.click()
-    form.page.keyboard.type(option)
+    box.fill(option)  # typing filters the list, as it would for a person
     listed = form.page.get_by_role("listbox").get_by_role("option", name=option, exact=True)
     expect(listed).to_be_visible()
-    form.page.keyboard.press("Enter")
+    box.press("Enter")
     expect(box).to_have_value(option)
 
 
 def add_family(page: Page, family_ref: str) -> None:
     go_to(page, "Caseload")
     page.get_by_text("Add a new family").click()
-    form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="Add family"))
+    # Found by its button's text, not role, for the reason in choose().
+    form = page.get_by_test_id("stForm").filter(has=page.locator("button", has_text="Add family"))
     form.get_by_role("textbox", name="Family reference", exact=True).fill(family_ref)
     choose(form, "Area", "Northfield")
     choose(form, "Tier of need", "tier 2-3")
