@@ -410,6 +410,75 @@ def test_failed_sign_ins_and_a_lockout():
     assert locked.startswith("Amira Ahmed's account was locked until 12 Mar 2026 14:20")
 
 
+def test_self_rating_links():
+    made = said(
+        "invite_created",
+        "invitation",
+        entity_id=5,
+        family_id=3,
+        after={"instrument": "taf-dtt", "greeting": "Hello", "expires_at": AT},
+    )
+    assert made == (
+        "Amira Ahmed made a self-rating link 5 for TAF tool, lasting until 12 Mar 2026 "
+        "for family FAM-000003 on 12 Mar 2026."
+    )
+    family = "family (own phone)"
+    opened = said("invite_opened", "invitation", actor=family, entity_id=5, family_id=3)
+    assert opened.startswith("The family opened self-rating link 5 for family FAM-000003")
+    sent = said(
+        "invite_submitted",
+        "invitation",
+        actor=family,
+        entity_id=5,
+        after={"assessment_id": 9, "instrument": "taf-dtt", "answered": 20, "skipped": 2},
+    )
+    assert sent.startswith(
+        "The family sent their own view (TAF tool) by self-rating link 5: "
+        "20 areas answered, 2 skipped"
+    )
+    cancelled = said("invite_revoked", "invitation", entity_id=5, after={"instrument": "taf-dtt"})
+    assert cancelled.startswith("Amira Ahmed cancelled self-rating link 5 (TAF tool)")
+
+
+def test_refused_self_rating_links_say_why_without_the_link():
+    family = "family (own phone)"
+    used = said(
+        "invite_refused",
+        "invitation",
+        actor=family,
+        entity_id=5,
+        after={"reason": "used", "client": "10.0.0.1"},
+    )
+    assert used.startswith("Self-rating link 5 was refused: it had been used already")
+    flood = said(
+        "invite_refused",
+        "invitation",
+        entity_id=5,
+        after={"reason": "too many tries from this link"},
+    )
+    assert flood.startswith("Self-rating link 5 was refused: too many tries of it")
+    unknown = said(
+        "invite_refused",
+        "client",
+        actor=family,
+        entity_id="10.0.0.1",
+        after={"reason": "unknown", "client": "10.0.0.1"},
+    )
+    assert unknown.startswith("A self-rating link that does not exist was tried from 10.0.0.1")
+    why = "The case closed on 20 May 2025 and no re-referral reopened it."
+    closed = said(
+        "invite_refused",
+        "invitation",
+        actor=family,
+        entity_id=5,
+        after={"reason": "cannot be recorded", "problems": {"assessed_on": why}},
+    )
+    assert closed == (
+        "The family's answers by self-rating link 5 could not be recorded: "
+        "The case closed on 20 May 2025 and no re-referral reopened it on 12 Mar 2026."
+    )
+
+
 # --------------------------------------------------------------------------------------
 # Downloads, backups, the report card's own inputs
 # --------------------------------------------------------------------------------------

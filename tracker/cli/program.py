@@ -21,6 +21,7 @@ from tracker.cli import (
     generate,
     importing,
     init,
+    invite,
     report_card,
     template,
     users,
@@ -37,6 +38,7 @@ COMMANDS = (
     report_card,
     template,
     users,
+    invite,
     generate,
     bench,
 )

@@ -19,10 +19,18 @@ COMMISSIONER = "commissioner"
 ADMIN = "admin"
 
 # Actions on one family need the family; the rest are about the whole service.
-FAMILY_ACTIONS = frozenset({"view_family", "edit_family", "close_family"})
+FAMILY_ACTIONS = frozenset({"view_family", "edit_family", "close_family", "invite_family"})
 
 # ``offline_form``: take a family's form out and import it back, for their own families only.
-_PRACTICE = {"view_caseload", "add_family", "view_family", "edit_family", "offline_form"}
+# ``invite_family``: send a family a link to rate on their own phone.
+_PRACTICE = {
+    "view_caseload",
+    "add_family",
+    "view_family",
+    "edit_family",
+    "offline_form",
+    "invite_family",
+}
 PERMISSIONS = {
     PRACTITIONER: _PRACTICE,
     MANAGER: _PRACTICE

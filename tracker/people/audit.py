@@ -35,6 +35,12 @@ ACTIONS = (
     "import",
     "backup",
     "restore",
+    # Self-rating links (tracker/records/invitations.py): never with the token.
+    "invite_created",
+    "invite_opened",
+    "invite_submitted",
+    "invite_revoked",
+    "invite_refused",
 )
 # Taken on PostgreSQL for the rest of the writing transaction, so two writers never read
 # the same last hash and fork the chain. SQLite's writers are serialised already: every

@@ -53,6 +53,11 @@ ACTION_LABELS = {
     "import": "Imported",
     "backup": "Backed up",
     "restore": "Restored",
+    "invite_created": "Self-rating link made",
+    "invite_opened": "Self-rating link opened",
+    "invite_submitted": "Self-rating sent",
+    "invite_revoked": "Self-rating link cancelled",
+    "invite_refused": "Self-rating link refused",
 }
 _VERBS = {
     "create": "added",
@@ -312,7 +317,45 @@ def _imported(row: Row, who: str, before, after, names: AuditNames) -> str:
     return f"{who} changed the {kind.noun} {name} by import: {_changes(before, after, names)}"
 
 
+# Why a self-rating link was refused, as tracker.records.invitations audits it.
+_INVITE_REFUSALS = {
+    "used": "it had been used already",
+    "expired": "it had run out",
+    "revoked": "it had been cancelled",
+    "too many tries from this link": "too many tries of it",
+    "too many tries from this address": "too many tries from one address",
+}
+
+
+def _invitation(row: Row, who: str, before, after, names: AuditNames) -> str:
+    """A self-rating link's steps; the family acts without an account, so is "the family"."""
+    after = after if isinstance(after, dict) else {}
+    action = row["action"]
+    link = f"self-rating link {row.get('entity_id')}"
+    tool = _instrument(after.get("instrument"), names)
+    if action == "invite_created":
+        until = f", lasting until {_day(after['expires_at'])}" if after.get("expires_at") else ""
+        return f"{who} made a {link} for {tool}{until}"
+    if action == "invite_opened":
+        return f"The family opened {link}"
+    if action == "invite_submitted":
+        counts = f": {after.get('answered', 0)} areas answered, {after.get('skipped', 0)} skipped"
+        return f"The family sent their own view ({tool}) by {link}{counts}"
+    if action == "invite_revoked":
+        return f"{who} cancelled {link} ({tool})"
+    reason = str(after.get("reason") or "")
+    if row.get("entity") == "client":
+        return f"A self-rating link that does not exist was tried from {row.get('entity_id')}"
+    if reason == "cannot be recorded":
+        problems = after.get("problems") if isinstance(after.get("problems"), dict) else {}
+        why = _listed([str(text).rstrip(".") for text in problems.values()])
+        return f"The family's answers by {link} could not be recorded" + (f": {why}" if why else "")
+    return f"{link[0].upper()}{link[1:]} was refused: {_INVITE_REFUSALS.get(reason, reason)}"
+
+
 def _user(row: Row, who: str, before, after, names: AuditNames) -> str:
+    if str(row["action"]).startswith("invite_"):
+        return _invitation(row, who, before, after, names)
     after = after if isinstance(after, dict) else {}
     action = row["action"]
     account = names.accounts.get(str(row.get("entity_id")), "an account")
@@ -421,6 +464,7 @@ _SENTENCES: dict[str, Callable[..., str]] = {
     "download": _download,
     "database": _database,
     "import": _import,
+    "invitation": _invitation,
 }
 
 

@@ -125,6 +125,63 @@ class Assessment(SQLModel, table=True):
     # Optimistic locking: every write bumps it, and a save that names a stale
     # version is refused instead of silently overwriting someone else's work.
     version: int = Field(default=1, nullable=False)
+    # Sent by the family from their own phone through an invitation link.
+    self_completed: bool = Field(
+        default=False, nullable=False, sa_column_kwargs={"server_default": "0"}
+    )
+
+
+class Invitation(SQLModel, table=True):
+    """A link a family uses once to rate on their own phone (tracker/records/invitations.py).
+
+    Only the sha256 of the link's token is kept, never the token. ``draft`` holds a
+    half-done rating as JSON until it is sent, cancelled or runs out.
+    """
+
+    __tablename__ = "invitation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, sa_column_kwargs={"unique": True}, nullable=False)
+    family_id: int = Field(foreign_key="family.id", ondelete="CASCADE", index=True)
+    instrument: str = Field(max_length=64)
+    # What the family reads at the top ("Hello Smith household"): never the reference.
+    greeting: str = Field(max_length=40)
+    created_by: str = Field(max_length=120)
+    created_at: datetime = Field(
+        default_factory=utc_now, sa_type=sa.DateTime(timezone=True), nullable=False
+    )
+    expires_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
+    opened_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    submitted_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    revoked_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    assessment_id: int | None = Field(
+        default=None, foreign_key="assessment.id", ondelete="SET NULL"
+    )
+    draft: str | None = Field(default=None, max_length=4096)
+
+
+INVITATION_OUTCOMES = ("ok", "refused", "limited")
+
+
+class InvitationTry(SQLModel, table=True):
+    """One use of an invitation link, kept for the length of the rate limits' window.
+
+    The limits live in the database so every app server shares them; old rows are pruned.
+    """
+
+    __tablename__ = "invitation_try"
+    __table_args__ = (
+        sa.CheckConstraint(_one_of("outcome", INVITATION_OUTCOMES), name="outcome"),
+        sa.Index("ix_invitation_try_client_at", "client", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False, index=True)
+    client: str = Field(max_length=120)
+    invitation_id: int | None = Field(
+        default=None, foreign_key="invitation.id", ondelete="CASCADE", index=True
+    )
+    outcome: str = Field(max_length=10)
 
 
 class Score(SQLModel, table=True):

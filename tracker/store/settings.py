@@ -40,6 +40,13 @@ class Settings:
     import_max_problems: int
     # The instrument the cohort page opens on; unset, the one with most families.
     main_instrument: str | None
+    # Self-rating links (docs/security.md): the address families open, how long a link
+    # lasts, and the limits every app server shares.
+    public_url: str
+    invite_days: int
+    invite_tries_per_client: int
+    invite_tries_per_link: int
+    invite_window_minutes: int
 
 
 def default_database_url() -> str:
@@ -77,4 +84,12 @@ def get_settings() -> Settings:
         import_max_columns=int(os.environ.get("TRACKER_IMPORT_MAX_COLUMNS", "200")),
         import_max_problems=int(os.environ.get("TRACKER_IMPORT_MAX_PROBLEMS", "1000")),
         main_instrument=os.environ.get("TRACKER_MAIN_INSTRUMENT") or None,
+        public_url=os.environ.get("TRACKER_PUBLIC_URL") or "http://localhost:8501",
+        invite_days=int(os.environ.get("TRACKER_INVITE_DAYS", "14")),
+        # Refused tries (a wrong, used or cancelled link) from one address: guessing.
+        invite_tries_per_client=int(os.environ.get("TRACKER_INVITE_TRIES_PER_CLIENT", "20")),
+        # Every use of one link, draft saves included: a rating of 22 areas with some
+        # going back takes about 60.
+        invite_tries_per_link=int(os.environ.get("TRACKER_INVITE_TRIES_PER_LINK", "200")),
+        invite_window_minutes=int(os.environ.get("TRACKER_INVITE_WINDOW_MINUTES", "15")),
     )
