@@ -19,6 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from tracker.store.settings import get_settings
 
 INSTRUMENT_SUFFIXES = (".yaml", ".yml", ".json")
+# A family's sentence must fit a phone screen as one large button.
+FAMILY_WORDS_MAX = 140
 
 
 class InstrumentError(ValueError):
@@ -42,6 +44,9 @@ class Domain(BaseModel):
     key: str = Field(pattern=r"^[a-z0-9_]+$")
     label: str
     descriptions: tuple[str, ...]
+    # The same bands in the family's own voice, for self-rating on their phone.
+    # Optional so a local tool dropped in still loads; see Instrument.family_words_for.
+    family_words: tuple[str, ...] = ()
 
 
 class Section(BaseModel):
@@ -123,6 +128,7 @@ class Instrument(BaseModel):
                     f"domain {domain.key!r} has {len(domain.descriptions)} descriptions; "
                     f"it needs one per band ({len(self.bands)})"
                 )
+            _check_family_words(domain, len(self.bands))
         return self
 
     @model_validator(mode="after")
@@ -156,10 +162,48 @@ class Instrument(BaseModel):
         return tuple(self.scale_min + index * self.step for index in range(count + 1))
 
     def band_for(self, value: float) -> Band:
-        for band in self.bands:
+        return self.bands[self.band_index(value)]
+
+    def band_index(self, value: float) -> int:
+        """Which band a score falls in: the index into bands and every domain's
+        per-band texts (descriptions, family words). A star's point is read by its stage."""
+        for index, band in enumerate(self.bands):
             if band.min <= value <= band.max:
-                return band
+                return index
         raise InstrumentError(f"{value:g} is outside the {self.key} scale")
+
+    def family_words_for(self, domain: Domain | str, point: float) -> str:
+        """What a point means for this area in the family's words; a tool without
+        family words falls back to its description, so every point still reads."""
+        if isinstance(domain, str):
+            domain = self.domain(domain)
+        texts = domain.family_words or domain.descriptions
+        return texts[self.band_index(point)]
+
+    def domain(self, key: str) -> Domain:
+        for domain in self.domains:
+            if domain.key == key:
+                return domain
+        raise InstrumentError(f"{key!r} is not an area of {self.key}")
+
+
+def _check_family_words(domain: Domain, bands: int) -> None:
+    """Family words are optional, but when given each band needs one short sentence."""
+    words = domain.family_words
+    if not words:
+        return
+    if len(words) != bands:
+        raise ValueError(
+            f"domain {domain.key!r} has {len(words)} family words; it needs one per band ({bands})"
+        )
+    for number, text in enumerate(words, start=1):
+        if not text.strip():
+            raise ValueError(f"domain {domain.key!r} family words {number} is empty")
+        if len(text) > FAMILY_WORDS_MAX:
+            raise ValueError(
+                f"domain {domain.key!r} family words {number} has {len(text)} characters; "
+                f"keep it to {FAMILY_WORDS_MAX} or fewer"
+            )
 
 
 def _read_instrument(path: Path) -> Instrument:

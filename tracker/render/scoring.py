@@ -37,8 +37,8 @@ def point_names(instrument: Instrument) -> dict[float, str]:
 
 def point_meaning(instrument: Instrument, domain: Domain, value: float) -> str:
     """What a score means for this area, shown under its scale once chosen."""
-    band = instrument.band_for(value)
-    description = domain.descriptions[instrument.bands.index(band)]
+    index = instrument.band_index(value)
+    band, description = instrument.bands[index], domain.descriptions[index]
     return f"{number(value)} · {band.label}: {description}"
 
 
