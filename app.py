@@ -22,6 +22,7 @@ from pages.common import (
     APP_PAGES,
     CHOSEN_FAMILY,
     AppPage,
+    client_address,
     engine,
     errors_shown_plainly,
     note_in_audit,
@@ -55,13 +56,6 @@ def oidc_configured() -> bool:
         return "auth" in st.secrets
     except FileNotFoundError:  # no secrets file at all means no OIDC
         return False
-
-
-def client_address() -> str | None:
-    """The browser's address (nginx's X-Forwarded-For, trusted from loopback by default),
-    or None on the server itself; Streamlit's test harness has no real connection."""
-    address = st.context.ip_address
-    return address if isinstance(address, str) else None
 
 
 def start_session(viewer: Viewer) -> None:
@@ -138,7 +132,10 @@ def sign_in_page(demo: bool) -> None:
 def navigation(pages: list[AppPage], *, position: str = "sidebar") -> st.Page:
     """The page the address asks for among ``pages``, or the first (Home) if it is none."""
     return st.navigation(
-        [st.Page(page.path, title=page.title, icon=page.icon) for page in pages],
+        [
+            st.Page(page.path, title=page.title, icon=page.icon, url_path=page.url_path)
+            for page in pages
+        ],
         position=position,
     )
 
@@ -160,11 +157,17 @@ def run_app() -> None:
             st.stop()
         demo = has_demo_accounts(session)
 
+    # The page the address asks for, resolved among every page without running it, so the
+    # address (a bookmark's ?family= included) stays as it was and that page opens once
+    # signed in.
+    asked = navigation(list(APP_PAGES), position="hidden")
+    if asked.url_path in {page.url_path for page in APP_PAGES if page.public}:
+        # A family's own link: no sign-in, no sidebar and no navigation, whoever is signed
+        # in on this browser; the page admits nobody without a valid link of its own.
+        asked.run()
+        return
     viewer = st.session_state.get("viewer")
     if viewer is None or not session_still_good(viewer):
-        # Resolve the address's page without running it, so the address (a bookmark's
-        # ?family= included) stays as it was and that page opens once signed in.
-        navigation(list(APP_PAGES), position="hidden")
         sign_in_page(demo)
 
     st.session_state["last_active"] = time.time()

@@ -76,6 +76,9 @@ class AppPage:
     title: str
     icon: str
     action: str | None = None  # None: open to everyone signed in
+    # Public: opened by its link alone, signed in or not, and never offered in navigation.
+    public: bool = False
+    url_path: str | None = None  # None: from the file's name
 
 
 # Navigation offers a page, and the page lets a viewer in, by this one table. Home comes
@@ -90,6 +93,13 @@ APP_PAGES = (
     AppPage("pages/data.py", "Import and export", ":material/swap_vert:", "offline_form"),
     AppPage("pages/audit.py", "Audit trail", ":material/history:", "view_audit"),
     AppPage("pages/admin.py", "Administration", ":material/admin_panel_settings:", "manage_users"),
+    AppPage(
+        "pages/self_rating.py",
+        "Rate how things are",
+        ":material/star:",
+        public=True,
+        url_path="rate",
+    ),
 )
 
 
@@ -105,13 +115,24 @@ def app_page(path: str) -> AppPage:
 
 
 def may_open(viewer: Viewer | None, page: AppPage) -> bool:
-    """Whether the viewer's role opens ``page``; a family's own check comes later."""
+    """Whether the viewer's role opens ``page``; a family's own check comes later. A public
+    page needs no role: its link is checked by the page itself."""
+    if page.public:
+        return True
     return viewer is not None and (page.action is None or allowed(viewer, page.action))
 
 
 def offered_pages(viewer: Viewer | None) -> list[AppPage]:
-    """The pages navigation offers: exactly those whose own check lets the viewer in."""
-    return [page for page in APP_PAGES if may_open(viewer, page)]
+    """The pages navigation offers: exactly those whose own check lets the viewer in,
+    less the public page, which a family reaches only by its link."""
+    return [page for page in APP_PAGES if not page.public and may_open(viewer, page)]
+
+
+def client_address() -> str | None:
+    """The browser's address (nginx's X-Forwarded-For, trusted from loopback by default),
+    or None on the server itself; Streamlit's test harness has no real connection."""
+    address = st.context.ip_address
+    return address if isinstance(address, str) else None
 
 
 def link_if_open(viewer: Viewer, path: str, **page_link) -> None:

@@ -16,9 +16,11 @@ from pages.common import (
     save,
     today,
 )
+from pages.family_invitations import ask_the_family
 from tracker.measures.audit_names import audit_names
 from tracker.measures.journey import (
     build_journey,
+    compared_days,
     family_scores,
     overall_over_time,
     progress,
@@ -42,7 +44,12 @@ from tracker.render.charts import (
     star_chart,
 )
 from tracker.render.history_text import sentence
-from tracker.render.journey_tables import change_table, every_assessment
+from tracker.render.journey_tables import (
+    change_table,
+    every_assessment,
+    family_view_names,
+    self_completed_lines,
+)
 from tracker.render.plain_text import markdown_literal
 from tracker.render.summary import family_summary_html
 from tracker.store.errors import RecordInvalid
@@ -73,6 +80,7 @@ with reading() as session:
     changes = audit_frame(connection, family_id=family.id, leave_out=("view",))
     names = audit_names(connection, available, family_id=family.id)
 used = [key for key, frame in scores_by_instrument.items() if not frame.empty]
+ask_the_family(viewer, family, available, used)
 
 # After a save the page is drawn afresh; the confirmation waits here for the tab it is
 # about, with the form (now saved) to empty.
@@ -154,28 +162,29 @@ with star_tab:
             else "The family has not scored themselves on this tool yet.",
         )
         highlight = None
+        own_names = {}
         if show_family:
-            own = build_journey(scores, instrument, raters=("family",))
+            own_names = family_view_names(build_journey(scores, instrument, raters=("family",)))
             traces += [
-                StarTrace(
-                    f"Family's view: {row.label} ({row.assessed_on:%d %b %Y})",
-                    values[row.assessment_id],
-                    family_view=True,
-                )
-                for row in own.timeline.itertuples(index=False)
+                StarTrace(name, values[assessment_id], family_view=True)
+                for assessment_id, name in own_names.items()
             ]
             highlight = views_differ(scores)
         st.plotly_chart(
             star_chart(traces, instrument, title=instrument.name, highlight=highlight),
             width="stretch",
         )
+        for line in self_completed_lines(scores, own_names):
+            st.caption(line)
         if numbered_spokes(instrument):
             st.caption(f"The areas: {spoke_key(instrument)}.")
         st.caption("An area not scored leaves a gap in its shape.")
         if highlight:
             labels = {d.key: d.label for d in instrument.domains}
+            own_day, other_day = compared_days(scores)
             st.info(
-                "The family and the worker see these differently (2 or more points apart): "
+                f"The family ({own_day:%d %b %Y}) and the worker ({other_day:%d %b %Y}) "
+                "see these differently, 2 or more points apart: "
                 + ", ".join(labels[k] for k in highlight)
                 + ". Worth talking through."
             )

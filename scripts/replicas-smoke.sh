@@ -104,6 +104,7 @@ sed -e "s#127.0.0.1:8501#127.0.0.1:${replica_ports[0]}#" \
     -e "s#listen 443 ssl#listen 127.0.0.1:$https_port ssl#" \
     -e "s#listen 80;#listen 127.0.0.1:$http_port;#" \
     -e '/listen \[::\]/d' \
+    -e "s#access_log /var/log/nginx/tracker.access.log#access_log $work/nginx/access.log replicas; access_log $work/nginx/tracker.access.log#" \
     -e "s#ssl_certificate .*#ssl_certificate $work/nginx/tls.pem;#" \
     -e "s#ssl_certificate_key .*#ssl_certificate_key $work/nginx/tls.key;#" \
     deploy/nginx.conf >"$work/nginx/tracker.conf"
@@ -134,6 +135,16 @@ redirect=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$http_port/"
 curl -sk -D - -o /dev/null "https://127.0.0.1:$https_port/" | grep -qi '^set-cookie: tracker_affinity=' \
     || { log "a first visit got no affinity cookie"; exit 1; }
 log "nginx on https://127.0.0.1:$https_port"
+# The shipped access log must never hold a self-rating link's token.
+secret="smoke-token-$RANDOM$RANDOM"
+curl -sk -o /dev/null "https://127.0.0.1:$https_port/rate?invite=$secret"
+sleep 0.5
+grep -q '"GET /rate ' "$work/nginx/tracker.access.log" \
+    || { log "the shipped access log has no line for /rate"; exit 1; }
+if grep -q "$secret" "$work/nginx/tracker.access.log"; then
+    log "the shipped access log holds a self-rating token"; exit 1
+fi
+log "the shipped access log keeps the path of /rate but not its token"
 
 # 4. Write through one replica, read through the other.
 "$python" scripts/replicas_smoke.py \

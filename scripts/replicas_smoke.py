@@ -4,13 +4,18 @@ Two browsers reach the app only through nginx. Each is pinned to one replica by
 its affinity cookie, and nginx's access log shows which replica served each
 request. Browser B first loads the home page (so its replica caches the caseload
 count); browser A adds a family; B must show the new count within the cache TTL.
+
+Then a family's self-rating link made by ``tracker invite`` is answered in part on one
+replica and picked up on the other: the link and its draft live in the shared database.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import ssl
+import subprocess
 import sys
 import time
 import urllib.request
@@ -20,9 +25,14 @@ from pathlib import Path
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import sqlalchemy as sa
+
 from pages.common import CACHE_TTL_SECONDS
 from tests.e2e.browser import ARM, IDLE, RAN
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, RUN_TIMEOUT_MS
+from tracker.render import self_rating as rating_words
+from tracker.store.db import make_engine
+from tracker.store.models import Assessment, Family
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CASELOAD_COUNT = re.compile(r"(\d+) open families on your caseload")
@@ -174,6 +184,66 @@ def write_then_read(writer: Page, reader: Page, args, password: str) -> None:
     )
 
 
+STAR = "family-outcomes-10"
+GREETING = "Hello from the smoke test"
+
+
+def open_family_on(instrument: str) -> str:
+    """An open family already scored on ``instrument``, from the shared database."""
+    engine = make_engine(os.environ["DATABASE_URL"])
+    with engine.connect() as connection:
+        family_ref = connection.execute(
+            sa.select(Family.family_ref)
+            .join(Assessment, Assessment.family_id == Family.id)
+            .where(Family.closed_on.is_(None), Assessment.instrument == instrument)
+            .order_by(Family.family_ref)
+            .limit(1)
+        ).scalar_one()
+    engine.dispose()
+    return family_ref
+
+
+def run_step(page: Page, action) -> None:
+    """Do something that makes the page rerun, and wait for that run to end."""
+    idle(page)
+    page.evaluate(ARM)
+    action()
+    page.wait_for_function(RAN, timeout=RUN_TIMEOUT_MS)
+
+
+def self_rating_across_replicas(started: Page, resumed: Page, args) -> None:
+    family_ref = open_family_on(STAR)
+    made = subprocess.run(
+        [
+            *(str(Path(sys.executable).with_name("tracker")), "invite"),
+            *("--family", family_ref, "--instrument", STAR, "--greeting", GREETING),
+        ],
+        env={**os.environ, "TRACKER_PUBLIC_URL": args.proxy},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    link = made.stdout.splitlines()[0]
+    if not link.startswith(f"{args.proxy}/rate?invite="):
+        fail(f"tracker invite printed {link!r}, not a link on {args.proxy}")
+
+    started.goto(link)
+    idle(started)
+    expect(started.get_by_role("heading", name=GREETING)).to_be_visible()
+    run_step(started, started.get_by_role("button", name=rating_words.START).click)
+    run_step(started, started.get_by_role("button", name=rating_words.SKIP).click)
+    expect(started.get_by_text("Question 2 of")).to_be_visible()
+
+    resumed.goto(link)
+    idle(resumed)
+    expect(resumed.get_by_text(rating_words.WELCOME_BACK)).to_be_visible()
+    expect(resumed.get_by_text("Question 2 of")).to_be_visible()
+    print(
+        f"[replicas-smoke] a self-rating link from tracker invite, started on "
+        f"{args.replicas[0]}, carried on at question 2 on {args.replicas[1]}"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--proxy", required=True)
@@ -197,6 +267,7 @@ def main() -> int:
         writer = pinned_page(browser, args.proxy, cookies[writer_replica])
         try:
             write_then_read(writer, reader, args, password)
+            self_rating_across_replicas(writer, reader, args)
         except Exception:
             ARTIFACTS.mkdir(exist_ok=True)
             for name, page in (("writer", writer), ("reader", reader)):

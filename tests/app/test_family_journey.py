@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from datetime import date, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 
+import pages.common
+from pages.common import APP_PAGES
 from tests.app.conftest import by_label, open_app
 from tracker.instruments.loader import get_instrument
 from tracker.records.assessments import AssessmentDraft, save_assessment
 from tracker.records.families import add_family, build_family
+from tracker.records.invitations import create_invitation, submit_invitation
+from tracker.render.qr_code import qr_svg
 from tracker.store.db import write_session
-from tracker.store.models import FamilyNote, PlanGoal, Score
+from tracker.store.models import (
+    AuditLog,
+    Family,
+    FamilyNote,
+    Invitation,
+    PlanGoal,
+    Score,
+)
+from tracker.store.settings import get_settings
 
 STAR = get_instrument("family-outcomes-10")
 TAF = get_instrument("taf-dtt")
@@ -274,3 +289,144 @@ def test_an_empty_goal_is_refused_in_the_usual_problem_box(practitioner, sample_
         assert not connection.execute(
             sa.select(PlanGoal.id).where(PlanGoal.family_id == family_id)
         ).first()
+
+
+# Asking the family to rate on their own phone (pages/family_invitations.py).
+ASK = "Ask the family to rate"
+
+
+def invitations_of(engine, family_id: int) -> list[Invitation]:
+    with engine.connect() as connection:
+        return connection.execute(
+            sa.select(Invitation).where(Invitation.family_id == family_id)
+        ).all()
+
+
+def make_link(app, greeting: str | None = None):
+    if greeting is not None:
+        by_label(app.text_input, "Greeting").set_value(greeting)
+    by_label(app.button, "Make a link").click().run()
+    assert not app.exception
+    return app
+
+
+def test_a_key_worker_makes_a_link_and_only_its_fingerprint_is_stored(practitioner, sample_engine):
+    family_id = family_with_history(sample_engine, practitioner.key_worker_id)
+    app = open_app(practitioner, PAGE, family="J-1")
+    assert next(e.label for e in app.expander) == ASK
+    assert by_label(app.text_input, "Greeting").value == "Hello"
+    assert by_label(app.selectbox, "Instrument").options[0] == STAR.name, "theirs first"
+    assert not app.code, "no link until one is made"
+
+    make_link(app, "Hello Smith household")
+    assert not app.error
+    url = app.code[0].value
+    prefix = f"{get_settings().public_url.rstrip('/')}/rate?invite="
+    assert url.startswith(prefix)
+    token = url.removeprefix(prefix)
+    assert len(token) >= 43
+    runs_out = date.today() + timedelta(days=get_settings().invite_days)
+    assert any(s.value == f"This link works once, until {runs_out:%d %b %Y}." for s in app.success)
+    assert "shown only now" in app.info[0].value
+    (qr,) = app.get("image")
+    svg = base64.b64decode(qr.value[0].removeprefix("data:image/svg+xml;base64,")).decode()
+    assert svg == qr_svg(url), "the QR code is of this link"
+    tell = next(m.value for m in app.markdown if "What to tell the family" in m.value)
+    assert "camera" in tell
+
+    (row,) = invitations_of(sample_engine, family_id)
+    assert row.token_hash == hashlib.sha256(token.encode()).hexdigest()
+    assert (row.greeting, row.created_by, row.instrument) == (
+        "Hello Smith household",
+        practitioner.actor,
+        STAR.key,
+    )
+    stored = Path(sample_engine.url.database).read_bytes()
+    assert token.encode() not in stored, "the token itself is never stored"
+    links = app.table[0].value
+    assert links["State"].tolist() == ["Not opened yet"]
+    assert links["Made by"].tolist() == [practitioner.name], "by name, not username"
+    with sample_engine.connect() as connection:
+        assert (
+            connection.execute(
+                sa.select(sa.func.count()).where(
+                    AuditLog.action == "invite_created", AuditLog.family_id == family_id
+                )
+            ).scalar_one()
+            == 1
+        )
+
+
+def test_the_greeting_may_not_name_the_family_reference(practitioner, sample_engine):
+    family_id = family_with_history(sample_engine, practitioner.key_worker_id)
+    app = make_link(open_app(practitioner, PAGE, family="J-1"), "Hello j-1 family")
+    assert "Greeting:** Leave the family's reference out" in app.error[0].value
+    assert not app.code and invitations_of(sample_engine, family_id) == []
+
+
+def test_a_cancelled_link_says_so_and_can_no_longer_be_cancelled(practitioner, sample_engine):
+    family_id = family_with_history(sample_engine, practitioner.key_worker_id)
+    app = make_link(open_app(practitioner, PAGE, family="J-1"))
+    assert app.code
+    by_label(app.button, "Cancel link").click().run()
+    assert not app.exception and not app.error
+    assert any(s.value.startswith("Link cancelled:") for s in app.success)
+    assert app.table[0].value["State"].tolist() == ["Cancelled"]
+    assert not app.code, "a cancelled link is not offered any more"
+    assert not [b for b in app.button if b.label == "Cancel link"]
+    (row,) = invitations_of(sample_engine, family_id)
+    assert row.revoked_at is not None
+
+
+def test_no_link_for_a_family_outside_the_caseload_or_for_a_commissioner(
+    practitioner, commissioner, sample_engine, monkeypatch
+):
+    with sample_engine.connect() as connection:
+        other_ref = connection.execute(
+            sa.select(Family.family_ref).where(
+                Family.key_worker_id != practitioner.key_worker_id, Family.closed_on.is_(None)
+            )
+        ).scalar()
+    app = open_app(practitioner, PAGE, family=other_ref)
+    assert "not on your caseload" in app.error[0].value
+    assert not app.expander and not [b for b in app.button if b.label == "Make a link"]
+
+    # Navigation does not offer them the page; opened anyway, the page itself refuses.
+    monkeypatch.setattr(pages.common, "offered_pages", lambda viewer: list(APP_PAGES))
+    app = open_app(commissioner, PAGE, family=other_ref)
+    assert app.error[0].value == "Your role does not allow this."
+    assert not app.expander and not app.code
+
+
+def test_a_rating_the_family_sent_is_marked_and_compared(practitioner, sample_engine):
+    family_id = family_with_history(sample_engine, practitioner.key_worker_id)
+    with write_session(sample_engine) as session:
+        family = session.get(Family, family_id)
+        _, token = create_invitation(session, practitioner, family, STAR.key, greeting="Hello")
+    worker_today = AssessmentDraft(
+        family_id=family_id,
+        instrument=STAR.key,
+        occasion="review",
+        assessed_on=date.today(),
+        rater="worker",
+        values=dict.fromkeys(STAR.domain_keys, 8.0),
+    )
+    with write_session(sample_engine) as session:
+        save_assessment(
+            session, worker_today, instrument=STAR, entered_by="Ann", today=date.today()
+        )
+    with write_session(sample_engine) as session:
+        answers = dict.fromkeys(STAR.domain_keys, 8.0) | {"wellbeing": 3.0}
+        submit_invitation(session, token, answers, client="test")
+
+    app = open_app(practitioner, PAGE, family="J-1")
+    by_label(app.toggle, "Show the family's own ratings too").set_value(True).run()
+    assert not app.exception
+    names = [trace["name"] for trace in star_figures(app)[0]["data"]]
+    sent = f"Family's view: Review 1 ({date.today():%d %b %Y})"
+    assert sent in names and "Views differ by 2 or more" in names
+    captions = [c.value for c in app.caption]
+    assert f"{sent}. Sent by the family from their own phone." in captions
+    assert not [c for c in captions if c.startswith("Family's view: Baseline")], "typed in"
+    assert "Parent's own well-being" in app.info[0].value
+    assert app.table[0].value["State"].tolist() == ["Sent"]

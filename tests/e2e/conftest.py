@@ -95,9 +95,10 @@ def server_env(database_url: str) -> dict[str, str]:
 def serving(database_url: str, folder: Path) -> Iterator[tuple[str, Path]]:
     """``streamlit run app.py`` as ``make run`` starts it, on ``database_url``: its address
     and log. Nobody has visited it when this yields."""
-    env = server_env(database_url)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    # Self-rating links are made on this address, so a test can follow one as printed.
+    env = {**server_env(database_url), "TRACKER_PUBLIC_URL": url}
     log = folder / "streamlit.log"
     with log.open("w") as out:
         process = subprocess.Popen(

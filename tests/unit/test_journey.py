@@ -12,7 +12,9 @@ import pandas as pd
 
 from tracker.instruments.loader import get_instrument
 from tracker.measures.journey import (
+    SAME_MOMENT_DAYS,
     build_journey,
+    compared_days,
     overall_over_time,
     progress,
     timeline,
@@ -343,14 +345,43 @@ def test_views_differ_compares_with_the_joint_rating_when_there_is_one():
     assert views_differ(scores) == {"home_money": (8, 5)}
 
 
-def test_views_differ_is_empty_without_a_shared_day():
+def test_views_differ_is_empty_when_the_views_are_more_than_two_weeks_apart():
     scores = scores_frame(
         [
             (1, "baseline", "2025-02-01", "worker", {"housing": 5}),
-            (2, "baseline", "2025-02-02", "family", {"housing": 1}),
+            (2, "baseline", "2025-02-16", "family", {"housing": 1}),
         ]
     )
+    assert SAME_MOMENT_DAYS == 14
+    assert compared_days(scores) is None  # 15 days apart
     assert views_differ(scores) == {}
+
+
+def test_views_differ_pairs_a_family_rating_sent_days_later_with_the_closest_worker_one():
+    scores = scores_frame(
+        [
+            (1, "baseline", "2025-01-10", "worker", {"housing": 5, "health": 2}),
+            (2, "review", "2025-04-01", "worker", {"housing": 4, "health": 2}),
+            # Sent from the family's phone four days after the review; 14 days is the limit.
+            (3, "review", "2025-04-05", "family", {"housing": 2, "health": 3}),
+            (4, "review", "2025-04-19", "worker", {"housing": 1, "health": 1}),
+        ]
+    )
+    # 1 Apr is 4 days before, 19 Apr 14 days after: the closer one, 1 Apr, is compared.
+    assert compared_days(scores) == (date(2025, 4, 5), date(2025, 4, 1))
+    assert views_differ(scores) == {"housing": (4, 2)}
+
+
+def test_views_differ_takes_the_earlier_worker_rating_when_two_are_as_close():
+    scores = scores_frame(
+        [
+            (1, "review", "2025-04-01", "worker", {"housing": 4}),
+            (2, "review", "2025-04-03", "family", {"housing": 2}),
+            (3, "review", "2025-04-05", "worker", {"housing": 2}),
+        ]
+    )
+    assert compared_days(scores) == (date(2025, 4, 3), date(2025, 4, 1))
+    assert views_differ(scores) == {"housing": (4, 2)}
 
 
 # --------------------------------------------------------------------------------------

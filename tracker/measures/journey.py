@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 import sqlalchemy as sa
@@ -15,13 +16,15 @@ from tracker.store.vocabulary import DEFAULT_RATERS, OCCASION_LABELS, RATER_PREC
 
 
 def family_scores(connection: Connection, family_id: int, instrument: str) -> pd.DataFrame:
-    """Every score of the family on the instrument, one row per assessment and domain."""
+    """Every score of the family on the instrument, one row per assessment and domain, with
+    whether the family sent it themselves (``self_completed``)."""
     rows = connection.execute(
         sa.select(
             Assessment.id,
             Assessment.occasion,
             Assessment.assessed_on,
             Assessment.rater,
+            Assessment.self_completed,
             Score.domain,
             Score.value,
             Score.note,
@@ -32,7 +35,16 @@ def family_scores(connection: Connection, family_id: int, instrument: str) -> pd
     ).all()
     return pd.DataFrame(
         rows,
-        columns=["assessment_id", "occasion", "assessed_on", "rater", "domain", "value", "note"],
+        columns=[
+            "assessment_id",
+            "occasion",
+            "assessed_on",
+            "rater",
+            "self_completed",
+            "domain",
+            "value",
+            "note",
+        ],
     )
 
 
@@ -160,27 +172,46 @@ def overall_over_time(scores: pd.DataFrame, steps: pd.DataFrame) -> pd.DataFrame
     return frame.rename(columns={"mean": "overall", "size": "domains_scored"})
 
 
-def views_differ(scores: pd.DataFrame, threshold: float = 2) -> dict[str, tuple[float, float]]:
-    """Domains where the family's own latest view and the worker's differ by ``threshold``+.
+# How far apart the family's own view and the worker's may be dated and still count as two
+# opinions of the same moment. A family who rates by link usually does so within days of
+# the worker's visit; further apart, things may really have changed in between.
+SAME_MOMENT_DAYS = 14
 
-    Both views are taken from their latest assessments on the same day, so
-    the comparison is between two opinions of the same moment.
+
+def compared_days(scores: pd.DataFrame) -> tuple[date, date] | None:
+    """The family's latest own view and the worker's (or joint) assessment closest to it,
+    at most ``SAME_MOMENT_DAYS`` apart, as their two dates; None if there is no such pair.
+
+    On equal distance the earlier worker assessment wins: the family answered after it.
     """
-    own = scores[scores["rater"] == "family"]
-    other = scores[scores["rater"].isin(DEFAULT_RATERS)]
-    shared_days = sorted(set(own["assessed_on"]) & set(other["assessed_on"]))
-    if not shared_days:
+    own_days = scores.loc[scores["rater"] == "family", "assessed_on"]
+    other_days = set(scores.loc[scores["rater"].isin(DEFAULT_RATERS), "assessed_on"])
+    if own_days.empty or not other_days:
+        return None
+    own_day = max(own_days)
+    closest = min(other_days, key=lambda day: (abs((day - own_day).days), day))
+    if abs((closest - own_day).days) > SAME_MOMENT_DAYS:
+        return None
+    return own_day, closest
+
+
+def views_differ(scores: pd.DataFrame, threshold: float = 2) -> dict[str, tuple[float, float]]:
+    """Domains where the family's own latest view and the worker's differ by ``threshold``+,
+    as {domain: (worker's, family's)}; the two views are the pair ``compared_days`` finds."""
+    days = compared_days(scores)
+    if days is None:
         return {}
-    day = shared_days[-1]
-    own_day = own[own["assessed_on"] == day].set_index("domain")["value"]
-    other_day = (
-        other[other["assessed_on"] == day]
-        .assign(precedence=lambda f: f["rater"].map(RATER_PRECEDENCE))
+    own_day, other_day = days
+    own = scores[(scores["rater"] == "family") & (scores["assessed_on"] == own_day)]
+    other = scores[scores["rater"].isin(DEFAULT_RATERS) & (scores["assessed_on"] == other_day)]
+    own_view = own.set_index("domain")["value"]
+    other_view = (
+        other.assign(precedence=lambda f: f["rater"].map(RATER_PRECEDENCE))
         .sort_values("precedence")
         .drop_duplicates("domain")
         .set_index("domain")["value"]
     )
-    both = pd.concat([own_day.rename("family"), other_day.rename("worker")], axis=1).dropna()
+    both = pd.concat([own_view.rename("family"), other_view.rename("worker")], axis=1).dropna()
     far = both[(both["family"] - both["worker"]).abs() >= threshold]
     return {domain: (row.worker, row.family) for domain, row in far.iterrows()}
 

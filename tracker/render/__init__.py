@@ -9,7 +9,9 @@
   drawn as shapes with no browser;
 - ``reportcard_html``, ``reportcard_pdf``: the board paper as HTML and as PDF;
 - ``summary``: the family's one-page summary;
-- ``plain_text``: people's own words inside Markdown, shown as typed.
+- ``plain_text``: people's own words inside Markdown, shown as typed;
+- ``qr_code``: a family's self-rating link as a QR code (SVG);
+- ``self_rating``: the words and steps of the family's own rating page.
 
 Import from those modules; this package stays empty so that a table download loads
 no chart renderer.
