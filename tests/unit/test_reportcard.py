@@ -94,7 +94,8 @@ TODAY = date(2025, 7, 15)
 #
 # Assessments (id, occasion, date, rater, scores; "star" = family-outcomes-10, no scores here)
 #  1: 101 baseline 2025-01-20 worker H4 I4 | 102 review 2025-02-20 worker H4 I3
-#     103 review 2025-05-20 worker H2 I3   | 104 review 2025-06-20 FAMILY H1 I1 (not counted)
+#     103 review 2025-05-20 worker H2 I3   | 104 review 2025-06-20 FAMILY H1 I1 (not counted;
+#     sent by the family from their own phone: self-completed)
 #  2: 201 baseline 2025-02-01 joint H3 I3  | 202 review 2025-03-01 worker H3 I3
 #     203 closure 2025-06-15 joint H3 I4 M=blank
 #  3: 301 baseline 2025-02-17 worker H5 I5 | 302 review 2025-04-07 worker H5 I5
@@ -162,6 +163,8 @@ ASSESSMENTS = [
     (804, 8, "taf-dtt", "review", "2025-02-10", "worker", {H: 4, I: 3}),
     (805, 8, "taf-dtt", "review", "2025-05-30", "worker", {H: 2, I: 2}),
 ]
+# The family's own ratings sent from their own phone by a link; the rest were typed in.
+SELF_COMPLETED = {104}
 ACTIVITIES = [
     (1, "2025-03-31", 4.0, "coordination"),  # Q4, the day before Q1
     (1, "2025-04-10", 2.0, "coordination"),
@@ -218,6 +221,7 @@ def make_data(
     goals=GOALS,
     costs=COSTS,
     yardstick=YARDSTICK,
+    self_completed=SELF_COMPLETED,
 ) -> ReportData:
     scores = [
         (assessment_id, domain, value)
@@ -241,8 +245,16 @@ def make_data(
             ],
         ),
         assessments=_frame(
-            [row[:6] for row in assessments],
-            ["assessment_id", "family_id", "instrument", "occasion", "assessed_on", "rater"],
+            [(*row[:6], row[0] in self_completed) for row in assessments],
+            [
+                "assessment_id",
+                "family_id",
+                "instrument",
+                "occasion",
+                "assessed_on",
+                "rater",
+                "self_completed",
+            ],
         ),
         scores=pd.DataFrame(scores, columns=["assessment_id", "domain", "value"]),
         activities=_frame(activities, ["family_id", "activity_on", "hours", "kind"]),
@@ -301,6 +313,10 @@ def data() -> ReportData:
 # Engaged: all 6 worked with had a baseline; 3 dropped out (10 May) -> 5/6 = 83.33%.
 # Feedback in Q1: 5, 4, 3, 2 from families 1, 2, 2, 4 -> mean 14/4 = 3.5, SD sqrt(5/3) =
 #   1.290994, se 0.645497; rated 4-5: 2 of 4 = 50%; families responding 3 of 6 = 50%.
+# Own view: of the 6 worked with, those with any assessment in Q1 (any tool, any rater):
+#   1 (103, 104), 2 (203), 3 (302), 4 (401-403), 5 (501-503), 8 (805) = 6; with a family
+#   rating in Q1: 1 (104) and 5 (503) = 2 -> 2/6 = 33.33%; 104 was sent from the family's
+#   phone, 503 typed in by the key worker -> parts 1 and 1.
 # Data completeness: taf assessments in Q1 of any rater: 103, 104, 203, 302, 401, 403, 501,
 #   502, 503, 805 = 10 -> 10 x 3 areas = 30 slots. Filled: 2+2+2 (M blank)+2+2+2+1+2+0+2
 #   = 17 -> 17/30 = 56.67%, families 1, 2, 3, 4, 5, 8 = 6.
@@ -392,6 +408,13 @@ Q1_EXPECTED = {
     "satisfaction_mean": {"value": 3.5, "families": 3, "se": math.sqrt(5 / 3) / 2},
     "satisfied_share": {"value": 50.0, "families": 3, "number": 2, "base": 4},
     "feedback_response_rate": {"value": 50.0, "families": 6, "number": 3, "base": 6},
+    "own_view": {
+        "value": 100 * 2 / 6,
+        "families": 6,
+        "number": 2,
+        "base": 6,
+        "parts": {"Sent from their own phone": 1, "Entered by the key worker": 1},
+    },
     "data_completeness": {"value": 1700 / 30, "families": 6, "number": 17, "base": 30},
     "reliable_improvement": {
         "value": 60.0,
@@ -448,7 +471,7 @@ def _approx(expected):
 
 def test_every_measure_has_a_hand_worked_figure():
     assert set(Q1_EXPECTED) == set(MEASURES_BY_KEY)
-    assert len(MEASURES) == 25
+    assert len(MEASURES) == 26
 
 
 @pytest.mark.parametrize("spec", MEASURES, ids=lambda spec: spec.key)
@@ -659,6 +682,7 @@ NOTES_WHEN_EMPTY = {
     "satisfied_share": "No questionnaires were returned in this period.",
     "feedback_response_rate": "No families worked with in this period.",
     "data_completeness": "No assessments in this period.",
+    "own_view": "No family worked with had an assessment in this period.",
     "plan_outcomes": "No cases closed in this period.",
     "goals_achieved": "No plan goals were given an outcome in this period.",
     "referrals_on_per_100": "No families worked with in this period.",
@@ -902,7 +926,7 @@ def test_card_as_dict(card):
     assert exported["scope"]["value"] is None
     assert [len(exported[key]) for key in ("how_much", "how_well", "better_off", "cost")] == [
         10,
-        7,
+        8,
         5,
         3,
     ]

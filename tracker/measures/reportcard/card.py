@@ -38,7 +38,7 @@ from tracker.measures.reportcard.forecast import (
     forecast,
 )
 from tracker.measures.reportcard.published import NOT_FOR_PUBLICATION, publish
-from tracker.measures.reportcard.registry import MEASURES, QUADRANTS, MeasureSpec
+from tracker.measures.reportcard.registry import MEASURES, MEASURES_BY_KEY, QUADRANTS, MeasureSpec
 from tracker.measures.reportcard.value import Value, suppress
 from tracker.measures.yardstick import Yardstick
 from tracker.store.models import MeasureTarget, ReportStory
@@ -58,8 +58,11 @@ STORY_FIELDS = {
 
 HISTORY_QUARTERS = 8
 # Every measure of scores counts these raters' assessments; the card says so, in the
-# cohort page's words.
-RATINGS_COUNTED = f"{rater_view(DEFAULT_RATERS)} (the family's own ratings are not counted)"
+# cohort page's words, and names the one measure that counts the family's own.
+RATINGS_COUNTED = (
+    f"{rater_view(DEFAULT_RATERS)} for every score (the family's own ratings count only in "
+    f'"{MEASURES_BY_KEY["own_view"].label}")'
+)
 
 
 @dataclass(frozen=True)

@@ -140,8 +140,9 @@ def load_report_data(
             "occasion": Assessment.occasion,
             "assessed_on": Assessment.assessed_on,
             "rater": Assessment.rater,
+            "self_completed": Assessment.self_completed,
         },
-        ["assessment_id", "instrument", "occasion", "assessed_on", "rater"],
+        ["assessment_id", "instrument", "occasion", "assessed_on", "rater", "self_completed"],
     )
     scores = read_frame(
         connection,

@@ -20,6 +20,9 @@ from tracker.store.vocabulary import CLOSURE_REASONS, DEFAULT_RATERS
 
 RE_REFERRAL_DAYS = 365
 NO_FEEDBACK = "No questionnaires were returned in this period."
+# The breakdown of families who gave their own view: how it reached us.
+SENT_FROM_PHONE = "Sent from their own phone"
+ENTERED_BY_WORKER = "Entered by the key worker"
 TIME_BANDS = (
     ("Under 1 month", 0, 1),
     ("1-3 months", 1, 3),
@@ -304,6 +307,31 @@ def feedback_response_rate(data: ReportData, period: Period) -> Value:
     worked = len(worked_with(data, period))
     note = "" if worked else "No families worked with in this period."
     return Value(percent(responded, worked), worked, number=responded, note=note, base=worked)
+
+
+def own_view(data: ReportData, period: Period) -> Value:
+    """Of the families worked with that had any assessment dated in the period (any tool,
+    any rater), the share that gave their own view: an assessment rated by the family,
+    dated in the period. The breakdown says how many sent theirs from their own phone by a
+    link (at least one self-completed) and how many had it entered by their key worker."""
+    families = worked_with(data, period)
+    assessments = data.assessments
+    dated = assessments[
+        period.contains(assessments["assessed_on"])
+        & assessments["family_id"].isin(families["family_id"])
+    ]
+    assessed = dated["family_id"].nunique()
+    theirs = dated[dated["rater"] == "family"]
+    gave = theirs["family_id"].nunique()
+    sent = theirs.loc[theirs["self_completed"].astype(bool), "family_id"].nunique()
+    return Value(
+        percent(gave, assessed),
+        assessed,
+        number=gave,
+        parts={SENT_FROM_PHONE: sent, ENTERED_BY_WORKER: gave - sent},
+        note="" if assessed else "No family worked with had an assessment in this period.",
+        base=assessed,
+    )
 
 
 def data_completeness(data: ReportData, period: Period) -> Value:

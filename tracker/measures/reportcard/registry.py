@@ -33,6 +33,7 @@ from tracker.measures.reportcard.effort_measures import (
     hours_of_service,
     median_days_to_baseline,
     new_families,
+    own_view,
     re_referrals,
     referrals_on,
     reviews_completed,
@@ -162,6 +163,14 @@ MEASURES = (
         "pct",
         True,
         feedback_response_rate,
+    ),
+    MeasureSpec(
+        "own_view",
+        "how_well",
+        "Families who gave their own view",
+        "pct",
+        True,
+        own_view,
     ),
     MeasureSpec("data_completeness", "how_well", "Domains scored", "pct", True, data_completeness),
     MeasureSpec(
