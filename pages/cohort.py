@@ -9,15 +9,20 @@ from datetime import date
 
 import streamlit as st
 
-from pages.common import (
-    CACHE_TTL_SECONDS,
-    chart_download,
-    engine_for,
-    instruments,
-    require_page,
-    show_table,
-    table_downloads,
+from pages.cohort_sections import (
+    CohortView,
+    breakdowns_tab,
+    by_area_tab,
+    cached_cohort,
+    entry_tab,
+    left_out_tab,
+    movement_tab,
+    over_time_tab,
+    scatter_tab,
+    star_tab,
+    too_few,
 )
+from pages.common import CACHE_TTL_SECONDS, engine_for, instruments, require_page
 from tracker.measures.cohort import (
     ANY_CHANGE_NOTE,
     DIMENSIONS,
@@ -26,25 +31,17 @@ from tracker.measures.cohort import (
     STATISTICS,
     CohortFilter,
     WindowError,
-    breakdown,
     caveats,
-    change_by_month,
     describe_window,
     figures,
     filter_choices,
-    load_cohort,
     main_instrument,
     marked_hidden,
     not_shown,
-    published_breakdown,
-    published_change_by_month,
     published_figures,
-    published_transitions,
     read_window,
-    scatter_points,
     stamp,
     stamp_lines,
-    transitions,
 )
 from tracker.measures.cohort.published import published_yardstick
 from tracker.measures.cohort.statistics import NET_IMPROVEMENT_METHOD, SRM_NOTE
@@ -58,36 +55,15 @@ from tracker.measures.disclosure import (
     whole_months,
 )
 from tracker.people.access import allowed
-from tracker.render.cohort_charts import (
-    breakdown_chart,
-    change_by_domain,
-    cohort_star,
-    nothing_to_draw,
-    over_time_chart,
-    reliable_change_scatter,
-    significance_legend,
-    transition_heatmap,
-)
-from tracker.render.cohort_tables import (
-    DOMAIN_COLUMNS,
-    MOVEMENT_COLUMNS,
-    OVER_TIME_COLUMNS,
-    breakdown_meanings,
-    breakdown_table,
-    column_meanings,
-    count_with_pct,
-    domain_table,
-    figure_text,
-    interval_text,
-    meanings_list,
-    over_time_table,
-    transition_table,
-)
+from tracker.render.cohort_charts import nothing_to_draw
+from tracker.render.cohort_tables import count_with_pct, figure_text, interval_text, meanings_list
 from tracker.render.downloads import footnote
 from tracker.store.settings import get_settings
 from tracker.store.vocabulary import KEY_WORKER_BACKGROUNDS
 
 ANY = "All"
+ENTRY = "Needs at entry"
+LEFT_OUT = "Not in these figures"
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
@@ -102,26 +78,11 @@ def cached_main_instrument(database_url: str, keys: tuple[str, ...], setting: st
         return main_instrument(connection, list(keys), setting)
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner="Working out the cohort…")
-def cached_cohort(database_url: str, cohort_filter: CohortFilter):
-    instrument = instruments()[cohort_filter.instrument]
-    with engine_for(database_url).connect() as connection:
-        return load_cohort(connection, cohort_filter, instrument)
-
-
 def pick(column, label: str, options: list[str], labels: dict[str, str] | None = None):
     """A filter selectbox offering "All" first; shows ``labels`` and returns the stored key."""
     shown = {labels.get(option, option) if labels else option: option for option in options}
     choice = column.selectbox(label, [ANY, *shown])
     return None if choice == ANY else shown[choice]
-
-
-def columns_explained(table, meanings: dict[str, str]) -> None:
-    st.expander("What the columns mean").markdown(meanings_list(column_meanings(table, meanings)))
-
-
-def too_few(message: str) -> None:
-    st.info(message, icon=":material/shield:")
 
 
 viewer = require_page(__file__)
@@ -226,23 +187,6 @@ cohort = cached_cohort(database_url, cohort_filter)
 take_away = PUBLISHED if for_publication else SERVICE
 
 
-def on_screen_and_taken(service, published, **options):
-    """The view on screen, and the one downloads are made from (the same, unless a
-    manager asked for published downloads)."""
-
-    def made(audience):
-        maker = published if audience == PUBLISHED else service
-        return maker(cohort, min_group=min_group, **options)
-
-    shown = made(screen)
-    return shown, shown if take_away == screen else made(take_away)
-
-
-result, taken = on_screen_and_taken(figures, published_figures)
-result = marked_hidden(result)
-overall = result["overall"]
-
-
 def yardstick_of(audience: str):
     if audience == PUBLISHED:
         return published_yardstick(cohort.yardstick, min_group)
@@ -257,6 +201,12 @@ notes = (
         stamp(take_away, min_group, cohort_filter, date.today(), instrument_name=instrument.name)
     ),
 )
+cohort_view = CohortView(
+    cohort, cohort_filter, instrument, database_url, min_group, screen, take_away, notes
+)
+result, taken = cohort_view.both(figures, published_figures)
+result = marked_hidden(result)
+overall = result["overall"]
 
 st.title("Cohort: distance travelled")
 st.caption(
@@ -303,6 +253,10 @@ for key in ("families", "with_review", "awaiting_review"):
 if problem is not None:
     tiles_explained()
     st.caption(footnote(min_group).replace("*", "\\*", 1))
+    # Needs at entry and who is left out do not wait for anyone's review.
+    for tab, draw in zip(st.tabs([ENTRY, LEFT_OUT]), (entry_tab, left_out_tab), strict=True):
+        with tab:
+            draw(cohort_view)
     st.stop()
 
 interval = interval_text(overall["mean_change_ci_low"], overall["mean_change_ci_high"], 2)
@@ -378,123 +332,26 @@ DOWNLOADS_ARE = {
 }
 st.caption(DOWNLOADS_ARE[take_away])
 
-tab_names = ["Star", "By area", "Movement", "Breakdowns", "Over time"]
+tab_names = ["Star", "By area", "Movement", "Breakdowns", "Over time", ENTRY, LEFT_OUT]
 if allowed(viewer, "view_scatter"):
     tab_names.append("Reliable change")
-tabs = st.tabs(tab_names)
-taken_domains = taken["domains"]
-TOO_FEW = f"Too few families to show: fewer than {min_group} families "
+tabs = dict(zip(tab_names, st.tabs(tab_names), strict=True))
 no_area = nothing_to_draw(row["n"] for row in result["domains"])
-NO_AREA = TOO_FEW + "were scored in any one area at both baseline and latest."
-
-with tabs[0]:
-    if no_area:
-        too_few(NO_AREA)
-    else:
-        st.plotly_chart(cohort_star(result["domains"], instrument), width="stretch")
-        chart_download(cohort_star(taken_domains, instrument), "cohort-star", notes)
-        show_table(table := domain_table(result, instrument))
-        columns_explained(table, DOMAIN_COLUMNS)
-        table_downloads(
-            domain_table(marked_hidden(taken), instrument), "cohort-by-area", min_group, notes
-        )
-
-with tabs[1]:
-    if no_area:
-        too_few(NO_AREA)
-    else:
-        st.plotly_chart(change_by_domain(result["domains"], instrument), width="stretch")
-        st.caption(
-            f"{significance_legend(result['domains'])} "
-            "n is the number of families scored at both baseline and latest."
-        )
-        chart_download(change_by_domain(taken_domains, instrument), "change-by-area", notes)
-
-with tabs[2]:
-    labels = {d.key: d.label for d in instrument.domains}
-    domain = st.selectbox("Area", list(labels), format_func=labels.get)
-    cells, taken_cells = on_screen_and_taken(transitions, published_transitions, domain=domain)
-    if nothing_to_draw(cells["families"]):
-        too_few(TOO_FEW + f"were scored in {labels[domain]} at both baseline and latest.")
-    else:
-        st.plotly_chart(transition_heatmap(cells, instrument, domain), width="stretch")
-        chart_download(
-            transition_heatmap(taken_cells, instrument, domain), f"movement-{domain}", notes
-        )
-        show_table(table := transition_table(cells, instrument))
-        columns_explained(table, MOVEMENT_COLUMNS)
-        table_downloads(
-            transition_table(taken_cells, instrument), f"movement-{domain}", min_group, notes
-        )
-
-with tabs[3]:
-    dimension = st.selectbox(
-        "Break down by",
-        [d for d in DIMENSIONS if d != "referral_source"],
-        format_func=DIMENSIONS.get,
-    )
-    groups, taken_groups = on_screen_and_taken(breakdown, published_breakdown, dimension=dimension)
-    label = DIMENSIONS[dimension]
-    if groups.empty:
-        st.info("No families with a review match these filters.")
-    elif nothing_to_draw(groups["n"]):
-        too_few(TOO_FEW + f"with a review share any one {label.lower()}.")
-    else:
-        st.plotly_chart(breakdown_chart(groups, label), width="stretch")
-        chart_download(breakdown_chart(taken_groups, label), f"breakdown-{dimension}", notes)
-        show_table(table := breakdown_table(groups, label))
-        columns_explained(table, breakdown_meanings(label))
-        table_downloads(
-            breakdown_table(taken_groups, label), f"breakdown-{dimension}", min_group, notes
-        )
-
-with tabs[4]:
-    grouping = st.selectbox(
-        "Lines for",
-        [None, *[d for d in DIMENSIONS if d != "referral_source"]],
-        format_func=lambda d: "The whole cohort" if d is None else DIMENSIONS[d],
-    )
-    same_families = st.toggle(
-        "Show scores: the same families at month 0 and at each month",
-        help="Each point then shows the mean score of the families assessed that month, "
-        "and the same families' mean at their baseline, over the areas scored at both.",
-    )
-    points, taken_points = on_screen_and_taken(
-        change_by_month, published_change_by_month, dimension=grouping
-    )
-    if nothing_to_draw(points["n"]):
-        too_few(TOO_FEW + "were assessed in any one month since their baseline.")
-    else:
-        chart = over_time_chart(points, instrument, scores=same_families)
-        st.plotly_chart(chart, width="stretch")
-        st.caption(
-            "Each point compares families with themselves: the mean change from their own "
-            "baseline of the families assessed that many months after it (n), over the "
-            "areas scored at both. Different families are assessed at different months, "
-            "so compare points with care."
-        )
-        chart_download(
-            over_time_chart(taken_points, instrument, scores=same_families), "over-time", notes
-        )
-        show_table(table := over_time_table(points))
-        columns_explained(table, OVER_TIME_COLUMNS)
-        table_downloads(over_time_table(taken_points), "over-time", min_group, notes)
-
-if allowed(viewer, "view_scatter"):
-    with tabs[5]:
-        dots = scatter_points(cohort, min_group=min_group)
-        if dots.empty:
-            too_few(TOO_FEW + "with a review could have their change judged reliable or not.")
+NO_AREA = cohort_view.too_few_start + "were scored in any one area at both baseline and latest."
+for name, draw in (("Star", star_tab), ("By area", by_area_tab)):
+    with tabs[name]:
+        if no_area:
+            too_few(NO_AREA)
         else:
-            figure = reliable_change_scatter(dots, cohort.s_diff, instrument)
-            st.plotly_chart(figure, width="stretch")
-            st.caption(
-                "For managers only. Dots carry no names or references, and their order "
-                "is shuffled. The shaded band is change too small to be reliable. "
-                "Families with fewer than half the areas paired are not drawn. "
-                + cohort.yardstick.caption()
-            )
-            if take_away == PUBLISHED:
-                st.caption("Not for publication: each dot is a family, so it has no download.")
-            else:
-                chart_download(figure, "reliable-change", notes)
+            draw(cohort_view, result, taken)
+for name, draw in (
+    ("Movement", movement_tab),
+    ("Breakdowns", breakdowns_tab),
+    ("Over time", over_time_tab),
+    (ENTRY, entry_tab),
+    (LEFT_OUT, left_out_tab),
+    ("Reliable change", scatter_tab),
+):
+    if name in tabs:
+        with tabs[name]:
+            draw(cohort_view)

@@ -373,24 +373,43 @@ def table_downloads(
 ) -> None:
     """CSV and Excel buttons for a table exactly as shown, ``*`` included, with ``notes``
     (the captions that go with the figures) in the file."""
+    _csv_and_excel(frame, name, min_group, notes, label="", holds="This table as shown")
+
+
+def chart_data_downloads(
+    frame: pd.DataFrame, name: str, min_group: int, notes: tuple[str, ...], *, holds: str
+) -> None:
+    """CSV and Excel buttons labelled "Chart data": the numbers a chart was drawn from
+    (``holds`` says which, in a few words), ``*`` included, with ``notes`` in the file."""
+    _csv_and_excel(frame, f"{name}-chart-data", min_group, notes, label="Chart data ", holds=holds)
+
+
+def _csv_and_excel(
+    frame: pd.DataFrame,
+    name: str,
+    min_group: int,
+    notes: tuple[str, ...],
+    *,
+    label: str,
+    holds: str,
+) -> None:
     from tracker.render.downloads import table_csv, table_xlsx
 
     # Side by side in a row that wraps, rather than at the far edges of two half columns.
     row = st.container(horizontal=True)
     viewer = current_viewer()
     row.download_button(
-        "CSV",
+        f"{label}CSV",
         audited(viewer, "export", f"{name}.csv", lambda: table_csv(frame, min_group, notes)),
         file_name=f"{name}.csv",
         mime="text/csv",
         icon=":material/download:",
         key=f"{name}-csv",
         on_click="ignore",
-        help=f"This table as shown, * included. It opens with rows starting # that say "
-        f"{CONTEXT_WORDS}.",
+        help=f"{holds}, * included. It opens with rows starting # that say {CONTEXT_WORDS}.",
     )
     row.download_button(
-        "Excel",
+        f"{label}Excel",
         audited(
             viewer, "export", f"{name}.xlsx", lambda: table_xlsx(frame, min_group, notes=notes)
         ),
@@ -399,7 +418,7 @@ def table_downloads(
         icon=":material/download:",
         key=f"{name}-xlsx",
         on_click="ignore",
-        help=f"This table as shown, * included, on its own sheet; a second sheet, "
+        help=f"{holds}, * included, on its own sheet; a second sheet, "
         f'"About this table", says {CONTEXT_WORDS}.',
     )
 

@@ -4,15 +4,19 @@ statistic says what it is."""
 
 from __future__ import annotations
 
+import io
 import json
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
+from streamlit.runtime.media_file_manager import MediaFileManager
 
 from tests.app.conftest import by_label, open_app
 from tracker.cli import main
 from tracker.instruments.loader import get_instrument
-from tracker.measures.cohort import STATISTICS
+from tracker.measures.cohort import STATISTICS, CohortFilter, load_cohort
+from tracker.measures.cohort.snapshot import snapshot
 from tracker.render.plain_text import markdown_literal
 from tracker.store.vocabulary import AGE_GROUPS
 
@@ -25,6 +29,10 @@ SELECTS = [
     "Age of youngest child",
     "Referral source",
 ]
+
+
+def chart_title(chart) -> str:
+    return json.loads(chart.proto.spec)["layout"]["title"]["text"]
 
 
 def metric(app, label: str) -> str:
@@ -169,7 +177,9 @@ def test_too_few_reviewed_shows_the_counts_and_says_so(manager, capsys, monkeypa
     assert metric(app, name("families")) == str(exact["families"])
     assert metric(app, name("with_review")) == "*"
     assert any(i.value.startswith("Too few families to show change:") for i in app.info)
-    assert not app.get("plotly_chart") and not app.tabs
+    # No change to show, but where families started and why they are left out still show.
+    assert [tab.label for tab in app.tabs] == ["Needs at entry", "Not in these figures"]
+    assert [chart_title(chart) for chart in app.get("plotly_chart")] == ["Needs at entry"]
 
 
 def test_it_opens_on_the_instrument_most_families_were_scored_on(manager, sample_engine):
@@ -318,3 +328,158 @@ def test_a_managers_screen_stays_exact_and_for_publication_changes_the_downloads
     tab_labels = [tab.label for tab in app.tabs]
     scatter = app.tabs[tab_labels.index("Reliable change")]
     assert any("Not for publication" in c.value for c in scatter.caption)
+
+
+@pytest.fixture
+def files(monkeypatch) -> dict:
+    """Each download the page offers, by file name, made as a click would make it."""
+    made = {}
+    add_deferred = MediaFileManager.add_deferred
+
+    def kept(self, data, mimetype, coordinates, file_name=None, **options):
+        made[file_name] = data
+        return add_deferred(self, data, mimetype, coordinates, file_name, **options)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", kept)
+    return made
+
+
+def csv_of(files: dict, name: str) -> pd.DataFrame:
+    return pd.read_csv(io.BytesIO(files[name]()), comment="#", encoding="utf-8-sig")
+
+
+def in_tab(app, label: str):
+    return by_label(app.tabs, label)
+
+
+def frame_with(elements, column: str) -> pd.DataFrame:
+    return next(f.value for f in elements.dataframe if column in f.value.columns)
+
+
+def chart_in(elements, title: str) -> dict:
+    charts = [json.loads(node.proto.spec) for node in elements.get("plotly_chart")]
+    return next(chart for chart in charts if chart["layout"]["title"]["text"] == title)
+
+
+def test_needs_at_entry_shows_every_family_with_a_baseline(manager, sample_engine):
+    app = open_app(manager, PAGE)
+    by_label(app.sidebar.selectbox, "Instrument").set_value("taf-dtt").run()
+    tab = in_tab(app, "Needs at entry")
+    table = frame_with(tab, "Families scored at baseline")
+    taf = get_instrument("taf-dtt")
+    with sample_engine.connect() as connection:
+        cohort = load_cohort(connection, CohortFilter(instrument="taf-dtt"), taf)
+    exact = snapshot(cohort, min_group=5).bands.query("domain == 'housing'")
+    housing = table[table["Area"] == "Housing"].iloc[0]
+    # Families awaiting review are in it: the whole cohort was scored on housing.
+    assert int(housing["Families scored at baseline"]) == len(cohort.pairs) > cohort.with_review
+    for band in exact.itertuples():
+        shown = housing[band.band]
+        assert shown == "*" if band.families == "*" else shown.startswith(f"{band.families}")
+    top = frame_with(tab, "Families at a need band")
+    assert top["Rank"].tolist() == ["1", "2", "3"] or top["Rank"].tolist() == [1, 2, 3]
+    assert any('"Significant" or "Critical / complex"' in c.value for c in tab.caption)
+    assert chart_in(tab, "Needs at entry")["data"][0]["name"] == "None"  # scale order
+
+
+def test_a_manager_sees_who_is_left_out_by_reference(manager):
+    app = open_app(manager, PAGE)
+    by_label(app.sidebar.selectbox, "Instrument").set_value("taf-dtt").run()
+    tab = in_tab(app, "Not in these figures")
+    counts = frame_with(tab, "How many").set_index("Reason")["How many"]
+    listed = frame_with(tab, "Family")
+    assert listed["Family"].str.startswith("FAM-").all()
+    awaiting = (listed["Reason"] == "Awaiting review").sum()
+    assert str(awaiting) == str(counts["Awaiting review"]) == metric(app, "Awaiting review")
+    assert any("For managers only" in c.value for c in tab.caption)
+
+
+def everything_shown(app) -> str:
+    frames = " ".join(frame.value.to_csv() for frame in app.dataframe)
+    charts = " ".join(node.proto.spec for node in app.get("plotly_chart"))
+    return " ".join([everything_said(app), frames, charts])
+
+
+def test_a_commissioner_sees_counts_only_and_no_reference_anywhere(commissioner, files):
+    app = open_app(commissioner, PAGE)
+    by_label(app.sidebar.selectbox, "Instrument").set_value("taf-dtt").run()
+    tab = in_tab(app, "Not in these figures")
+    counts = frame_with(tab, "How many")["How many"]
+    assert all(value in ("*", "0") or int(value) % 5 == 0 for value in counts.astype(str))
+    assert not any(frame.value.columns.isin(["Family"]).any() for frame in app.dataframe)
+    assert "FAM-" not in everything_shown(app)
+    for name, make in files.items():
+        assert b"FAM-" not in make(), name
+    assert "not-in-these-figures.csv" in files and not any("families" in n for n in files)
+
+
+CHARTS = {  # tab: (file name of its chart data, the chart's title)
+    "Star": ("cohort-star", "Cohort star: average at baseline and latest review"),
+    "By area": ("change-by-area", "Change by area"),
+    "Movement": ("movement-housing", "Movement: Housing"),
+    "Breakdowns": ("breakdown-area", "By area"),
+    "Over time": ("over-time", "Change from baseline, month by month"),
+    "Needs at entry": ("needs-at-entry", "Needs at entry"),
+    "Reliable change": ("reliable-change", "Reliable change"),
+}
+
+
+def test_every_chart_has_chart_data_that_matches_it(manager, files):
+    app = open_app(manager, PAGE)
+    by_label(app.sidebar.selectbox, "Instrument").set_value("taf-dtt").run()
+    for label, (name, title) in CHARTS.items():
+        tab = in_tab(app, label)
+        chart_in(tab, title)  # the chart is there
+        buttons = {b.label: b.proto.help for b in tab.get("download_button")}
+        assert buttons["Chart data CSV"].startswith("The numbers"), label
+        assert "About this table" in buttons["Chart data Excel"], label
+        assert f"{name}-chart-data.xlsx" in files, label
+        data = csv_of(files, f"{name}-chart-data.csv")
+        assert len(data), label
+        said = files[f"{name}-chart-data.csv"]().decode("utf-8-sig")
+        assert "Instrument: Team Around the Family" in said and "Made on" in said, label
+    star = chart_in(in_tab(app, "Star"), CHARTS["Star"][1])
+    data = csv_of(files, "cohort-star-chart-data.csv")
+    latest = dict(zip(star["data"][1]["theta"], star["data"][1]["r"], strict=False))
+    for row in data.itertuples():
+        assert latest[row.Area] == pytest.approx(row._4, abs=0.005)
+    bars = chart_in(in_tab(app, "By area"), "Change by area")
+    trace = bars["data"][2]
+    improved = {y.split(" (")[0]: x for y, x in zip(trace["y"], trace["x"], strict=True)}
+    data = csv_of(files, "change-by-area-chart-data.csv")
+    for row in data.itertuples():
+        assert improved[row.Area] == pytest.approx(row._5, abs=0.5)
+    entry = chart_in(in_tab(app, "Needs at entry"), "Needs at entry")
+    data = csv_of(files, "needs-at-entry-chart-data.csv").set_index("Area")
+    for trace in entry["data"]:
+        for area, share in zip(trace["y"], trace["x"], strict=True):
+            if share is not None:
+                assert float(data.loc[area, f"{trace['name']}: %"]) == pytest.approx(share, abs=0.5)
+    dots = csv_of(files, "reliable-change-chart-data.csv")
+    # One row per dot, no reference: as many reliably better as the tile counts.
+    kinds = dots["Reliable change"].value_counts()
+    assert metric(app, "Better off").startswith(f"{kinds['Reliably better']} (")
+    assert metric(app, "Reliably worse").startswith(f"{kinds.get('Reliably worse', 0)} (")
+    assert list(dots.columns) == [
+        "Overall score at baseline",
+        "Overall score at the latest review",
+        "Reliable change",
+    ]
+
+
+def test_a_commissioners_chart_data_are_the_published_figures(commissioner, files):
+    app = open_app(commissioner, PAGE)
+    by_label(app.sidebar.selectbox, "Instrument").set_value("taf-dtt").run()
+    assert "Reliable change" not in [tab.label for tab in app.tabs]
+    assert not any(name.startswith("reliable-change") for name in files)
+    for label, (name, _) in CHARTS.items():
+        if label == "Reliable change":
+            continue
+        data = csv_of(files, f"{name}-chart-data.csv")
+        said = files[f"{name}-chart-data.csv"]().decode("utf-8-sig")
+        assert "Audience: published" in said, label
+        counted = [c for c in data.columns if c == "Families" or c.endswith("families")]
+        counted += ["Families scored at baseline"] if label == "Needs at entry" else []
+        for column in counted:
+            shown = data[column].astype(str)
+            assert all(v in ("*", "0") or int(float(v)) % 5 == 0 for v in shown), (label, column)

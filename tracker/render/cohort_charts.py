@@ -408,3 +408,40 @@ def reliable_change_scatter(
         margin={"l": 10, "r": 10, "t": 80, "b": 80},
     )
     return figure
+
+
+def snapshot_chart(bands: pd.DataFrame, instrument: Instrument) -> go.Figure:
+    """Each area's families at each band at baseline, as shares of a bar, bands in scale
+    order; a hidden area is named with ``*`` and drawn empty."""
+    labels = _labels(instrument)
+    areas = list(dict.fromkeys(bands["domain"]))
+    names = {
+        domain: labels[domain] + (f" {SUPPRESSED}" if _hidden(rows["n"].iloc[0]) else "")
+        for domain, rows in bands.groupby("domain", sort=False)
+    }
+    figure = go.Figure()
+    for index, band in enumerate(instrument.bands):
+        rows = bands[bands["band"] == band.label].set_index("domain").reindex(areas)
+        figure.add_trace(
+            go.Bar(
+                y=[names[domain] for domain in areas],
+                x=_plain(rows["pct"]),
+                orientation="h",
+                name=band.label,
+                marker_color=PALETTE[index % len(PALETTE)],
+                customdata=[str(count) for count in rows["families"]],
+                hovertemplate="%{y}: %{x:.0f}% (%{customdata} families)<extra>"
+                + band.label
+                + "</extra>",
+            )
+        )
+    figure.update_layout(
+        barmode="stack",
+        title=_title("Needs at entry", "Share of families at each band at baseline"),
+        xaxis={"title": "% of families scored in the area", "range": [0, 100]},
+        yaxis={"autorange": "reversed"},
+        height=max(360, 28 * len(areas) + 160),
+        legend={"orientation": "h", "y": -0.12, "traceorder": "normal"},
+        margin={"l": 10, "r": 20, "t": 80, "b": 60},
+    )
+    return figure

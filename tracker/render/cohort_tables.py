@@ -47,7 +47,7 @@ def interval_text(low, high, digits: int = 0) -> str | None:
     return f"{figure_text(low, digits=digits)} to {figure_text(high, digits=digits)}"
 
 
-def _round(frame: pd.DataFrame, digits: dict[str, int]) -> pd.DataFrame:
+def rounded_columns(frame: pd.DataFrame, digits: dict[str, int]) -> pd.DataFrame:
     """Round each column; whole numbers (and counts, with 0 digits) become ints, not 6.0."""
 
     def rounded(value, places: int):
@@ -151,7 +151,7 @@ def domain_table(result: dict, instrument: Instrument) -> pd.DataFrame:
             "p allowing for every area (Holm)": rows["p_holm"],
         }
     )
-    table = _round(
+    table = rounded_columns(
         table,
         {
             "Families": 0,
@@ -182,7 +182,7 @@ def breakdown_table(groups: pd.DataFrame, dimension_label: str) -> pd.DataFrame:
             "% reliably improved": groups["pct_reliable_improvement"],
         }
     )
-    table = _round(
+    table = rounded_columns(
         table,
         {
             "Families": 0,
@@ -222,5 +222,5 @@ def over_time_table(points: pd.DataFrame) -> pd.DataFrame:
         }
     )
     figures = list(table.columns[2:])
-    table = _round(table, {"Families": 0, **dict.fromkeys(figures[1:], 2)})
+    table = rounded_columns(table, {"Families": 0, **dict.fromkeys(figures[1:], 2)})
     return mark_suppressed(table, points["suppressed"], figures)

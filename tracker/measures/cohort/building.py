@@ -76,6 +76,23 @@ def _early_worsening(pairs: pd.DataFrame, scores: pd.DataFrame, instrument: Inst
     return int((overall["change"] < 0).sum())
 
 
+def in_window(
+    found: pd.DataFrame, baseline_from: date | None, baseline_to: date | None
+) -> pd.DataFrame:
+    """The journeys whose baseline falls in the window (inclusive, either end open)."""
+    if baseline_from is not None:
+        found = found[found["baseline_on"] >= pd.Timestamp(baseline_from)]
+    if baseline_to is not None:
+        found = found[found["baseline_on"] <= pd.Timestamp(baseline_to)]
+    return found
+
+
+def later_journeys_of(found: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
+    """The journeys after the first (re-referrals) of the cohort's families: never in
+    the figures, counted as ``later_journeys``."""
+    return found[(found["journey"] > 1) & found["family_id"].isin(pairs["family_id"])]
+
+
 def build_cohort(
     assessments: pd.DataFrame,
     scores: pd.DataFrame,
@@ -98,13 +115,9 @@ def build_cohort(
         found = journeys(assessments)
     if yardstick is None:
         yardstick = frame_yardstick(assessments, scores, instrument)
-    first = found[found["journey"] == 1]
-    if baseline_from is not None:
-        first = first[first["baseline_on"] >= pd.Timestamp(baseline_from)]
-    if baseline_to is not None:
-        first = first[first["baseline_on"] <= pd.Timestamp(baseline_to)]
+    first = in_window(found[found["journey"] == 1], baseline_from, baseline_to)
     pairs = first.loc[:, PAIR_COLUMNS].reset_index(drop=True)
-    later = found[(found["journey"] > 1) & found["family_id"].isin(pairs["family_id"])]
+    later = later_journeys_of(found, pairs)
     changes = domain_changes(pairs, scores, instrument)
     overall = with_rci(family_overall(changes), yardstick.s_diff, instrument)
     if families is None:
