@@ -304,7 +304,8 @@ def entry_tab(view: CohortView) -> None:
     st.caption(
         "Where families stood at their first baseline in this view, area by area: every "
         "family with a baseline, including those still awaiting their first review. Each "
-        "share is of the families scored in that area at baseline."
+        "share is of the families scored in that area at baseline. A bar falls short of "
+        "100% where a band with too few families to show is left out."
     )
     if nothing_to_draw(shown.bands["n"]):
         too_few(view.too_few_start + "were scored in any one area at baseline.")
@@ -355,7 +356,10 @@ def left_out_tab(view: CohortView) -> None:
     st.subheader("The families")
     with engine_for(view.database_url).connect() as connection:
         listed = excluded_list_table(excluded_families(connection, view.cohort, reasons))
-    st.caption("For managers only: families by reference, never in published figures or downloads.")
+    st.caption(
+        "For managers only: families by reference. Never in published figures, and no "
+        'download while "For publication" is on.'
+    )
     if listed.empty:
         st.info("Every family in this view is in the figures.")
         return

@@ -27,6 +27,7 @@ from tracker.measures.cohort import (
     transitions,
 )
 from tracker.render.cohort_charts import (
+    band_colours,
     breakdown_chart,
     change_by_domain,
     cohort_star,
@@ -34,6 +35,7 @@ from tracker.render.cohort_charts import (
     over_time_chart,
     reliable_change_scatter,
     significance_legend,
+    snapshot_chart,
     transition_heatmap,
 )
 
@@ -684,3 +686,25 @@ def test_hover_numbers_drop_trailing_zeros():
 )
 def test_nothing_to_draw_when_every_count_is_hidden(counts, empty):
     assert nothing_to_draw(counts) is empty
+
+
+def test_band_colours_run_from_the_worse_end_to_the_better_whichever_way_a_scale_points():
+    red, blue = "rgb(178, 24, 43)", "rgb(33, 102, 172)"  # WORSE_TO_BETTER's two ends
+    # TAF: band 0 is "None", no need (the better end); the star's band 0 is "Stuck".
+    assert (band_colours(TAF)[0], band_colours(TAF)[-1]) == (blue, red)
+    assert (band_colours(STAR)[0], band_colours(STAR)[-1]) == (red, blue)
+    assert band_colours(TAF) == band_colours(STAR)[::-1]
+    assert len(set(band_colours(TAF))) == len(TAF.bands)
+
+
+def test_the_needs_at_entry_bars_take_each_bands_colour():
+    bands = pd.DataFrame(
+        [
+            {"domain": domain.key, "band": band.label, "n": 10, "families": 2, "pct": 20.0}
+            for domain in STAR.domains
+            for band in STAR.bands
+        ]
+    )
+    figure = snapshot_chart(bands, STAR)
+    assert [trace.name for trace in figure.data] == [band.label for band in STAR.bands]
+    assert [trace.marker.color for trace in figure.data] == band_colours(STAR)

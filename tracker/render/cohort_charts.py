@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 from tracker.instruments.loader import Instrument
@@ -410,6 +411,20 @@ def reliable_change_scatter(
     return figure
 
 
+# From the worse end of a scale to the better: red through grey to blue, which stays in
+# order for the common kinds of colour blindness and in greyscale.
+WORSE_TO_BETTER = ("#b2182b", "#ef8a62", "#8c8c8c", "#67a9cf", "#2166ac")
+
+
+def band_colours(instrument: Instrument) -> list[str]:
+    """One colour per band, in the instrument's band order, ordered worse to better
+    whichever way its scale points."""
+    count = len(instrument.bands)
+    scale = [[i / (len(WORSE_TO_BETTER) - 1), c] for i, c in enumerate(WORSE_TO_BETTER)]
+    colours = sample_colorscale(scale, [i / max(count - 1, 1) for i in range(count)])
+    return colours if instrument.higher_is_better else colours[::-1]
+
+
 def snapshot_chart(bands: pd.DataFrame, instrument: Instrument) -> go.Figure:
     """Each area's families at each band at baseline, as shares of a bar, bands in scale
     order; a hidden area is named with ``*`` and drawn empty."""
@@ -419,6 +434,7 @@ def snapshot_chart(bands: pd.DataFrame, instrument: Instrument) -> go.Figure:
         domain: labels[domain] + (f" {SUPPRESSED}" if _hidden(rows["n"].iloc[0]) else "")
         for domain, rows in bands.groupby("domain", sort=False)
     }
+    colours = band_colours(instrument)
     figure = go.Figure()
     for index, band in enumerate(instrument.bands):
         rows = bands[bands["band"] == band.label].set_index("domain").reindex(areas)
@@ -428,7 +444,7 @@ def snapshot_chart(bands: pd.DataFrame, instrument: Instrument) -> go.Figure:
                 x=_plain(rows["pct"]),
                 orientation="h",
                 name=band.label,
-                marker_color=PALETTE[index % len(PALETTE)],
+                marker_color=colours[index],
                 customdata=[str(count) for count in rows["families"]],
                 hovertemplate="%{y}: %{x:.0f}% (%{customdata} families)<extra>"
                 + band.label
