@@ -23,6 +23,7 @@ from tracker.records.invitations import (
     submit_invitation,
 )
 from tracker.render import self_rating as words
+from tracker.render.plain_text import markdown_literal
 
 st.set_page_config(page_title=words.PAGE_TITLE, layout="centered")
 # Phone first: every choice a full-width tap target well over 44 px high, with large
@@ -136,7 +137,7 @@ total = len(domains)
 answers = st.session_state[ANSWERS]
 step = st.session_state[STEP]
 
-st.title(invite.greeting, anchor=False)
+st.title(markdown_literal(invite.greeting), anchor=False)  # the worker's words, as typed
 if problem:
     st.error(problem[1], icon=":material/error:")
 note = st.session_state.pop(NOTE, None)
@@ -151,7 +152,7 @@ if step < 0:
 elif step < total:
     domain = domains[step]
     st.progress((step + 1) / total, text=words.progress_text(step, total))
-    st.header(domain.label, anchor=False)
+    st.header(domain.name_for_family, anchor=False)
     st.write(words.QUESTION)
     hint = words.numbers_hint(instrument)
     if hint:

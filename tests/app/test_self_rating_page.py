@@ -28,6 +28,7 @@ from tracker.records.invitations import (
     submit_invitation,
 )
 from tracker.render import self_rating as words
+from tracker.render.plain_text import markdown_literal
 from tracker.store.db import write_session
 from tracker.store.models import Assessment, AuditLog, Family, Score
 
@@ -169,18 +170,27 @@ def test_the_link_opens_on_the_workers_greeting_and_nothing_about_the_family(
     assert not app.sidebar.children, "no sidebar, no navigation"
 
 
+def test_the_greeting_shows_exactly_as_the_worker_typed_it_never_as_markdown(sample_engine, family):
+    with write_session(sample_engine) as session:
+        typed = "Hello *Smiths* [tap](https://e.org)"
+        _, token = create_invitation(session, MANAGER_VIEWER, family, STAR.key, greeting=typed)
+    app = visit(token)
+    assert app.title[0].value == markdown_literal(typed)
+    assert "](" not in app.title[0].value, "no link is drawn"
+
+
 def test_a_family_answers_skips_reviews_changes_and_sends(sample_engine, family, token):
     app = visit(token)
     tap(app, "rate-start")
-    assert screen(app) == STAR.domains[0].label
+    assert screen(app) == STAR.domains[0].name_for_family
     assert app.get("progress")[0].proto.text == "Question 1 of 10"
     tap(app, point_key(0, 3))
-    assert screen(app) == STAR.domains[1].label
+    assert screen(app) == STAR.domains[1].name_for_family
     tap(app, "rate-skip")  # the second area skipped
     tap(app, "rate-back")
-    assert screen(app) == STAR.domains[1].label
+    assert screen(app) == STAR.domains[1].name_for_family
     tap(app, "rate-back")
-    assert screen(app) == STAR.domains[0].label
+    assert screen(app) == STAR.domains[0].name_for_family
     # The answer given is marked, so going back shows what was chosen.
     assert app.button(key=point_key(0, 3)).proto.type == "primary"
     tap(app, point_key(0, 3))
@@ -195,9 +205,9 @@ def test_a_family_answers_skips_reviews_changes_and_sends(sample_engine, family,
         for container in app.main.children.values()
         if getattr(container, "type", "") == "flex_container" and len(container.markdown) >= 2
     }
-    assert rows[f"**{STAR.domains[1].label}**"] == words.SKIPPED
+    assert rows[f"**{STAR.domains[1].name_for_family}**"] == words.SKIPPED
     tap(app, f"rate-change-{STAR.domains[0].key}")
-    assert screen(app) == STAR.domains[0].label
+    assert screen(app) == STAR.domains[0].name_for_family
     tap(app, point_key(0, 9))  # a change goes straight back to the review
     assert app.header[0].value == words.CHECK
     tap(app, "rate-send")
@@ -233,7 +243,7 @@ def test_a_new_session_carries_on_at_the_first_area_not_answered(sample_engine, 
     tap(app, point_key(2, 6))
 
     again = visit(token)  # a reload: a new session with the same link
-    assert screen(again) == STAR.domains[3].label
+    assert screen(again) == STAR.domains[3].name_for_family
     assert again.get("progress")[0].proto.text == "Question 4 of 10"
     assert again.info[0].value == words.WELCOME_BACK
     tap(again, "rate-back")
