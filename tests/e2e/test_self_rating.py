@@ -156,13 +156,13 @@ def test_a_family_rates_on_their_phone_and_the_worker_sees_it(browser, store, ap
             family.idle()
             expect(main.get_by_text(words.WELCOME_BACK)).to_be_visible()
             # Carries on at the first area not answered; the one before keeps its answer.
-            expect(main.get_by_role("heading", level=2)).to_have_text(domain.label)
+            expect(main.get_by_role("heading", level=2)).to_have_text(domain.name_for_family)
             family.act(main.get_by_role("button", name=words.BACK).click)
             expect(
                 point_button(phone, index - 1, answers[STAR.domain_keys[index - 1]])
             ).to_have_attribute("data-testid", "stBaseButton-primary")
             family.act(point_button(phone, index - 1, answers[STAR.domain_keys[index - 1]]).click)
-        expect(main.get_by_role("heading", level=2)).to_have_text(domain.label)
+        expect(main.get_by_role("heading", level=2)).to_have_text(domain.name_for_family)
         expect(main.get_by_text(f"Question {index + 1} of {len(STAR.domains)}")).to_be_visible()
         value = answers[domain.key]
         if index == 0:
@@ -198,7 +198,10 @@ def test_a_family_rates_on_their_phone_and_the_worker_sees_it(browser, store, ap
     worker.go("Home")
     worker.go("Family journey")
     choose_family(worker, family_ref)
-    worker.act(worker.main.get_by_text("Show the family's own ratings too").click)
+    # On already: the family sent their view from their own phone.
+    expect(
+        worker.main.get_by_role("switch", name="Show the family's own ratings too")
+    ).to_be_checked()
     flag = worker.main.get_by_test_id("stAlert").filter(has_text="see these differently")
     expect(flag).to_be_visible()
     for label in differ:

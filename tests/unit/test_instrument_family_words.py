@@ -194,3 +194,26 @@ def test_bad_family_words_are_refused_naming_the_file_and_area(tmp_path, words, 
         load_instruments(tmp_path)
     assert str(raised.value).startswith("local.yaml:")
     assert message in str(raised.value)
+
+
+@pytest.mark.parametrize("key", ["taf-dtt", "family-outcomes-10"])
+def test_every_shipped_area_has_a_plain_name_for_the_family(key):
+    instrument = get_instrument(key)
+    names = [domain.name_for_family for domain in instrument.domains]
+    assert all(domain.family_label for domain in instrument.domains), "each area has one"
+    assert len(set(names)) == len(names), "no two areas share a name on the family's page"
+    for name in names:
+        for word in re.findall(r"[A-Za-z']+", name):
+            assert syllables(word) <= MAX_SYLLABLES, word
+            assert word.lower() not in JARGON, word
+
+
+def test_an_area_without_a_family_label_shows_its_label_and_a_long_one_is_refused(tmp_path):
+    (tmp_path / "local.yaml").write_text(LOCAL)
+    sleep, mood = load_instruments(tmp_path)["local-wellbeing"].domains
+    assert (sleep.name_for_family, mood.name_for_family) == ("Sleep", "Mood")
+    (tmp_path / "local.yaml").write_text(
+        LOCAL.replace("label: Sleep\n", f"label: Sleep\n        family_label: {'z' * 41}\n")
+    )
+    with pytest.raises(InstrumentError, match="family_label"):
+        load_instruments(tmp_path)

@@ -59,7 +59,7 @@ def test_the_progress_line_counts_questions_from_one():
 def test_the_review_lists_every_area_with_the_words_chosen_or_skipped():
     answers = {"physical_health": 2.0, "wellbeing": None}
     rows = self_rating.review_rows(STAR, answers)
-    assert [row.area for row in rows] == [d.label for d in STAR.domains]
+    assert [row.area for row in rows] == [d.name_for_family for d in STAR.domains]
     assert rows[0].answer == f"{STAR.family_words_for('physical_health', 2)} (2)"
     # Skipped, and not reached at all, read the same: both are sent as no answer.
     assert rows[1].answer == rows[2].answer == self_rating.SKIPPED

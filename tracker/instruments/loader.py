@@ -21,6 +21,7 @@ from tracker.store.settings import get_settings
 INSTRUMENT_SUFFIXES = (".yaml", ".yml", ".json")
 # A family's sentence must fit a phone screen as one large button.
 FAMILY_WORDS_MAX = 140
+FAMILY_LABEL_MAX = 40
 
 
 class InstrumentError(ValueError):
@@ -47,6 +48,13 @@ class Domain(BaseModel):
     # The same bands in the family's own voice, for self-rating on their phone.
     # Optional so a local tool dropped in still loads; see Instrument.family_words_for.
     family_words: tuple[str, ...] = ()
+    # The area's name as the family reads it ("Our home", not "Housing"); optional too.
+    family_label: str = Field(default="", max_length=FAMILY_LABEL_MAX)
+
+    @property
+    def name_for_family(self) -> str:
+        """What the family's own page calls this area: its family label, or its label."""
+        return self.family_label or self.label
 
 
 class Section(BaseModel):

@@ -119,7 +119,9 @@ def review_rows(instrument: Instrument, answers: dict[str, float | None]) -> lis
     which is how it will be sent."""
     return [
         ReviewRow(
-            domain.key, domain.label, answer_text(instrument, domain, answers.get(domain.key))
+            domain.key,
+            domain.name_for_family,
+            answer_text(instrument, domain, answers.get(domain.key)),
         )
         for domain in instrument.domains
     ]
