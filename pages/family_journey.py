@@ -152,10 +152,12 @@ with star_tab:
             )
             for row in journey.timeline.itertuples(index=False)
         ]
-        has_family_view = (scores["rater"] == "family").any()
+        own_views = scores[scores["rater"] == "family"]
+        has_family_view = not own_views.empty
         show_family = st.toggle(
             "Show the family's own ratings too",
-            value=False,
+            # On when the family sent a view from their own phone: that is why it is here.
+            value=bool(own_views["self_completed"].any()),
             disabled=not has_family_view,
             help=None
             if has_family_view

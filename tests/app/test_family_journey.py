@@ -89,6 +89,7 @@ def test_the_star_shows_every_assessment_and_the_family_view(practitioner, sampl
     every = app.dataframe[0].value.set_index("Area")
     assert len(every.columns) == 3  # all three assessments, in the expander
 
+    assert not app.toggle[0].value, "off: the family's view here was typed in by the worker"
     app.toggle[0].set_value(True).run()
     star = star_figures(app)[0]
     names = [trace["name"] for trace in star["data"]]
@@ -420,7 +421,7 @@ def test_a_rating_the_family_sent_is_marked_and_compared(practitioner, sample_en
         submit_invitation(session, token, answers, client="test")
 
     app = open_app(practitioner, PAGE, family="J-1")
-    by_label(app.toggle, "Show the family's own ratings too").set_value(True).run()
+    assert by_label(app.toggle, "Show the family's own ratings too").value, "on, as they sent it"
     assert not app.exception
     names = [trace["name"] for trace in star_figures(app)[0]["data"]]
     sent = f"Family's view: Review 1 ({date.today():%d %b %Y})"
