@@ -17,6 +17,7 @@ from tracker.records.invitations import (
     GREETING_MAX,
     InvitationSummary,
     create_invitation,
+    default_greeting,
     family_invitations,
     invitation_url,
     is_closed,
@@ -40,12 +41,6 @@ STATE_WORDS = {
     "cancelled": "Cancelled",
 }
 CANCELLABLE = ("waiting", "opened")
-
-
-def default_greeting(family: Family) -> str:
-    """The greeting offered first: "Hello" and the short name if it fits, else "Hello"."""
-    greeting = f"Hello {family.short_name}" if family.short_name else "Hello"
-    return greeting if len(greeting) <= GREETING_MAX else "Hello"
 
 
 def ask_the_family(

@@ -19,6 +19,7 @@ from tracker.records.invitations import (
     LONDON,
     MAX_EXPIRES_DAYS,
     create_invitation,
+    default_greeting,
     invitation_url,
     revoke_invitation,
 )
@@ -69,15 +70,12 @@ def command_invite(args: argparse.Namespace) -> int:
             if family is None:
                 return _refused("--family", f"no family has the reference {args.family!r}.")
             instrument = get_instrument(args.instrument)
-            greeting = args.greeting
-            if greeting is None:
-                greeting = f"Hello {family.short_name}" if family.short_name else "Hello"
             invitation_id, token = create_invitation(
                 session,
                 viewer,
                 family,
                 instrument.key,
-                greeting=greeting,
+                greeting=default_greeting(family) if args.greeting is None else args.greeting,
                 expires_days=args.expires_days,
             )
             expires_at = session.get(Invitation, invitation_id).expires_at

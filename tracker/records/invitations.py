@@ -125,6 +125,12 @@ def is_closed(family: Family) -> bool:
     )
 
 
+def default_greeting(family: Family) -> str:
+    """The greeting offered first: "Hello" and the short name if it fits, else "Hello"."""
+    greeting = f"Hello {family.short_name}" if family.short_name else "Hello"
+    return greeting if len(greeting) <= GREETING_MAX else "Hello"
+
+
 def create_invitation(
     session: Session,
     viewer: Viewer,
