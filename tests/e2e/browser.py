@@ -189,6 +189,7 @@ class Browser:
     def choose(self, scope: Locator, label: str, option: str) -> None:
         """Pick an option in a select box, as a person would: open it and click."""
         box = scope.get_by_role("combobox", name=label, exact=True)
+        self.idle()  # read the box once the page has settled, as choosing it would
         if box.input_value() == option:
             return
 

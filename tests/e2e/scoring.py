@@ -14,6 +14,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from playwright.sync_api import Locator, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tracker.instruments.loader import Domain, Instrument
 from tracker.render.scoring import NOT_APPLICABLE, point_meaning, point_names
@@ -75,7 +76,9 @@ def choose_family(b, family_ref: str) -> None:
     """Pick a family in the page's Family box by its reference, whatever short name the
     box shows after it."""
     box = family_box(b)
-    if reference(box.input_value()) == family_ref:
+    b.idle()  # read the box once the page has settled: a run under way may still change it
+    before = box.input_value()
+    if reference(before) == family_ref:
         return
     shown = re.compile(rf"^{re.escape(family_ref)}( \(.*\))?$")
 
@@ -84,7 +87,13 @@ def choose_family(b, family_ref: str) -> None:
         box.fill(family_ref)  # typing filters the list, as it would for a person
         b.page.get_by_role("option", name=shown).click()
 
-    b.act(pick)
+    try:
+        b.act(pick)
+    except PlaywrightTimeoutError as error:  # say what the box held, for the failure notes
+        raise AssertionError(
+            f"choosing {family_ref} over {before!r} started no run; the box now shows "
+            f"{box.input_value()!r}"
+        ) from error
     expect(box).to_have_value(shown)
 
 

@@ -111,7 +111,7 @@ def test_a_link_can_be_cancelled(engine, family, capsys):
 def test_a_short_name_too_long_for_a_greeting_gets_plain_hello(engine, family, capsys):
     with write_session(engine) as session:
         session.get(Family, family).short_name = "The Montgomery-Featherstonehaugh family"
-    code, out, err = run(capsys, "--family", "FAM-1", "--instrument", "taf-dtt")
+    code, _, err = run(capsys, "--family", "FAM-1", "--instrument", "taf-dtt")
     assert (code, err) == (0, "")  # "Hello " and 39 characters would be 45: refused before
     with engine.connect() as connection:
         greeting = connection.execute(sa.select(Invitation.greeting)).scalar_one()
