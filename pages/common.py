@@ -90,6 +90,8 @@ APP_PAGES = (
     AppPage("pages/family_journey.py", "Family journey", ":material/star:", "view_family"),
     AppPage("pages/cohort.py", "Cohort", ":material/monitoring:", "view_cohort"),
     AppPage("pages/report_card.py", "Report card", ":material/summarize:", "view_report_card"),
+    AppPage("pages/efficiency.py", "Efficiency", ":material/speed:", "view_efficiency"),
+    AppPage("pages/quality.py", "Quality assurance", ":material/fact_check:", "quality_assurance"),
     AppPage("pages/data.py", "Import and export", ":material/swap_vert:", "offline_form"),
     AppPage("pages/audit.py", "Audit trail", ":material/history:", "view_audit"),
     AppPage("pages/admin.py", "Administration", ":material/admin_panel_settings:", "manage_users"),

@@ -17,6 +17,7 @@ from pages.common import (
     today,
 )
 from pages.family_invitations import ask_the_family
+from pages.family_pathway import pathway_section
 from tracker.measures.audit_names import audit_names
 from tracker.measures.journey import (
     build_journey,
@@ -81,6 +82,7 @@ with reading() as session:
     names = audit_names(connection, available, family_id=family.id)
 used = [key for key, frame in scores_by_instrument.items() if not frame.empty]
 ask_the_family(viewer, family, available, used)
+pathway_section(viewer, family)
 
 # After a save the page is drawn afresh; the confirmation waits here for the tab it is
 # about, with the form (now saved) to empty.

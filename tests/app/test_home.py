@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from tests.app.conftest import by_label
+from tests.app.conftest import by_label, open_app
+from tracker.records.closure_audits import outstanding_audits
+from tracker.records.families import close_family
+from tracker.render.plain_text import markdown_literal
+from tracker.store.db import read_session, write_session
+from tracker.store.models import ClosureAudit, Family
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -65,3 +72,44 @@ def test_production_refuses_to_start_with_demo_accounts(demo_password, monkeypat
     app = fresh_app()
     assert "demo accounts exist" in app.error[0].value
     assert not app.text_input
+
+
+def test_managers_see_the_closure_audits_waiting_with_their_ages(
+    manager, practitioner, sample_engine
+):
+    with write_session(sample_engine) as session:
+        family = (
+            session.execute(
+                sa.select(Family).where(Family.closed_on.is_(None)).order_by(Family.family_ref)
+            )
+            .scalars()
+            .first()
+        )
+        close_family(
+            session,
+            family_id=family.id,
+            closed_on=date.today(),
+            closure_reason="dropped_out",
+            closure_note="Stopped answering the door.",
+            today=date.today(),
+            actor="manny",
+        )
+        audit = session.execute(
+            sa.select(ClosureAudit).where(ClosureAudit.family_id == family.id)
+        ).scalar_one()
+        # Long enough ago to be the oldest waiting, whatever the sample holds.
+        audit.created_at = datetime.now(UTC) - timedelta(days=4000)
+        family_ref = family.family_ref
+    with read_session(sample_engine) as session:
+        waiting = outstanding_audits(session.connection())
+    app = open_app(manager)
+    assert not app.exception, [e.value for e in app.exception]
+    assert f"Closure audits waiting: {len(waiting)}" in [h.value for h in app.subheader]
+    text = "\n".join(m.value for m in app.markdown)
+    assert "The oldest has waited 4000 days." in text
+    assert markdown_literal(family_ref) in text and "waiting 4000 days" in text
+    assert "Complete them in Quality assurance" in [link.value for link in app.page_link]
+
+    app = open_app(practitioner)
+    assert not app.exception
+    assert not any(h.value.startswith("Closure audits") for h in app.subheader)

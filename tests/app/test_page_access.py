@@ -19,7 +19,15 @@ from tests.app.conftest import ROOT, account, open_app
 from tracker.people.access import MANAGER, PERMISSIONS, Viewer
 
 # Modules pages import, which are not pages themselves.
-SHARED_MODULES = {"__init__.py", "common.py", "family_invitations.py", "cohort_sections.py"}
+SHARED_MODULES = {
+    "__init__.py",
+    "common.py",
+    "family_invitations.py",
+    "cohort_sections.py",
+    "quality_sampling.py",
+    "quality_feedback.py",
+    "family_pathway.py",
+}
 ACTIONS = set().union(*PERMISSIONS.values())
 LACKING_ONE = {
     f"all-but-{page.action}": ACTIONS - {page.action} for page in APP_PAGES if page.action

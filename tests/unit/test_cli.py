@@ -223,7 +223,7 @@ def test_export_round_trips_exactly(sample_engine, tmp_path, monkeypatch, capsys
     capsys.readouterr()
     names = sorted(path.name for path in first.glob("*.csv"))
     assert names == sorted(path.name for path in second.glob("*.csv"))
-    assert len(names) == 8
+    assert len(names) == 9 and "stakeholder_feedback.csv" in names
     for name in names:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
     assert snapshot(make_engine()) == snapshot(sample_engine)
@@ -245,6 +245,7 @@ def test_generate_writes_importable_files(database_url, tmp_path, capsys):
             "referrals_on",
             "feedback",
             "notes",
+            "stakeholder_feedback",
         )
     )
     assert main(["init"]) == 0

@@ -87,6 +87,36 @@ def test_controlled_values_are_checked_by_the_database(engine, column, value):
         )
 
 
+def test_a_referral_outcome_is_checked_by_the_database_on_every_route(engine):
+    """Migration 0010 adds the check without rebuilding ``family``: a trigger on SQLite."""
+    with write_session(engine) as session:
+        session.add(
+            Family(
+                family_ref="F1",
+                area="A",
+                tier_of_need="tier 2",
+                referral_source="GP",
+                referral_date=date(2025, 1, 1),
+                referral_outcome="accepted",
+            )
+        )
+    for statement in (
+        sa.update(Family).values(referral_outcome="maybe"),
+        sa.insert(Family).values(
+            family_ref="F2",
+            area="A",
+            tier_of_need="tier 2",
+            referral_source="GP",
+            referral_date=date(2025, 1, 1),
+            referral_outcome="maybe",
+        ),
+    ):
+        with pytest.raises(sa.exc.IntegrityError), write_session(engine) as session:
+            session.connection().execute(statement)
+    with write_session(engine) as session:
+        session.connection().execute(sa.update(Family).values(referral_outcome=None))
+
+
 def test_a_failed_write_session_leaves_nothing_behind(engine):
     with pytest.raises(RuntimeError), write_session(engine) as session:
         session.add(
@@ -139,10 +169,13 @@ def test_upgrading_from_the_first_migration_keeps_the_data(database_url):
     assert migrate.current_revision(engine) == migrate.head_revision()
     with engine.connect() as connection:
         family = connection.execute(
-            sa.text("SELECT family_ref, closure_note, consent_to_share FROM family")
+            sa.text(
+                "SELECT family_ref, closure_note, consent_to_share, referral_outcome, "
+                "first_contact_on FROM family"
+            )
         ).one()
         score = connection.execute(sa.text("SELECT domain, value FROM score")).one()
-    assert tuple(family) == ("F1", None, None)
+    assert tuple(family) == ("F1", None, None, None, None)
     assert tuple(score) == ("housing", 4)
     engine.dispose()
 

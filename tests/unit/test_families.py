@@ -382,3 +382,4 @@ def test_a_family_is_labelled_by_its_reference_then_its_short_name():
     assert family_label("FAM-000001") == "FAM-000001"
     assert family_label("FAM-000001", None) == "FAM-000001"
     assert family_label("FAM-000001", "Smith household") == "FAM-000001 (Smith household)"
+    assert family_label("FAM-000001", float("nan")) == "FAM-000001", "as pandas holds a blank"

@@ -527,6 +527,109 @@ def test_costs_targets_and_stories():
 
 
 # --------------------------------------------------------------------------------------
+# Quality assurance
+# --------------------------------------------------------------------------------------
+
+
+def test_a_closure_audit_falling_due_and_its_completion_read_plainly():
+    due = said(
+        "closure_audit_created",
+        "closure_audit",
+        entity_id=5,
+        family_id=3,
+        after={"closed_on": date(2026, 3, 1), "closure_reason": "dropped_out"},
+    )
+    assert due == (
+        "A closure audit fell due for the case closed on 01 Mar 2026 (family dropped out / "
+        "disengaged) for family FAM-000003 on 12 Mar 2026."
+    )
+    scores = {
+        "reason_score": 2,
+        "plan_right_score": 3,
+        "engagement_score": 1,
+        "multi_agency_score": 4,
+        "differently_score": 2,
+    }
+    done = said(
+        "closure_audit_completed",
+        "closure_audit",
+        entity_id=5,
+        family_id=3,
+        after={"closed_on": date(2026, 3, 1), **scores, "reason_comment": "Moved school."},
+    )
+    assert done == (
+        "Amira Ahmed completed the closure audit of the case closed on 01 Mar 2026: within "
+        "our reach a little, right plan mostly, engagement not at all, other agencies fully "
+        "and do differently a little for family FAM-000003 on 12 Mar 2026."
+    )
+
+
+def test_samples_case_files_feedback_and_pathways_read_plainly():
+    drawn = said(
+        "sample_drawn",
+        "case_sample",
+        entity_id=2,
+        after={
+            "period_start": date(2026, 1, 1),
+            "period_end": date(2026, 3, 31),
+            "how": "proportion",
+            "amount": 0.1,
+            "seed": 4242,
+            "size": 3,
+        },
+    )
+    assert drawn == (
+        "Amira Ahmed drew a sample of 3 cases closed 01 Jan 2026 to 31 Mar 2026 "
+        "(seed 4242) on 12 Mar 2026."
+    )
+    rated = said(
+        "case_file_rated",
+        "case_file",
+        entity_id=9,
+        family_id=3,
+        after={
+            "sample_id": 2,
+            "engagement_grade": "good",
+            "multi_agency_grade": "requires_improvement",
+            "innovation_grade": "outstanding",
+        },
+    )
+    assert rated == (
+        "Amira Ahmed graded a sampled case file: engagement with the family good, multi-agency "
+        "support requires improvement and innovation and creativity in outcome-focused "
+        "solutions outstanding for family FAM-000003 on 12 Mar 2026."
+    )
+    feedback = said(
+        "stakeholder_feedback_added",
+        "stakeholder_feedback",
+        entity_id=4,
+        after={
+            "period_start": date(2026, 1, 1),
+            "period_end": date(2026, 3, 31),
+            "role": "panel_member",
+            "pathway_score": 3,
+        },
+    )
+    assert feedback == (
+        "Amira Ahmed added feedback from a panel member for 01 Jan 2026 to 31 Mar 2026 "
+        "on 12 Mar 2026."
+    )
+    pathway = said(
+        "pathway_updated",
+        "family",
+        entity_id=3,
+        family_id=3,
+        before={"referral_outcome": None, "panel_referral_on": None},
+        after={"referral_outcome": "inappropriate", "panel_referral_on": date(2026, 2, 2)},
+    )
+    assert pathway == (
+        "Amira Ahmed changed the family's panel referral date from blank to 02 Feb 2026 and "
+        "referral outcome from blank to inappropriate (signposted elsewhere) for family "
+        "FAM-000003 on 12 Mar 2026."
+    )
+
+
+# --------------------------------------------------------------------------------------
 # Anything else, names and tables
 # --------------------------------------------------------------------------------------
 

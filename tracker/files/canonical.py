@@ -28,6 +28,7 @@ from tracker.store.models import (
     ReferralOn,
     Score,
     ServiceActivity,
+    StakeholderFeedback,
     longest,
 )
 from tracker.store.vocabulary import (
@@ -37,6 +38,8 @@ from tracker.store.vocabulary import (
     GOAL_STATUSES,
     KEY_WORKER_BACKGROUNDS,
     RATERS,
+    REFERRAL_OUTCOMES,
+    STAKEHOLDER_ROLES,
     TIERS_OF_NEED,
 )
 
@@ -151,6 +154,29 @@ class FileKind:
 # Spreadsheets often write just "2" or "2-3" for the tier.
 SHORT_TIERS = {tier.removeprefix("tier "): tier for tier in TIERS_OF_NEED}
 
+# The referral pathway's columns of families.csv, all optional (older files have none).
+PATHWAY_COLUMNS = (
+    "panel_referral_on",
+    "panel_decision_on",
+    "multi_agency_package",
+    "agencies",
+    "referral_outcome",
+    "signposted_to",
+    "first_contact_on",
+)
+
+# A questionnaire may be anonymous, so a row of stakeholder_feedback.csv is named by all
+# it says: the same row again is the same answer (initials tell two identical ones apart).
+QUESTIONNAIRE = (
+    "period_start",
+    "period_end",
+    "role",
+    "respondent",
+    "pathway_score",
+    "multi_agency_score",
+    "comment",
+)
+
 # Listed in the order they are written, so every reference exists before it is used.
 FILE_KINDS = (
     FileKind(
@@ -190,6 +216,13 @@ FILE_KINDS = (
             "consent_to_share": Family.consent_to_share,
             "consent_on": Family.consent_on,
             "short_name": Family.short_name,
+            "panel_referral_on": Family.panel_referral_on,
+            "panel_decision_on": Family.panel_decision_on,
+            "multi_agency_package": Family.multi_agency_package,
+            "agencies": Family.agencies,
+            "referral_outcome": Family.referral_outcome,
+            "signposted_to": Family.signposted_to,
+            "first_contact_on": Family.first_contact_on,
         },
         identity=("family_ref",),
         order=("family_ref",),
@@ -206,12 +239,14 @@ FILE_KINDS = (
                 "consent_to_share",
                 "consent_on",
                 "short_name",
+                *PATHWAY_COLUMNS,
             }
         ),
         choices={
             "tier_of_need": choices("tier of need", TIERS_OF_NEED, SHORT_TIERS),
             "closure_reason": choices("closure reason", CLOSURE_REASONS),
             "age_group": choices("age group", AGE_GROUPS),
+            "referral_outcome": choices("referral outcome", REFERRAL_OUTCOMES),
         },
     ),
     FileKind(
@@ -319,10 +354,33 @@ FILE_KINDS = (
         joins=(Family,),
         optional=frozenset({"author"}),
     ),
+    # Questionnaires from key workers and panel members: about the service, not one family.
+    FileKind(
+        name="stakeholder_feedback",
+        noun="questionnaire",
+        signature="pathway_score",
+        table=StakeholderFeedback,
+        fields={
+            "period_start": StakeholderFeedback.period_start,
+            "period_end": StakeholderFeedback.period_end,
+            "role": StakeholderFeedback.role,
+            "respondent": StakeholderFeedback.respondent,
+            "pathway_score": StakeholderFeedback.pathway_score,
+            "multi_agency_score": StakeholderFeedback.multi_agency_score,
+            "comment": StakeholderFeedback.comment,
+        },
+        identity=QUESTIONNAIRE,
+        order=QUESTIONNAIRE,
+        values=(),
+        choices={"role": choices("role", STAKEHOLDER_ROLES)},
+        ranges={"pathway_score": (1, 4), "multi_agency_score": (1, 4)},
+    ),
 )
 CANONICAL = {kind.name: kind for kind in FILE_KINDS}
 # A family's own records: rows of their own table that belong to one family and no more.
 CHILD_KINDS = tuple(kind.name for kind in FILE_KINDS if kind.joins == (Family,))
+# Records about the service as a whole, tied to no family: written after everything else.
+SERVICE_KINDS = ("stakeholder_feedback",)
 
 SCORES = CANONICAL["scores"]
 # A score belongs to an assessment, which the scores' other columns describe: who, which

@@ -51,13 +51,20 @@ def canonical_frames(connection: Connection) -> dict[str, pd.DataFrame]:
     return {kind.name: _rows(connection, kind) for kind in FILE_KINDS}
 
 
+def _file_frame(frames: dict[str, pd.DataFrame], kind: FileKind) -> pd.DataFrame:
+    """A kind's rows in canonical column order, formula-safe; a kind not given (a generator
+    that makes none of them) is its header alone, so every export holds every file."""
+    frame = frames.get(kind.name, pd.DataFrame(columns=list(kind.columns)))
+    return neutralised(frame[list(kind.columns)])
+
+
 def write_canonical_csvs(frames: dict[str, pd.DataFrame], directory: Path) -> list[Path]:
     """Write each frame as its canonical file, with the columns in canonical order."""
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for kind in FILE_KINDS:
         path = directory / kind.filename
-        frame = neutralised(frames[kind.name][list(kind.columns)])
+        frame = _file_frame(frames, kind)
         frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
         written.append(path)
     return written
@@ -68,7 +75,7 @@ def canonical_zip(frames: dict[str, pd.DataFrame]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for kind in FILE_KINDS:
-            frame = neutralised(frames[kind.name][list(kind.columns)])
+            frame = _file_frame(frames, kind)
             archive.writestr(kind.filename, frame.to_csv(index=False, lineterminator="\n"))
     return buffer.getvalue()
 
@@ -78,6 +85,6 @@ def canonical_workbook(frames: dict[str, pd.DataFrame]) -> bytes:
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for kind in FILE_KINDS:
-            frame = neutralised(frames[kind.name][list(kind.columns)])
+            frame = _file_frame(frames, kind)
             frame.to_excel(writer, sheet_name=kind.name, index=False)
     return buffer.getvalue()

@@ -19,10 +19,13 @@ COMMISSIONER = "commissioner"
 ADMIN = "admin"
 
 # Actions on one family need the family; the rest are about the whole service.
-FAMILY_ACTIONS = frozenset({"view_family", "edit_family", "close_family", "invite_family"})
+FAMILY_ACTIONS = frozenset(
+    {"view_family", "edit_family", "close_family", "invite_family", "edit_pathway"}
+)
 
 # ``offline_form``: take a family's form out and import it back, for their own families only.
 # ``invite_family``: send a family a link to rate on their own phone.
+# ``edit_pathway``: record a family's referral pathway (panel dates, agencies, outcome).
 _PRACTICE = {
     "view_caseload",
     "add_family",
@@ -30,6 +33,7 @@ _PRACTICE = {
     "edit_family",
     "offline_form",
     "invite_family",
+    "edit_pathway",
 }
 PERMISSIONS = {
     PRACTITIONER: _PRACTICE,
@@ -45,6 +49,9 @@ PERMISSIONS = {
         "import_data",
         "export_data",
         "view_audit",
+        # Closure audits, case-file samples and their grades, and the team's feedback.
+        "quality_assurance",
+        "view_efficiency",
     },
     # Commissioners see the service as figures only: no family, no names (of families or
     # of staff: key worker types, never key workers), no scatter.

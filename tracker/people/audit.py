@@ -41,6 +41,13 @@ ACTIONS = (
     "invite_submitted",
     "invite_revoked",
     "invite_refused",
+    # Quality assurance (issue 22).
+    "closure_audit_created",
+    "closure_audit_completed",
+    "sample_drawn",
+    "case_file_rated",
+    "stakeholder_feedback_added",
+    "pathway_updated",
 )
 # Taken on PostgreSQL for the rest of the writing transaction, so two writers never read
 # the same last hash and fork the chain. SQLite's writers are serialised already: every

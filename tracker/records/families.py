@@ -15,6 +15,8 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from tracker.people.audit import record
+from tracker.records.closure_audits import open_closure_audit
+from tracker.records.invitations import is_closed
 from tracker.store.errors import RecordInvalid
 from tracker.store.models import Family, FamilyBase, FamilyNote, KeyWorker, PlanGoal, longest
 from tracker.store.vocabulary import AGE_GROUPS, CLOSURE_REASONS, GOAL_STATUSES, TIERS_OF_NEED
@@ -121,13 +123,14 @@ def close_family(
     today: date,
     actor: str,
 ) -> None:
-    """Close a case. A plan not wholly achieved needs a recorded reason."""
+    """Close a case (again, once re-referred). A plan not wholly achieved needs a recorded
+    reason, and opens a closure audit for a manager."""
     family = session.get(Family, family_id)
     if family is None:
         raise RecordInvalid({"family": "This family no longer exists."})
     problems = {}
     note = (closure_note or "").strip()
-    if family.closed_on is not None:
+    if is_closed(family):
         problems["family"] = f"This family was already closed on {family.closed_on:%d %b %Y}."
     if closure_reason not in CLOSURE_REASONS:
         problems["closure_reason"] = "Choose how the case ended."
@@ -141,6 +144,8 @@ def close_family(
         problems["closed_on"] = "The closing date cannot be in the future."
     elif closed_on < family.referral_date:
         problems["closed_on"] = "The closing date is before the referral date."
+    elif family.re_referred_on is not None and closed_on < family.re_referred_on:
+        problems["closed_on"] = "The closing date is before the family was re-referred."
     if problems:
         raise RecordInvalid(problems)
     family.closed_on = closed_on
@@ -160,6 +165,13 @@ def close_family(
             "closure_reason": closure_reason,
             "closure_note": family.closure_note,
         },
+    )
+    open_closure_audit(
+        session,
+        family_id=family.id,
+        closed_on=closed_on,
+        closure_reason=closure_reason,
+        actor=actor,
     )
 
 

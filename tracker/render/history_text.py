@@ -23,11 +23,17 @@ from tracker.people.auth import UNKNOWN_ACCOUNT
 from tracker.render.scoring import score_text
 from tracker.store.vocabulary import (
     ACTIVITY_KINDS,
+    AUDIT_SCALE,
+    CASE_FILE_QUALITIES,
+    CLOSURE_AUDIT_HEADINGS,
     CLOSURE_REASONS,
     GOAL_STATUSES,
+    GRADES,
     KEY_WORKER_BACKGROUNDS,
     OCCASION_LABELS,
     RATER_NAMES,
+    REFERRAL_OUTCOMES,
+    STAKEHOLDER_ROLES,
 )
 
 FAMILY = "family_ref"
@@ -58,6 +64,12 @@ ACTION_LABELS = {
     "invite_submitted": "Self-rating sent",
     "invite_revoked": "Self-rating link cancelled",
     "invite_refused": "Self-rating link refused",
+    "closure_audit_created": "Closure audit due",
+    "closure_audit_completed": "Closure audit completed",
+    "sample_drawn": "Case-file sample drawn",
+    "case_file_rated": "Case file graded",
+    "stakeholder_feedback_added": "Team feedback added",
+    "pathway_updated": "Referral pathway changed",
 }
 _VERBS = {
     "create": "added",
@@ -82,9 +94,14 @@ _FIELDS = {
     "assessed_on": "date",
     "goal": "goal",
     "note": "note",
+    "panel_referral_on": "panel referral date",
+    "panel_decision_on": "panel decision date",
+    "multi_agency_package": "multi-agency package",
+    "first_contact_on": "first contact date",
 }
 _CHOICES = {
     "closure_reason": CLOSURE_REASONS,
+    "referral_outcome": REFERRAL_OUTCOMES,
     "status": GOAL_STATUSES,
     "occasion": OCCASION_LABELS,
     "rater": RATER_NAMES,
@@ -450,6 +467,63 @@ def _generic(row: Row, who: str, before, after, names: AuditNames) -> str:
     return f"{who} {verb} {thing}" + (f": {changes}" if changes else "")
 
 
+def _closure_audit(row: Row, who: str, before, after, names: AuditNames) -> str:
+    """A closure audit falling due as a case closes, and its completion with the scores."""
+    after = after if isinstance(after, dict) else {}
+    closure = f"the case closed on {_day(after['closed_on'])}"
+    if row["action"] == "closure_audit_created":
+        reason = _value("closure_reason", after.get("closure_reason"), names)
+        return f"A closure audit fell due for {closure} ({reason})"
+    scores = _listed(
+        [
+            f"{heading.lower()} {AUDIT_SCALE[after[f'{key}_score']].lower()}"
+            for key, heading in CLOSURE_AUDIT_HEADINGS.items()
+            if after.get(f"{key}_score") in AUDIT_SCALE
+        ],
+        most=len(CLOSURE_AUDIT_HEADINGS),
+    )
+    return f"{who} completed the closure audit of {closure}" + (f": {scores}" if scores else "")
+
+
+def _sample(row: Row, who: str, before, after, names: AuditNames) -> str:
+    after = after if isinstance(after, dict) else {}
+    size = after.get("size")
+    cases = f"{size:,} case{'' if size == 1 else 's'}" if isinstance(size, int) else "cases"
+    period = f" closed {_day(after['period_start'])} to {_day(after['period_end'])}"
+    seed = f" (seed {after['seed']})" if after.get("seed") is not None else ""
+    return f"{who} drew a sample of {cases}{period}{seed}"
+
+
+def _case_file(row: Row, who: str, before, after, names: AuditNames) -> str:
+    after = after if isinstance(after, dict) else {}
+    grades = _listed(
+        [
+            f"{label.split(',')[0].lower()} {GRADES[after[f'{key}_grade']].lower()}"
+            for key, label in CASE_FILE_QUALITIES.items()
+            if after.get(f"{key}_grade") in GRADES
+        ],
+        most=len(CASE_FILE_QUALITIES),
+    )
+    return f"{who} graded a sampled case file" + (f": {grades}" if grades else "")
+
+
+def _stakeholder_feedback(row: Row, who: str, before, after, names: AuditNames) -> str:
+    after = after if isinstance(after, dict) else {}
+    role = STAKEHOLDER_ROLES.get(after.get("role"), "a member of the team").lower()
+    period = f" for {_day(after['period_start'])} to {_day(after['period_end'])}"
+    return f"{who} added feedback from a {role}{period}"
+
+
+# Actions with a sentence of their own, whatever entity they are written against; a
+# pathway change reads as any change to a family does.
+_ACTION_SENTENCES: dict[str, Callable[..., str]] = {
+    "closure_audit_created": _closure_audit,
+    "closure_audit_completed": _closure_audit,
+    "sample_drawn": _sample,
+    "case_file_rated": _case_file,
+    "stakeholder_feedback_added": _stakeholder_feedback,
+}
+
 _SENTENCES: dict[str, Callable[..., str]] = {
     "family": _family,
     "assessment": _assessment,
@@ -483,7 +557,9 @@ def sentence(row: Row, names: AuditNames, *, dated: bool = True) -> str:
     """One audit row as a sentence, ending with the day it happened when ``dated``."""
     person = who(str(row.get("actor") or ""), names)
     before, after = _loaded(row.get("before")), _loaded(row.get("after"))
-    write = _SENTENCES.get(str(row.get("entity")), _imported)
+    write = _ACTION_SENTENCES.get(str(row.get("action"))) or _SENTENCES.get(
+        str(row.get("entity")), _imported
+    )
     try:
         text = write(row, person, before, after, names)
     except (KeyError, IndexError, TypeError, ValueError, AttributeError):

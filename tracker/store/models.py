@@ -15,10 +15,15 @@ from sqlmodel import Field, SQLModel
 
 from tracker.store.vocabulary import (
     ACTIVITY_KINDS,
+    CASE_FILE_QUALITIES,
+    CLOSURE_AUDIT_QUESTIONS,
     CLOSURE_REASONS,
     GOAL_STATUSES,
+    GRADES,
     OCCASIONS,
     RATERS,
+    REFERRAL_OUTCOMES,
+    STAKEHOLDER_ROLES,
 )
 
 # Named constraints let Alembic's batch mode rebuild SQLite tables reliably.
@@ -86,16 +91,33 @@ class Family(FamilyBase, table=True):
             "closure_reason IS NULL OR " + _one_of("closure_reason", CLOSURE_REASONS),
             name="closure_reason",
         ),
+        # Added by migration 0010 without rebuilding the table (a trigger on SQLite).
+        sa.CheckConstraint(
+            "referral_outcome IS NULL OR " + _one_of("referral_outcome", REFERRAL_OUTCOMES),
+            name="referral_outcome",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     key_worker_id: int | None = Field(default=None, foreign_key="key_worker.id", index=True)
+    # The referral pathway (migration 0010): all optional, as older records have none.
+    panel_referral_on: date | None = None
+    panel_decision_on: date | None = None
+    multi_agency_package: bool | None = None
+    # The agencies in the package, "; "-separated.
+    agencies: str | None = Field(default=None, max_length=300)
+    referral_outcome: str | None = Field(default=None, max_length=20)
+    # Where an inappropriate referral was signposted instead.
+    signposted_to: str | None = Field(default=None, max_length=120)
+    first_contact_on: date | None = None
 
 
 def family_label(family_ref: str, short_name: str | None = None) -> str:
     """How staff see a family wherever they pick or read about one: the reference, then
     the short name when the key worker gave one."""
-    return f"{family_ref} ({short_name})" if short_name else family_ref
+    # A table read by pandas holds a missing short name as NaN, which is truthy.
+    named = isinstance(short_name, str) and short_name
+    return f"{family_ref} ({short_name})" if named else family_ref
 
 
 class Assessment(SQLModel, table=True):
@@ -380,3 +402,140 @@ class AuditLog(SQLModel, table=True):
     # The hash chain (tracker/store/audit_chain.py): the row before's hash, and this row's.
     prev_hash: str = Field(max_length=64)
     row_hash: str = Field(max_length=64)
+
+
+def _score_between(column: str, low: int, high: int) -> str:
+    return f"{column} IS NULL OR {column} BETWEEN {low} AND {high}"
+
+
+class ClosureAudit(SQLModel, table=True):
+    """Why a case closed with its plan not wholly achieved (tracker/records/closure_audits.py).
+
+    Created as a manager's task when the case closes, one per closure, and completed
+    later with a score of 1-4 and a comment per question in ``CLOSURE_AUDIT_QUESTIONS``.
+    """
+
+    __tablename__ = "closure_audit"
+    __table_args__ = (
+        sa.UniqueConstraint("family_id", "closed_on", name="uq_closure_audit_closure"),
+        *(
+            sa.CheckConstraint(_score_between(f"{key}_score", 1, 4), name=f"{key}_score")
+            for key in CLOSURE_AUDIT_QUESTIONS
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    family_id: int = Field(foreign_key="family.id", ondelete="CASCADE", index=True)
+    closed_on: date
+    created_at: datetime = Field(
+        default_factory=utc_now, sa_type=sa.DateTime(timezone=True), nullable=False
+    )
+    completed_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    completed_by: str | None = Field(default=None, max_length=120)
+    reason_score: int | None = None
+    reason_comment: str | None = Field(default=None, max_length=1000)
+    plan_right_score: int | None = None
+    plan_right_comment: str | None = Field(default=None, max_length=1000)
+    engagement_score: int | None = None
+    engagement_comment: str | None = Field(default=None, max_length=1000)
+    multi_agency_score: int | None = None
+    multi_agency_comment: str | None = Field(default=None, max_length=1000)
+    differently_score: int | None = None
+    differently_comment: str | None = Field(default=None, max_length=1000)
+    # Bumped by every change, so a completion made from a stale page is refused.
+    version: int = Field(default=1, nullable=False, sa_column_kwargs={"server_default": "1"})
+
+
+SAMPLE_HOWS = ("proportion", "number")
+
+
+class CaseSample(SQLModel, table=True):
+    """A seeded random sample of the cases closed in a period, kept so it can be re-drawn."""
+
+    __tablename__ = "case_sample"
+    __table_args__ = (
+        sa.CheckConstraint(_one_of("how", SAMPLE_HOWS), name="how"),
+        sa.CheckConstraint("amount > 0", name="amount"),
+        sa.CheckConstraint("period_end >= period_start", name="period"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    period_start: date
+    period_end: date
+    how: str = Field(max_length=20)
+    # A share (0.1 for 10%) or a number of cases, as ``how`` says.
+    amount: float
+    seed: int = Field(sa_type=sa.BigInteger)
+    drawn_by: str = Field(max_length=120)
+    drawn_at: datetime = Field(
+        default_factory=utc_now, sa_type=sa.DateTime(timezone=True), nullable=False
+    )
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class CaseSampleMember(SQLModel, table=True):
+    """One closed case drawn into a sample, with the stratum ("tier · area") it came from."""
+
+    __tablename__ = "case_sample_member"
+    __table_args__ = (
+        sa.UniqueConstraint("sample_id", "family_id", name="uq_case_sample_member_family"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    sample_id: int = Field(foreign_key="case_sample.id", ondelete="CASCADE", index=True)
+    family_id: int = Field(foreign_key="family.id", ondelete="CASCADE", index=True)
+    stratum: str = Field(max_length=200)
+
+
+class CaseFileAudit(SQLModel, table=True):
+    """A sampled case file graded on each of ``CASE_FILE_QUALITIES``, with evidence notes."""
+
+    __tablename__ = "case_file_audit"
+    __table_args__ = tuple(
+        sa.CheckConstraint(_one_of(f"{key}_grade", GRADES), name=f"{key}_grade")
+        for key in CASE_FILE_QUALITIES
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(
+        foreign_key="case_sample_member.id",
+        ondelete="CASCADE",
+        sa_column_kwargs={"unique": True},
+    )
+    engagement_grade: str = Field(max_length=30)
+    engagement_evidence: str | None = Field(default=None, max_length=2000)
+    multi_agency_grade: str = Field(max_length=30)
+    multi_agency_evidence: str | None = Field(default=None, max_length=2000)
+    innovation_grade: str = Field(max_length=30)
+    innovation_evidence: str | None = Field(default=None, max_length=2000)
+    rated_by: str = Field(max_length=120)
+    rated_at: datetime = Field(
+        default_factory=utc_now, sa_type=sa.DateTime(timezone=True), nullable=False
+    )
+    version: int = Field(default=1, nullable=False, sa_column_kwargs={"server_default": "1"})
+
+
+class StakeholderFeedback(SQLModel, table=True):
+    """A key worker's or panel member's answers to the period's short questionnaire."""
+
+    __tablename__ = "stakeholder_feedback"
+    __table_args__ = (
+        sa.CheckConstraint(_one_of("role", STAKEHOLDER_ROLES), name="role"),
+        sa.CheckConstraint("pathway_score BETWEEN 1 AND 4", name="pathway_score"),
+        sa.CheckConstraint("multi_agency_score BETWEEN 1 AND 4", name="multi_agency_score"),
+        sa.CheckConstraint("period_end >= period_start", name="period"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    period_start: date
+    period_end: date
+    role: str = Field(max_length=20)
+    # An optional name or initials: the questionnaire may be anonymous.
+    respondent: str | None = Field(default=None, max_length=120)
+    pathway_score: int
+    multi_agency_score: int
+    comment: str | None = Field(default=None, max_length=2000)
+    entered_by: str = Field(max_length=120)
+    entered_at: datetime = Field(
+        default_factory=utc_now, sa_type=sa.DateTime(timezone=True), nullable=False
+    )

@@ -101,3 +101,50 @@ SCOPE_KINDS = {
     "tier_of_need": "Tier of need",
     "key_worker_type": "Key worker type",
 }
+
+# Quality assurance (issue 22): closure audits, case-file sampling, team feedback, pathway.
+
+# The inspectors' four grades, best first: each quality of a sampled case file gets one.
+GRADES = {
+    "outstanding": "Outstanding",
+    "good": "Good",
+    "requires_improvement": "Requires improvement",
+    "inadequate": "Inadequate",
+}
+
+# A closure audit answers each question on this short scale (1 = not at all ... 4 = fully).
+AUDIT_SCALE = {1: "Not at all", 2: "A little", 3: "Mostly", 4: "Fully"}
+CLOSURE_AUDIT_QUESTIONS = {
+    "reason": "How far was the outcome not reached for reasons within the service's reach?",
+    "plan_right": "Was the plan the right one for this family?",
+    "engagement": "How well did the family engage?",
+    "multi_agency": "How well did other agencies support the plan? (say any gaps)",
+    "differently": "How much would the service do differently next time?",
+}
+# Each question in a word or two, for table headings and the report card.
+CLOSURE_AUDIT_HEADINGS = {
+    "reason": "Within our reach",
+    "plan_right": "Right plan",
+    "engagement": "Engagement",
+    "multi_agency": "Other agencies",
+    "differently": "Do differently",
+}
+# A case that closes with its plan not wholly achieved gets a closure audit, to learn why.
+AUDITED_CLOSURES = ("partially_achieved", "not_achieved", "dropped_out")
+
+# What a sampled case file is judged on.
+CASE_FILE_QUALITIES = {
+    "engagement": "Engagement with the family",
+    "multi_agency": "Multi-agency support, including any gaps",
+    "innovation": "Innovation and creativity in outcome-focused solutions",
+}
+
+# The other key players asked for feedback, and the scale of their answers.
+STAKEHOLDER_ROLES = {"key_worker": "Key worker", "panel_member": "Panel member"}
+FEEDBACK_SCALE = {1: "Poor", 2: "Fair", 3: "Good", 4: "Very good"}
+
+# What happened to a referral: taken on, or not for this service and signposted elsewhere.
+REFERRAL_OUTCOMES = {
+    "accepted": "Accepted",
+    "inappropriate": "Inappropriate (signposted elsewhere)",
+}

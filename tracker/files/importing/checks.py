@@ -4,7 +4,8 @@ Most columns are read as their model column says (text up to its length, a date,
 no, a number in its range, or a key of its vocabulary), so a new column in the model and
 the file table is checked with nothing added here. What no model column says stays here:
 the occasion's paper-form spellings, a score on its instrument's scale, and the rules that
-tie one column to another (a closed family needs a closure reason).
+tie one column to another (a closed family needs a closure reason; a panel decides after
+a referral to it).
 """
 
 from __future__ import annotations
@@ -93,6 +94,54 @@ def _families(check: FrameChecker, kind: FileKind, instruments: Instruments) -> 
         "closed_on",
         lambda value: f"{value} is before the referral date",
     )
+    _pathway(check, rows)
+    return rows
+
+
+def _pathway(check: FrameChecker, rows: pd.DataFrame) -> None:
+    """The referral pathway's rules, as ``tracker.records.pathway`` keeps them in the app."""
+    check.flag(
+        rows["panel_decision_on"].notna() & rows["panel_referral_on"].isna(),
+        "panel_decision_on",
+        "a panel decision date is given but no panel referral date",
+    )
+    check.flag(
+        rows["panel_decision_on"] < rows["panel_referral_on"],
+        "panel_decision_on",
+        lambda value: f"{value} is before the panel referral date",
+    )
+    check.flag(
+        rows["first_contact_on"] < rows["referral_date"],
+        "first_contact_on",
+        lambda value: f"{value} is before the referral date",
+    )
+    inappropriate = rows["referral_outcome"].eq("inappropriate")
+    check.flag(
+        inappropriate & rows["signposted_to"].isna(),
+        "signposted_to",
+        "an inappropriate referral needs where the family was signposted instead",
+    )
+    check.flag(
+        ~inappropriate & rows["signposted_to"].notna(),
+        "signposted_to",
+        "only an inappropriate referral is signposted elsewhere; leave it blank",
+    )
+    check.flag(
+        rows["agencies"].notna() & rows["multi_agency_package"].ne(True),
+        "agencies",
+        "agencies are listed only for a family with a multi-agency package (yes)",
+    )
+
+
+def _stakeholder_feedback(
+    check: FrameChecker, kind: FileKind, instruments: Instruments
+) -> pd.DataFrame:
+    rows = read_columns(check, kind, kind.columns)
+    check.flag(
+        rows["period_end"] < rows["period_start"],
+        "period_end",
+        lambda value: f"{value} is before the start of the period",
+    )
     return rows
 
 
@@ -171,7 +220,12 @@ def _goals(check: FrameChecker, kind: FileKind, instruments: Instruments) -> pd.
 
 Parser = Callable[[FrameChecker, FileKind, Instruments], pd.DataFrame]
 # The kinds with rules of their own; every other kind is its columns and nothing more.
-PARSERS: dict[str, Parser] = {"families": _families, "scores": _scores, "goals": _goals}
+PARSERS: dict[str, Parser] = {
+    "families": _families,
+    "scores": _scores,
+    "goals": _goals,
+    "stakeholder_feedback": _stakeholder_feedback,
+}
 
 
 def _plain_dates(series: pd.Series) -> pd.Series:

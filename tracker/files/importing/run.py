@@ -21,6 +21,7 @@ from tracker.files.canonical import (
     CANONICAL,
     CHILD_KINDS,
     SCORES,
+    SERVICE_KINDS,
     FileKind,
 )
 from tracker.files.importing.auditing import Compared, import_entries
@@ -56,6 +57,7 @@ class _Importer:
         report: ImportReport,
         *,
         replace: bool,
+        actor: str,
     ):
         self.connection = connection
         self.files = {parsed.kind.name: [] for parsed in files}
@@ -63,6 +65,7 @@ class _Importer:
             self.files[parsed.kind.name].append(parsed)
         self.report = report
         self.replace = replace
+        self.actor = actor  # who entered what the files add, for records that say so
         self.plan: list = []  # callables that write, run only when nothing is wrong
         self.compared: list[Compared] = []  # what the audit trail records of the writes
         # What a family's history is judged on: the stored rows and what the files bring.
@@ -88,6 +91,8 @@ class _Importer:
         )
         for kind in CHILD_KINDS:
             self._children(CANONICAL[kind])
+        for kind in SERVICE_KINDS:
+            self._service_records(CANONICAL[kind])
         if not self.report.ok or dry_run:
             return
         for number, step in enumerate(self.plan, start=1):
@@ -333,6 +338,23 @@ class _Importer:
         insert_rows(self.connection, kind, new, ["family_id"])
         update_rows(self.connection, kind, result.replaced)
 
+    # -- records about the whole service
+
+    def _service_records(self, kind: FileKind) -> None:
+        """Rows named by all they say (questionnaires): new ones are added, entered by the
+        importer; a row already stored is left as it is."""
+        files = self.rows(kind.name)
+        if not files:
+            return
+        stored = stored_rows(self.connection, kind)
+        for parsed in files:
+            result = self._reconcile(parsed, stored, kind)
+            self._count(kind.name, result)
+            new = result.new.assign(entered_by=self.actor)
+            self.plan.append(
+                lambda new=new, kind=kind: insert_rows(self.connection, kind, new, ["entered_by"])
+            )
+
 
 def import_files(
     engine: Engine,
@@ -384,7 +406,7 @@ def import_read(
                 files = within(files, scope, report.problems)
             if not report.ok:
                 raise ImportFailed
-            importer = _Importer(connection, files, report, replace=replace)
+            importer = _Importer(connection, files, report, replace=replace, actor=actor)
             importer.run(dry_run=dry_run, progress=progress)
             if report.ok and not dry_run and report.changed_anything:
                 if connection.dialect.name == "postgresql":
