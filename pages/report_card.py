@@ -221,7 +221,8 @@ def draw_measure(result) -> None:
         with st.expander("Breakdown"):
             st.markdown(
                 "\n".join(
-                    f"- {key}: " + shown_part(value).replace("*", "\\*")
+                    # A part's name may be typed text (a signposting destination).
+                    f"- {markdown_literal(key)}: " + shown_part(value).replace("*", "\\*")
                     for key, value in result.current.parts.items()
                 )
             )

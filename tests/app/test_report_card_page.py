@@ -11,10 +11,24 @@ from streamlit.proto.Metric_pb2 import Metric
 from tests.app.conftest import by_label, open_app
 from tracker.instruments.loader import get_instrument
 from tracker.measures.periods import last_full_quarter
+from tracker.measures.reportcard import MEASURES_BY_KEY
 from tracker.measures.yardstick import service_yardstick
 from tracker.store.models import ProgrammeCost, ReportStory
 
 PAGE = "pages/report_card.py"
+# The referral pathway and quality assurance (tracker/measures/reportcard/quality_measures.py).
+QUALITY_MEASURES = (
+    "panel_referrals",
+    "multi_agency_packages",
+    "inappropriate_referrals",
+    "days_to_first_contact",
+    "closure_audits_completed",
+    "case_files_engagement",
+    "case_files_multi_agency",
+    "case_files_innovation",
+    "stakeholders_pathway",
+    "stakeholders_multi_agency",
+)
 
 
 def test_last_quarter_renders_all_four_questions(manager, sample_engine):
@@ -90,6 +104,19 @@ def test_periods_and_scopes_render(manager, period, scope):
     assert app.metric
     if scope != "service":
         assert "Whole service" not in app.caption[0].value
+
+
+def test_the_pathway_and_quality_measures_show(manager):
+    app = open_app(manager, PAGE)
+    labels = [m.label for m in app.metric]
+    for key in QUALITY_MEASURES:
+        assert MEASURES_BY_KEY[key].label in labels, key
+    # Feedback from key workers and panel members belongs to no area: an area's card says
+    # so in words rather than show a share.
+    by_label(app.sidebar.selectbox, "Scope").set_value("area").run()
+    values = {m.label: m.value for m in app.metric}
+    for key in ("stakeholders_pathway", "stakeholders_multi_agency"):
+        assert values[MEASURES_BY_KEY[key].label] == "Whole service only"
 
 
 def test_trend_charts_can_be_shown(manager):
@@ -179,3 +206,29 @@ def test_practitioners_do_not_get_the_report_card(practitioner):
     app = open_app(practitioner)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         app.switch_page(PAGE)
+
+
+def test_a_typed_signposting_destination_shows_as_typed_never_as_markdown(manager, sample_engine):
+    quarter = last_full_quarter(date.today())
+    typed = "[tap](https://e.org)"
+    with sample_engine.begin() as connection:
+        refs = (
+            connection.execute(
+                sa.text("SELECT id FROM family WHERE closed_on IS NULL ORDER BY id LIMIT 6")
+            )
+            .scalars()
+            .all()
+        )
+        connection.execute(
+            sa.text(
+                "UPDATE family SET referral_date = :day, referral_outcome = 'inappropriate', "
+                "signposted_to = :typed WHERE id IN ({})".format(", ".join(map(str, refs)))
+            ),
+            {"day": quarter.start, "typed": typed},
+        )
+    app = open_app(manager, PAGE)
+    assert not app.exception
+    parts = [m.value for m in app.markdown if "tap" in m.value]
+    assert parts, "the destination is in a breakdown"
+    assert all("](" not in part for part in parts), parts
+    assert any("\\[tap\\]" in part for part in parts)

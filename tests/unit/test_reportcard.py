@@ -34,6 +34,12 @@ from tracker.measures.reportcard import (
     suppress,
 )
 from tracker.measures.reportcard.change import newcombe_difference
+from tracker.measures.reportcard.data import (
+    CASE_FILE_COLUMNS,
+    CLOSURE_AUDIT_COLUMNS,
+    PATHWAY_COLUMNS,
+    STAKEHOLDER_COLUMNS,
+)
 from tracker.measures.reportcard.inputs import save_cost, save_story, save_target
 from tracker.measures.yardstick import Yardstick, service_yardstick
 from tracker.store.errors import RecordInvalid
@@ -222,7 +228,15 @@ def make_data(
     costs=COSTS,
     yardstick=YARDSTICK,
     self_completed=SELF_COMPLETED,
+    pathway=None,
+    closure_audits=(),
+    case_files=(),
+    stakeholder_feedback=(),
 ) -> ReportData:
+    """The hand-made service as a ``ReportData``; ``pathway`` gives some families their
+    referral pathway (family id -> a tuple in ``PATHWAY_COLUMNS`` order), the rest have
+    none recorded, and the quality records are rows in their frames' column order."""
+    pathway, no_pathway = pathway or {}, (None,) * len(PATHWAY_COLUMNS)
     scores = [
         (assessment_id, domain, value)
         for assessment_id, *_, values in assessments
@@ -231,7 +245,7 @@ def make_data(
     return ReportData(
         instrument=TAF,
         families=_frame(
-            families,
+            [(*row, *pathway.get(row[0], no_pathway)) for row in families],
             [
                 "family_id",
                 "area",
@@ -242,6 +256,7 @@ def make_data(
                 "closed_on",
                 "closure_reason",
                 "re_referred_on",
+                *PATHWAY_COLUMNS,
             ],
         ),
         assessments=_frame(
@@ -264,6 +279,9 @@ def make_data(
         costs=_frame(costs, ["period_start", "period_end", "amount"]),
         yardstick=yardstick,
         today=TODAY,
+        closure_audits=_frame(closure_audits, CLOSURE_AUDIT_COLUMNS),
+        case_files=_frame(case_files, CASE_FILE_COLUMNS),
+        stakeholder_feedback=_frame(stakeholder_feedback, STAKEHOLDER_COLUMNS),
     )
 
 
@@ -460,6 +478,74 @@ Q1_EXPECTED = {
         "families": 5,
         "se": 4000 * math.sqrt(1.2) / 3,
     },
+    # This service recorded no referral pathway and no quality assurance: each of those
+    # measures says so in words, never 0 (worked by hand in test_reportcard_quality.py).
+    # Family 5, referred on 2 Jun, is the one referral of the quarter.
+    "panel_referrals": {
+        "value": None,
+        "families": 0,
+        "note": "No panel referral dates are recorded for these families.",
+    },
+    "multi_agency_packages": {
+        "value": None,
+        "families": 0,
+        "note": "No family worked with has a multi-agency package recorded.",
+    },
+    "inappropriate_referrals": {
+        "value": None,
+        "families": 0,
+        "note": "No family referred in this period has a referral outcome recorded.",
+    },
+    "days_to_first_contact": {
+        "value": None,
+        "families": 0,
+        "parts": {
+            "Referred with a first contact": 0,
+            "Referred, no first contact recorded (not counted)": 1,
+        },
+        "note": "No family referred in this period has a first contact recorded.",
+    },
+    "closure_audits_completed": {
+        "value": None,
+        "families": 0,
+        "number": 0,
+        "base": 0,
+        "parts": {"Completed": 0, "Waiting": 0},
+        "note": "No closure audits fell due in this period.",
+    },
+    **{
+        f"case_files_{quality}": {
+            "value": None,
+            "families": 0,
+            "number": 0,
+            "base": 0,
+            "parts": {
+                "Outstanding": 0,
+                "Good": 0,
+                "Requires improvement": 0,
+                "Inadequate": 0,
+                "Sampled, not yet rated": 0,
+            },
+            "note": "No case file sampled for this period has been rated.",
+        }
+        for quality in ("engagement", "multi_agency", "innovation")
+    },
+    **{
+        f"stakeholders_{question}": {
+            "value": None,
+            "families": 0,
+            "number": 0,
+            "base": 0,
+            "parts": {
+                "Key workers: Good or Very good": 0,
+                "Key workers: Poor or Fair": 0,
+                "Panel members: Good or Very good": 0,
+                "Panel members: Poor or Fair": 0,
+            },
+            "note": "No feedback from key workers or panel members covers this period.",
+        }
+        for question in ("pathway", "multi_agency")
+    },
 }
 
 
@@ -471,7 +557,7 @@ def _approx(expected):
 
 def test_every_measure_has_a_hand_worked_figure():
     assert set(Q1_EXPECTED) == set(MEASURES_BY_KEY)
-    assert len(MEASURES) == 26
+    assert len(MEASURES) == 36
 
 
 @pytest.mark.parametrize("spec", MEASURES, ids=lambda spec: spec.key)
@@ -484,7 +570,7 @@ def test_measure_in_q1(data, spec):
     assert result.parts == _approx(expected.get("parts", {}))
     assert result.base == _approx(expected.get("base"))
     assert result.se == _approx(expected.get("se"))
-    assert result.note == ""
+    assert result.note == expected.get("note", "")
 
 
 def test_better_off_is_reliably_better_against_the_yardstick_given():
@@ -686,6 +772,19 @@ NOTES_WHEN_EMPTY = {
     "plan_outcomes": "No cases closed in this period.",
     "goals_achieved": "No plan goals were given an outcome in this period.",
     "referrals_on_per_100": "No families worked with in this period.",
+    "panel_referrals": "No panel referral dates are recorded for these families.",
+    "multi_agency_packages": "No family worked with has a multi-agency package recorded.",
+    "inappropriate_referrals": "No family referred in this period has a referral outcome recorded.",
+    "days_to_first_contact": "No families were referred in this period.",
+    "closure_audits_completed": "No closure audits fell due in this period.",
+    **dict.fromkeys(
+        ("case_files_engagement", "case_files_multi_agency", "case_files_innovation"),
+        "No case file sampled for this period has been rated.",
+    ),
+    **dict.fromkeys(
+        ("stakeholders_pathway", "stakeholders_multi_agency"),
+        "No feedback from key workers or panel members covers this period.",
+    ),
 }
 
 
@@ -925,8 +1024,8 @@ def test_card_as_dict(card):
     assert exported["scope"]["label"] == "Whole service"
     assert exported["scope"]["value"] is None
     assert [len(exported[key]) for key in ("how_much", "how_well", "better_off", "cost")] == [
-        10,
-        8,
+        13,
+        15,
         5,
         3,
     ]

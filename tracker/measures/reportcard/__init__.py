@@ -3,7 +3,8 @@
 Each measure is a small function of the scope's data and a period; its docstring is
 its definition, shown on the card and in the exports. The package loads a scope's
 data (``data``), works out the measures of effort and effect (``effort_measures``,
-``effect_measures``), lists them (``registry``) and assembles the card with its
+``effect_measures``) and of the referral pathway and quality assurance
+(``quality_measures``), lists them (``registry``) and assembles the card with its
 previous period and how far it moved beyond noise (``change``), target, history,
 forecast (``forecast``) and suppression (``card``, ``value``), or, for a card to be
 published, the published rounding (``published``).

@@ -2,7 +2,8 @@
 
 A ``Scope`` names the part of the service (all of it, an area, a tier, a key worker
 type); ``load_report_data`` reads everything its families' measures need in one go,
-and each measure then filters that data to its period.
+and each measure then filters that data to its period. Feedback from key workers and
+panel members belongs to no family, so it is read for the whole service's card only.
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ from tracker.measures.yardstick import Yardstick, service_yardstick
 from tracker.store.db import read_frame
 from tracker.store.models import (
     Assessment,
+    CaseFileAudit,
+    CaseSample,
+    CaseSampleMember,
+    ClosureAudit,
     Family,
     Feedback,
     KeyWorker,
@@ -28,8 +33,39 @@ from tracker.store.models import (
     ReferralOn,
     Score,
     ServiceActivity,
+    StakeholderFeedback,
 )
-from tracker.store.vocabulary import KEY_WORKER_BACKGROUNDS, SCOPE_KINDS
+from tracker.store.vocabulary import CASE_FILE_QUALITIES, KEY_WORKER_BACKGROUNDS, SCOPE_KINDS
+
+# The referral pathway's columns of a family that the card reads.
+PATHWAY_COLUMNS = {
+    "panel_referral_on": Family.panel_referral_on,
+    "multi_agency_package": Family.multi_agency_package,
+    "referral_outcome": Family.referral_outcome,
+    "signposted_to": Family.signposted_to,
+    "first_contact_on": Family.first_contact_on,
+}
+CLOSURE_AUDIT_COLUMNS = ["family_id", "closed_on", "completed"]
+# One row per sampled case file: the sample's period and each quality's grade (None
+# until the file is rated).
+CASE_FILE_COLUMNS = [
+    "family_id",
+    "period_start",
+    "period_end",
+    *(f"{key}_grade" for key in CASE_FILE_QUALITIES),
+]
+STAKEHOLDER_COLUMNS = [
+    "period_start",
+    "period_end",
+    "role",
+    "pathway_score",
+    "multi_agency_score",
+]
+
+
+def empty_frame(columns: list[str]) -> pd.DataFrame:
+    """No rows, with these columns: what the quality records are until some are kept."""
+    return pd.DataFrame(columns=columns)
 
 
 @dataclass(frozen=True)
@@ -70,6 +106,13 @@ class ReportData:
     today: date
     # Results several measures share, worked out once per card (keyed by name and period).
     memo: dict = field(default_factory=dict, compare=False, repr=False)
+    # Quality assurance: closure audits, sampled case files and (for the whole service's
+    # card only; None for any other scope) the feedback of key workers and panel members.
+    closure_audits: pd.DataFrame = field(default_factory=lambda: empty_frame(CLOSURE_AUDIT_COLUMNS))
+    case_files: pd.DataFrame = field(default_factory=lambda: empty_frame(CASE_FILE_COLUMNS))
+    stakeholder_feedback: pd.DataFrame | None = field(
+        default_factory=lambda: empty_frame(STAKEHOLDER_COLUMNS)
+    )
 
     def remember(self, key, compute: Callable):
         if key not in self.memo:
@@ -110,6 +153,7 @@ def load_report_data(
             Family.closed_on,
             Family.closure_reason,
             Family.re_referred_on,
+            *PATHWAY_COLUMNS.values(),
         )
         .outerjoin(KeyWorker, KeyWorker.id == Family.key_worker_id)
         .where(condition),
@@ -123,6 +167,7 @@ def load_report_data(
             "closed_on",
             "closure_reason",
             "re_referred_on",
+            *PATHWAY_COLUMNS,
         ],
     )
     ids = families["family_id"]
@@ -189,7 +234,46 @@ def load_report_data(
         costs=costs,
         yardstick=service_yardstick(connection, instrument),
         today=today,
+        **_quality_records(connection, ids, whole_service=scope.kind == "service"),
     )
+
+
+def _quality_records(connection: Connection, ids: pd.Series, *, whole_service: bool) -> dict:
+    """The closure audits and sampled case files of these families, and, for the whole
+    service only, the feedback of key workers and panel members."""
+    audits = _dated_frame(
+        connection,
+        sa.select(
+            ClosureAudit.family_id,
+            ClosureAudit.closed_on,
+            ClosureAudit.completed_at.is_not(None),
+        ),
+        CLOSURE_AUDIT_COLUMNS,
+    )
+    case_files = _dated_frame(
+        connection,
+        sa.select(
+            CaseSampleMember.family_id,
+            CaseSample.period_start,
+            CaseSample.period_end,
+            *(getattr(CaseFileAudit, f"{key}_grade") for key in CASE_FILE_QUALITIES),
+        )
+        .join(CaseSample, CaseSample.id == CaseSampleMember.sample_id)
+        .outerjoin(CaseFileAudit, CaseFileAudit.member_id == CaseSampleMember.id),
+        CASE_FILE_COLUMNS,
+    )
+    feedback = None
+    if whole_service:
+        feedback = _dated_frame(
+            connection,
+            sa.select(*(getattr(StakeholderFeedback, column) for column in STAKEHOLDER_COLUMNS)),
+            STAKEHOLDER_COLUMNS,
+        )
+    return {
+        "closure_audits": audits[audits["family_id"].isin(ids)].reset_index(drop=True),
+        "case_files": case_files[case_files["family_id"].isin(ids)].reset_index(drop=True),
+        "stakeholder_feedback": feedback,
+    }
 
 
 def scope_choices(connection: Connection) -> dict[str, list[str]]:

@@ -11,9 +11,9 @@ How far one family's value can range (``width``) sets a magnitude's step:
 - a mean change of score: 2 × the instrument's scale span (a family can move from one end
   of the scale to the other, either way);
 - a mean rating with a range of its own (satisfaction, 1-5): that range (4);
-- median days from referral to baseline: ``DAYS_WIDTH``, half a year. Families wait days
-  or weeks; a family waiting longer moves a median no more than one waiting half a year,
-  since a median moves by one place whatever the value;
+- median days from referral to baseline, or to first contact: ``DAYS_WIDTH``, half a
+  year. Families wait days or weeks; a family waiting longer moves a median no more than
+  one waiting half a year, since a median moves by one place whatever the value;
 - a share of hours: 100 points.
 
 Hours of service are a count of hours: rounded to 5 and hidden on fewer than ``min_group``

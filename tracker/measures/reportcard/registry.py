@@ -42,7 +42,21 @@ from tracker.measures.reportcard.effort_measures import (
     satisfied_share,
     time_with_key_worker,
 )
+from tracker.measures.reportcard.quality_measures import (
+    GOOD_OR_BETTER,
+    case_files_engagement,
+    case_files_innovation,
+    case_files_multi_agency,
+    closure_audits_completed,
+    days_to_first_contact,
+    inappropriate_referrals,
+    multi_agency_packages,
+    panel_referrals,
+    stakeholders_multi_agency,
+    stakeholders_pathway,
+)
 from tracker.measures.reportcard.value import Value
+from tracker.store.vocabulary import GRADES
 
 QUADRANTS = {
     "how_much": "How much did we do?",
@@ -86,6 +100,16 @@ class MeasureSpec:
         """The lowest and highest values the measure can take (None: unbounded)."""
         return self.value_range or UNIT_RANGES[self.unit]
 
+
+GOOD_FILES = f"Case files {GRADES['good']} or {GRADES['outstanding']}"
+# Each case-file quality (CASE_FILE_QUALITIES) in a few words, for a label that fits a row;
+# the definition gives it in full.
+QUALITIES_SHORT = {
+    "engagement": "engagement with the family",
+    "multi_agency": "multi-agency support",
+    "innovation": "innovation and creativity",
+}
+TEAM = "Key workers and panel members"
 
 MEASURES = (
     MeasureSpec(
@@ -134,6 +158,31 @@ MEASURES = (
     MeasureSpec(
         "re_referrals", "how_much", "Re-referrals within 12 months", "count", False, re_referrals
     ),
+    MeasureSpec("panel_referrals", "how_much", "Panel referrals", "count", None, panel_referrals),
+    MeasureSpec(
+        "multi_agency_packages",
+        "how_much",
+        "Families with a multi-agency package",
+        "count",
+        None,
+        multi_agency_packages,
+    ),
+    MeasureSpec(
+        "inappropriate_referrals",
+        "how_much",
+        "Inappropriate referrals (signposted elsewhere)",
+        "count",
+        False,
+        inappropriate_referrals,
+    ),
+    MeasureSpec(
+        "days_to_first_contact",
+        "how_well",
+        "Median days from referral to first contact",
+        "days",
+        False,
+        days_to_first_contact,
+    ),
     MeasureSpec(
         "median_days_to_baseline",
         "how_well",
@@ -172,7 +221,46 @@ MEASURES = (
         True,
         own_view,
     ),
+    MeasureSpec(
+        "stakeholders_pathway",
+        "how_well",
+        f"{TEAM}: pathway {GOOD_OR_BETTER}",
+        "pct",
+        True,
+        stakeholders_pathway,
+    ),
+    MeasureSpec(
+        "stakeholders_multi_agency",
+        "how_well",
+        f"{TEAM}: multi-agency working {GOOD_OR_BETTER}",
+        "pct",
+        True,
+        stakeholders_multi_agency,
+    ),
     MeasureSpec("data_completeness", "how_well", "Domains scored", "pct", True, data_completeness),
+    MeasureSpec(
+        "closure_audits_completed",
+        "how_well",
+        "Closure audits completed",
+        "pct",
+        True,
+        closure_audits_completed,
+    ),
+    *(
+        MeasureSpec(
+            f"case_files_{quality}",
+            "how_well",
+            f"{GOOD_FILES}: {QUALITIES_SHORT[quality]}",
+            "pct",
+            True,
+            compute,
+        )
+        for quality, compute in (
+            ("engagement", case_files_engagement),
+            ("multi_agency", case_files_multi_agency),
+            ("innovation", case_files_innovation),
+        )
+    ),
     MeasureSpec(
         "reliable_improvement",
         "better_off",
