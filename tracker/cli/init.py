@@ -2,7 +2,8 @@
 
 Setting up a new installation is one command, safe to run again: the sample and
 the demo accounts go only into a database that has no families yet. The sample is the
-cohort sample_data/ holds, on the same dates.
+cohort sample_data/ holds, on the same dates, with the closure audits and the case-file
+sample that no canonical file holds (tracker/cli/sample_quality.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from tracker.cli.common import EXIT_INVALID, EXIT_OK, print_import_report
+from tracker.cli.sample_quality import SAMPLE_SHARE, add_quality_records
 from tracker.files.exporting import write_canonical_csvs
 from tracker.files.importing import import_files
 from tracker.files.sample import SAMPLE, generate
@@ -51,6 +53,13 @@ def command_init(args: argparse.Namespace) -> int:
     print_import_report(report)
     if not report.ok:
         return EXIT_INVALID
+    with write_session(engine) as session:
+        made = add_quality_records(session, as_of=SAMPLE.as_of, seed=SAMPLE.seed)
+    print(
+        f"Quality assurance: {made.audits} closure audits ({made.completed} completed), "
+        f"a {SAMPLE_SHARE:.0%} case-file sample of {made.sampled} closed cases "
+        f"({made.rated} rated)."
+    )
     if get_settings().environment == "production":
         print("No demo accounts: TRACKER_ENV is production.")
         return EXIT_OK

@@ -16,6 +16,13 @@ the scored baselines about 0.7 to 0.8) and a reliability can be estimated from
 them. Some families leave areas unscored, and some latest reviews score too few
 areas to compare with the baseline. Some closed families are re-referred and
 start a second journey with a new baseline.
+
+The referral pathway and the team's feedback come from streams of their own, so adding
+them left every other row as it was: most families come through the panel, about two in
+five get a multi-agency package, about one referral in ten was inappropriate and was
+signposted elsewhere, and key workers and panel members answer a questionnaire each
+quarter. (Closure audits and case-file samples have no file: ``tracker init --sample``
+makes them through the app's own records functions.)
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ import pandas as pd
 
 from tracker.files.canonical import CANONICAL
 from tracker.files.sample_words import (
+    AGENCIES,
     AREAS,
     BACKGROUNDS,
     CASE_NOTES,
@@ -36,8 +44,11 @@ from tracker.files.sample_words import (
     FIRST_NAMES,
     GOALS,
     LAST_NAMES,
+    PANEL_MEMBERS,
     PRESENTING_ISSUES,
+    SIGNPOSTED_TO,
     SPECIALIST_SERVICES,
+    STAKEHOLDER_COMMENTS,
 )
 from tracker.instruments.loader import Instrument, load_instruments
 from tracker.store.vocabulary import AGE_GROUPS, REFERRAL_SOURCES, TIERS_OF_NEED
@@ -74,6 +85,16 @@ RE_REFERRAL_SHARE = 0.35
 SETBACK_MEAN, SETBACK_SD = 0.15, 0.05
 # Per area, per review: how far an area strays from the family's course.
 REVIEW_NOISE_SD = 0.07
+# The referral pathway: shares through the panel, with a multi-agency package and
+# inappropriate (signposted elsewhere), drawn from each family's stream number
+# PATHWAY_STREAM (its instruments' streams are 1 and 2, its short name's 0).
+PANEL_SHARE, PACKAGE_SHARE, INAPPROPRIATE_SHARE = 0.8, 0.4, 0.1
+PATHWAY_STREAM = 10
+# The team's questionnaire: this many quarters before the "as of" date, answered by up to
+# this many key workers each (a county has hundreds); each one asked answers at this rate.
+FEEDBACK_QUARTERS, MOST_WORKERS_ASKED, ANSWER_SHARE = 4, 40, 0.75
+# How key workers and panel members tend to answer (1 poor ... 4 very good).
+PATHWAY_ANSWERS, MULTI_AGENCY_ANSWERS = (0.05, 0.2, 0.5, 0.25), (0.1, 0.25, 0.45, 0.2)
 
 
 @dataclass(frozen=True)
@@ -227,6 +248,57 @@ def _journey_kind(rng: np.random.Generator) -> str:
     return kinds[rng.choice(len(kinds), p=[JOURNEYS[kind][0] for kind in kinds])]
 
 
+def _pathway(
+    rng: np.random.Generator, referral: pd.Timestamp, baseline: pd.Timestamp
+) -> dict[str, str]:
+    """A family's referral pathway, as families.csv's columns hold it. The panel meets
+    within days of a referral and decides within a fortnight; first contact follows the
+    referral (or the panel's decision) by a few days, never after the baseline visit."""
+    via_panel = rng.random() < PANEL_SHARE
+    to_panel, deciding = int(rng.integers(0, 4)), int(rng.integers(3, 15))
+    inappropriate, signposted = rng.random() < INAPPROPRIATE_SHARE, rng.choice(SIGNPOSTED_TO)
+    package = rng.random() < PACKAGE_SHARE
+    agencies = rng.choice(AGENCIES, size=int(rng.integers(2, 4)), replace=False)
+    contact_after = pd.Timedelta(days=int(rng.integers(1, 8)))
+    panel_on = referral + pd.Timedelta(days=to_panel) if via_panel else None
+    decided_on = panel_on + pd.Timedelta(days=deciding) if via_panel else None
+    contact = min((decided_on if via_panel else referral) + contact_after, baseline)
+
+    def day(when: pd.Timestamp | None) -> str:
+        return "" if when is None else when.date().isoformat()
+
+    return {
+        "panel_referral_on": day(panel_on),
+        "panel_decision_on": day(decided_on),
+        "multi_agency_package": "" if inappropriate else ("yes" if package else "no"),
+        "agencies": "; ".join(sorted(agencies)) if package and not inappropriate else "",
+        "referral_outcome": "inappropriate" if inappropriate else "accepted",
+        "signposted_to": str(signposted) if inappropriate else "",
+        "first_contact_on": "" if inappropriate else day(contact),
+    }
+
+
+def _stakeholder_feedback(spec: SampleSpec, workers: pd.DataFrame) -> list[tuple]:
+    """Each of the last ``FEEDBACK_QUARTERS`` whole quarters before the "as of" date: most
+    key workers (up to ``MOST_WORKERS_ASKED``) and panel members answer, by name."""
+    rng = np.random.default_rng([spec.seed, 0, PATHWAY_STREAM])
+    last = pd.Period(spec.as_of, freq="Q") - 1
+    rows = []
+    for quarter in pd.period_range(end=last, periods=FEEDBACK_QUARTERS, freq="Q"):
+        start, end = quarter.start_time.date().isoformat(), quarter.end_time.date().isoformat()
+        asked = [("key_worker", name) for name in workers["name"].iloc[:MOST_WORKERS_ASKED]] + [
+            ("panel_member", name) for name in PANEL_MEMBERS
+        ]
+        for role, name in asked:
+            if rng.random() >= ANSWER_SHARE:
+                continue
+            pathway = int(rng.choice([1, 2, 3, 4], p=PATHWAY_ANSWERS))
+            multi_agency = int(rng.choice([1, 2, 3, 4], p=MULTI_AGENCY_ANSWERS))
+            comment = str(rng.choice(STAKEHOLDER_COMMENTS)) if rng.random() < 0.5 else ""
+            rows.append((start, end, role, name, pathway, multi_agency, comment))
+    return rows
+
+
 def generate(spec: SampleSpec) -> dict[str, pd.DataFrame]:
     """The canonical files of a synthetic cohort, by file stem.
 
@@ -377,6 +449,9 @@ def generate(spec: SampleSpec) -> dict[str, pd.DataFrame]:
                 "consent_to_share": consent,
                 "consent_on": baseline.date().isoformat() if consent else "",
                 "short_name": _short_name(np.random.default_rng([spec.seed, number, 0])),
+                **_pathway(
+                    np.random.default_rng([spec.seed, number, PATHWAY_STREAM]), referral, baseline
+                ),
             }
         )
 
@@ -388,6 +463,7 @@ def generate(spec: SampleSpec) -> dict[str, pd.DataFrame]:
         "referrals_on": referrals,
         "feedback": feedback,
         "notes": notes,
+        "stakeholder_feedback": _stakeholder_feedback(spec, workers),
     }
     frames = {
         name: pd.DataFrame(records, columns=list(CANONICAL[name].columns))

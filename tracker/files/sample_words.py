@@ -122,3 +122,52 @@ GOALS = {
         ("social_networks", "Ask a friend or relative for help once a week"),
     ),
 }
+# The referral pathway: who else works with a family in a multi-agency package, and where
+# a referral that is not for early help is signposted instead.
+AGENCIES = (
+    "School",
+    "Health visiting",
+    "GP",
+    "Housing",
+    "Police",
+    "Youth service",
+    "Adult mental health",
+    "Citizens Advice",
+    "Children's centre",
+)
+SIGNPOSTED_TO = (
+    "Children's social care",
+    "School nursing",
+    "Citizens Advice",
+    "Parenting course at the children's centre",
+    "Adult mental health",
+)
+# Panel members who answer the team's questionnaire, beside the key workers.
+PANEL_MEMBERS = (
+    "Helen Ward (health)",
+    "Mark Doyle (schools)",
+    "Sunita Rao (children's social care)",
+    "Gary Price (housing)",
+    "Joanne Hill (police)",
+)
+STAKEHOLDER_COMMENTS = (
+    "Panel decisions came quickly this quarter.",
+    "Hard to get housing to the table; the rest worked well.",
+    "Waiting for a panel date held two families up.",
+    "Schools joined every Team Around the Family meeting.",
+    "Mental health support is still the gap.",
+    "Referral forms came back complete, which saved time.",
+)
+# A closure audit's comments and a sampled case file's evidence notes, in the manager's words.
+CLOSURE_AUDIT_COMMENTS = {
+    "reason": "Partly ours: the plan waited weeks for a housing decision.",
+    "plan_right": "The goals were right; too many of them at once.",
+    "engagement": "Good at first, then visits were missed after the move.",
+    "multi_agency": "School engaged well; no mental health input was available.",
+    "differently": "Agree fewer goals and bring housing in at the start.",
+}
+CASE_FILE_EVIDENCE = {
+    "engagement": "The family's own words are recorded at each review.",
+    "multi_agency": "Team Around the Family minutes on file; the GP was not invited.",
+    "innovation": "Used a weekly text check-in the family asked for.",
+}
