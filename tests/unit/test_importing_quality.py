@@ -229,3 +229,23 @@ def test_an_export_imported_into_an_empty_store_changes_nothing(engine, tmp_path
     report = import_files(copy, paths, today=TODAY)
     assert report.ok, report.problems
     assert snapshot(copy) == before
+
+
+def test_replace_with_a_file_that_leaves_out_optional_columns_keeps_their_stored_values(
+    engine, tmp_path
+):
+    """An older families.csv has no pathway or short-name columns: with Replace, the
+    columns it has overwrite, and those it leaves out keep what is stored."""
+    pathway = ["2025-01-10", "2025-01-20", "yes", "Housing", "accepted", "", "2025-01-08"]
+    assert import_files(engine, [families(tmp_path, pathway)], today=TODAY).ok
+    (tmp_path / "older").mkdir()
+    older = write_csv(
+        tmp_path / "older" / "families.csv", FAMILY_HEADER, [["F1", "Southside", *FAMILY[2:]]]
+    )
+    report = import_files(engine, [older], replace=True, today=TODAY)
+    assert report.ok, report.problems
+    with engine.connect() as connection:
+        row = connection.execute(
+            sa.select(Family.area, Family.multi_agency_package, Family.agencies)
+        ).one()
+    assert tuple(row) == ("Southside", True, "Housing"), "the area changed; the pathway kept"

@@ -80,6 +80,8 @@ def reconcile(
         stored[[*identity, *values, "id"]], on=identity, how="left", suffixes=("", "_stored")
     )
     is_new = merged["id"].isna()
+    for column in parsed.absent & set(values):  # left out of the file: keep what is stored
+        merged[column] = merged[column].where(is_new, merged[f"{column}_stored"])
     differs = pd.Series(False, index=merged.index)
     for column in values:
         changed = ~is_new & ~_same(merged[column], merged[f"{column}_stored"])

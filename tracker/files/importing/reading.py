@@ -37,6 +37,8 @@ class ParsedFile:
     # Columns whose value sits in one cell above the rows (the offline form's fields), by
     # that cell's line, so a problem with the value points there.
     field_lines: dict[str, int] = field(default_factory=dict)
+    # Optional columns the file leaves out: a stored value there is kept, never blanked.
+    absent: frozenset[str] = frozenset()
 
     def line_of(self, column: str, lines: pd.Series) -> pd.Series:
         """Where ``column``'s value is for rows on these lines."""
@@ -129,7 +131,8 @@ def parse_sheet(
     )
     rows = typed_rows(check, kind, instruments)
     rows["line"] = sheet.lines
-    return ParsedFile(kind, sheet.name, rows.reset_index(drop=True), field_lines)
+    absent = kind.optional - set(frame.columns)
+    return ParsedFile(kind, sheet.name, rows.reset_index(drop=True), field_lines, absent)
 
 
 def parse_path(
