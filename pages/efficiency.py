@@ -70,7 +70,7 @@ st.caption(
     f"Cases closed in each of the last {MONTHS_SHOWN} months, this month so far included, "
     f"by how they ended. Each case in “{NOT_WHOLLY_ACHIEVED}” ("
     + "; ".join(CLOSURE_REASONS[key].lower() for key in CLOSURE_GROUPS[NOT_WHOLLY_ACHIEVED])
-    + ") closed in the app gets a closure audit."
+    + ") gets a closure audit."
 )
 with reading() as session:
     per_month = closed_per_month(closures(session.connection(), viewer), today=day)

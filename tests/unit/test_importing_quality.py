@@ -14,7 +14,7 @@ from tracker.files.exporting import canonical_frames, write_canonical_csvs
 from tracker.files.importing import import_files
 from tracker.store import migrate
 from tracker.store.db import make_engine
-from tracker.store.models import AuditLog, Family, StakeholderFeedback
+from tracker.store.models import AuditLog, ClosureAudit, Family, StakeholderFeedback
 
 TODAY = date(2025, 6, 1)
 PATHWAY_HEADER = [
@@ -249,3 +249,55 @@ def test_replace_with_a_file_that_leaves_out_optional_columns_keeps_their_stored
             sa.select(Family.area, Family.multi_agency_package, Family.agencies)
         ).one()
     assert tuple(row) == ("Southside", True, "Housing"), "the area changed; the pathway kept"
+
+
+CLOSING_HEADER = [*FAMILY_HEADER, "closed_on", "closure_reason"]
+
+
+def closures(folder, *rows: tuple[str, str, str]):
+    folder.mkdir(exist_ok=True)
+    return write_csv(
+        folder / "families.csv",
+        CLOSING_HEADER,
+        [[ref, *FAMILY[1:], closed_on, reason] for ref, closed_on, reason in rows],
+    )
+
+
+def opened_audits(engine) -> list[tuple[str, date]]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(Family.family_ref, ClosureAudit.closed_on)
+            .join(Family, Family.id == ClosureAudit.family_id)
+            .order_by(Family.family_ref)
+        ).all()
+        logged = connection.execute(
+            sa.select(sa.func.count()).where(AuditLog.action == "closure_audit_created")
+        ).scalar_one()
+    assert logged == len(rows), "each opened audit is in the audit trail"
+    return [tuple(row) for row in rows]
+
+
+def test_a_closure_arriving_by_import_opens_its_audit_as_closing_in_the_app_does(engine, tmp_path):
+    first = closures(
+        tmp_path / "first",
+        ("F1", "2025-03-01", "partially_achieved"),
+        ("F2", "2025-03-02", "wholly_achieved"),
+        ("F3", "", ""),
+    )
+    assert import_files(engine, [first], today=TODAY).ok
+    assert opened_audits(engine) == [("F1", date(2025, 3, 1))]
+    # The same file again opens nothing; F3 closing, and F2's reason corrected, each open one.
+    assert import_files(engine, [first], today=TODAY).ok
+    assert opened_audits(engine) == [("F1", date(2025, 3, 1))]
+    second = closures(
+        tmp_path / "second",
+        ("F1", "2025-03-01", "partially_achieved"),
+        ("F2", "2025-03-02", "not_achieved"),
+        ("F3", "2025-04-01", "dropped_out"),
+    )
+    assert import_files(engine, [second], replace=True, today=TODAY).ok
+    assert opened_audits(engine) == [
+        ("F1", date(2025, 3, 1)),
+        ("F2", date(2025, 3, 2)),
+        ("F3", date(2025, 4, 1)),
+    ]

@@ -58,13 +58,19 @@ def add_quality_records(session: Session, *, as_of: date, seed: int) -> QualityC
     ).all()
     completed = 0
     for family_id, closed_on, reason in closures:
-        audit = open_closure_audit(
+        # Importing the closure opened its audit already; this opens any it did not.
+        open_closure_audit(
             session, family_id=family_id, closed_on=closed_on, closure_reason=reason, actor=ACTOR
         )
+        audit_id = session.execute(
+            sa.select(ClosureAudit.id).where(
+                ClosureAudit.family_id == family_id, ClosureAudit.closed_on == closed_on
+            )
+        ).scalar_one()
         # The task opened when the case closed, so the waiting ones show their real age.
         opened = datetime.combine(closed_on, time(17), tzinfo=UTC)
         session.execute(
-            sa.update(ClosureAudit).where(ClosureAudit.id == audit.id).values(created_at=opened)
+            sa.update(ClosureAudit).where(ClosureAudit.id == audit_id).values(created_at=opened)
         )
         if (as_of - closed_on).days <= WAITING_DAYS:
             continue
@@ -72,7 +78,7 @@ def add_quality_records(session: Session, *, as_of: date, seed: int) -> QualityC
         for key, field in COMMENT_FIELDS.items():
             answers[field] = CLOSURE_AUDIT_COMMENTS[key] if rng.random() < 0.5 else None
         done = opened + timedelta(days=int(rng.integers(*COMPLETED_AFTER_DAYS)))
-        complete_audit(session, manager, audit.id, answers, version=1, now=done)
+        complete_audit(session, manager, audit_id, answers, version=1, now=done)
         completed += 1
 
     sample_id = draw_sample(

@@ -19,9 +19,10 @@ from sqlmodel import Session
 
 from tracker.people.access import Viewer, authorise
 from tracker.people.audit import record
+from tracker.store.closures import add_closure_audit, closure_audit_due
 from tracker.store.errors import RecordInvalid
 from tracker.store.models import ClosureAudit, Family, longest
-from tracker.store.vocabulary import AUDIT_SCALE, AUDITED_CLOSURES, CLOSURE_AUDIT_QUESTIONS
+from tracker.store.vocabulary import AUDIT_SCALE, CLOSURE_AUDIT_QUESTIONS
 
 ENTITY = "closure_audit"
 # Each question's answer, as the table and the form name them.
@@ -54,18 +55,9 @@ def open_closure_audit(
     One per closure: a family re-referred and closed again gets another, and calling this
     twice for one closure opens none the second time. Other reasons open none.
     """
-    if closure_reason not in AUDITED_CLOSURES:
+    if not closure_audit_due(session.connection(), family_id, closed_on, closure_reason):
         return None
-    held = session.execute(
-        sa.select(ClosureAudit.id).where(
-            ClosureAudit.family_id == family_id, ClosureAudit.closed_on == closed_on
-        )
-    ).first()
-    if held:
-        return None
-    audit = ClosureAudit(family_id=family_id, closed_on=closed_on)
-    session.add(audit)
-    session.flush()
+    audit = session.get(ClosureAudit, add_closure_audit(session.connection(), family_id, closed_on))
     record(
         session,
         actor=actor,

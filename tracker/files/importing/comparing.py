@@ -15,7 +15,7 @@ from tracker.files.importing.reading import ParsedFile
 from tracker.files.problems import Problem, Problems
 
 
-def _same(left: pd.Series, right: pd.Series) -> pd.Series:
+def same_cells(left: pd.Series, right: pd.Series) -> pd.Series:
     """Element-wise equality that treats two missing values as equal."""
     left_missing = left.isna()
     right_missing = right.isna()
@@ -63,7 +63,7 @@ def reconcile(
         firsts[[*identity, *values, "line"]], on=identity, suffixes=("", "_first")
     )
     for column in values:
-        clash = later[~_same(later[column], later[f"{column}_first"])]
+        clash = later[~same_cells(later[column], later[f"{column}_first"])]
         problems.each(
             (row for _, row in clash.iterrows()),
             len(clash),
@@ -84,7 +84,7 @@ def reconcile(
         merged[column] = merged[column].where(is_new, merged[f"{column}_stored"])
     differs = pd.Series(False, index=merged.index)
     for column in values:
-        changed = ~is_new & ~_same(merged[column], merged[f"{column}_stored"])
+        changed = ~is_new & ~same_cells(merged[column], merged[f"{column}_stored"])
         differs |= changed
         if not replace:
             problems.each(

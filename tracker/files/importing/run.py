@@ -25,7 +25,7 @@ from tracker.files.canonical import (
     FileKind,
 )
 from tracker.files.importing.auditing import Compared, import_entries
-from tracker.files.importing.comparing import Reconciled, reconcile
+from tracker.files.importing.comparing import Reconciled, reconcile, same_cells
 from tracker.files.importing.history import Incoming, check_histories
 from tracker.files.importing.reading import ParsedFile, ReadFiles, read_files
 from tracker.files.importing.report import ImportReport
@@ -35,7 +35,8 @@ from tracker.files.importing.writing import insert, insert_rows, update, update_
 from tracker.files.problems import Problem
 from tracker.instruments.loader import load_instruments
 from tracker.people.access import Viewer
-from tracker.people.audit import record_many
+from tracker.people.audit import audit_entry, record_many
+from tracker.store.closures import add_closure_audit, closure_audit_due
 from tracker.store.db import begin_write
 from tracker.store.models import Assessment, Family, KeyWorker
 
@@ -66,6 +67,7 @@ class _Importer:
         self.report = report
         self.replace = replace
         self.actor = actor  # who entered what the files add, for records that say so
+        self.opened_audits: list[dict] = []  # audit rows of the closure audits it opened
         self.plan: list = []  # callables that write, run only when nothing is wrong
         self.compared: list[Compared] = []  # what the audit trail records of the writes
         # What a family's history is judged on: the stored rows and what the files bring.
@@ -172,6 +174,38 @@ class _Importer:
                 continue
             frame = frame.assign(key_worker_id=frame["key_worker"].map(workers))
             write(self.connection, FAMILIES, frame, ["key_worker_id"])
+        self._open_closure_audits(result)
+
+    def _open_closure_audits(self, result: Reconciled) -> None:
+        """A closure that arrives in the file (a new closed family, or a closing date or
+        reason that changed) opens its audit task, as closing a case in the app does."""
+        columns = ["family_ref", "closed_on", "closure_reason"]
+        arriving = [result.new[columns]]
+        if not result.replaced.empty:
+            both = result.replaced[columns].merge(
+                self.stored_families[columns], on="family_ref", suffixes=("", "_stored")
+            )
+            moved = ~same_cells(both["closed_on"], both["closed_on_stored"]) | ~same_cells(
+                both["closure_reason"], both["closure_reason_stored"]
+            )
+            arriving.append(both.loc[moved, columns])
+        ids = self.family_ids()
+        for family_ref, closed_on, reason in pd.concat(arriving).itertuples(index=False):
+            day = None if pd.isna(closed_on) else pd.Timestamp(closed_on).date()
+            reason = None if pd.isna(reason) else reason
+            if not closure_audit_due(self.connection, ids[family_ref], day, reason):
+                continue
+            audit_id = add_closure_audit(self.connection, ids[family_ref], day)
+            self.opened_audits.append(
+                audit_entry(
+                    actor=self.actor,
+                    action="closure_audit_created",
+                    entity="closure_audit",
+                    entity_id=audit_id,
+                    family_id=ids[family_ref],
+                    after={"closed_on": day, "closure_reason": reason},
+                )
+            )
 
     def _plan_key_workers(self, result: Reconciled) -> None:
         self._count("key_workers", result)
@@ -414,20 +448,18 @@ def import_read(
                     # the tables as nearly empty and picks plans that take minutes.
                     connection.exec_driver_sql("ANALYZE")
                 # Last, so the audit trail's lock is held only until the commit.
-                record_many(
-                    connection,
-                    import_entries(
-                        importer.compared,
-                        importer.family_ids(),
-                        actor=actor,
-                        source=", ".join(read.names),
-                        summary={
-                            "replace": replace,
-                            "counts": report.counts,
-                            **({"only": "own caseload"} if scoped else {}),
-                        },
-                    ),
+                entries = import_entries(
+                    importer.compared,
+                    importer.family_ids(),
+                    actor=actor,
+                    source=", ".join(read.names),
+                    summary={
+                        "replace": replace,
+                        "counts": report.counts,
+                        **({"only": "own caseload"} if scoped else {}),
+                    },
                 )
+                record_many(connection, [*entries, *importer.opened_audits])
             if not report.ok:
                 raise ImportFailed
     except ImportFailed:
