@@ -77,7 +77,9 @@ def test_only_the_command_line_flag_keeps_the_accounts(sample_engine, tmp_path):
     assert HASH_MARK in backup_text(sample_engine, tmp_path / "full")
     with sample_engine.connect() as connection:
         audited = connection.execute(
-            sa.select(AuditLog.entity_id).where(AuditLog.action == "backup")
+            sa.select(AuditLog.entity_id)
+            .where(AuditLog.action == "backup")
+            .order_by(AuditLog.id)  # in the order they were made; PostgreSQL promises none
         ).scalars()
         assert list(audited) == ["backup to plain", "backup to full, with accounts"]
 
