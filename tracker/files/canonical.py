@@ -19,6 +19,7 @@ from sqlmodel import SQLModel
 
 from tracker.files.validation import as_choices
 from tracker.store.models import (
+    PATHWAY_FIELDS,
     Assessment,
     Family,
     FamilyNote,
@@ -154,16 +155,6 @@ class FileKind:
 # Spreadsheets often write just "2" or "2-3" for the tier.
 SHORT_TIERS = {tier.removeprefix("tier "): tier for tier in TIERS_OF_NEED}
 
-# The referral pathway's columns of families.csv, all optional (older files have none).
-PATHWAY_COLUMNS = (
-    "panel_referral_on",
-    "panel_decision_on",
-    "multi_agency_package",
-    "agencies",
-    "referral_outcome",
-    "signposted_to",
-    "first_contact_on",
-)
 
 # A questionnaire may be anonymous, so a row of stakeholder_feedback.csv is named by all
 # it says: the same row again is the same answer (initials tell two identical ones apart).
@@ -239,7 +230,7 @@ FILE_KINDS = (
                 "consent_to_share",
                 "consent_on",
                 "short_name",
-                *PATHWAY_COLUMNS,
+                *PATHWAY_FIELDS,  # all optional: older files have none
             }
         ),
         choices={

@@ -15,18 +15,9 @@ from sqlmodel import Session
 from tracker.people.access import Viewer, authorise
 from tracker.people.audit import record
 from tracker.store.errors import RecordInvalid
-from tracker.store.models import Family, longest
+from tracker.store.models import PATHWAY_FIELDS, Family, longest
 from tracker.store.vocabulary import REFERRAL_OUTCOMES
 
-PATHWAY_FIELDS = (
-    "panel_referral_on",
-    "panel_decision_on",
-    "multi_agency_package",
-    "agencies",
-    "referral_outcome",
-    "signposted_to",
-    "first_contact_on",
-)
 DATES = ("panel_referral_on", "panel_decision_on", "first_contact_on")
 
 

@@ -112,6 +112,18 @@ class Family(FamilyBase, table=True):
     first_contact_on: date | None = None
 
 
+# The referral pathway's fields, in order: the form, families.csv and the checks read them.
+PATHWAY_FIELDS = (
+    "panel_referral_on",
+    "panel_decision_on",
+    "multi_agency_package",
+    "agencies",
+    "referral_outcome",
+    "signposted_to",
+    "first_contact_on",
+)
+
+
 def family_label(family_ref: str, short_name: str | None = None) -> str:
     """How staff see a family wherever they pick or read about one: the reference, then
     the short name when the key worker gave one."""
