@@ -179,8 +179,8 @@ h1 {{ font-size: 17pt; margin: 0; }}
 .meta {{ color: #333; margin: 1mm 0; }}
 .audience {{ font-weight: bold; margin: 1mm 0 2mm; }}
 .scorecard {{ break-after: page; }}
-.scorecard table {{ width: 100%; border-collapse: collapse; font-size: 8.5pt; }}
-.scorecard th, .scorecard td {{ padding: 0.6mm 1.5mm; border-bottom: 1px solid #e4e4e4;
+.scorecard table {{ width: 100%; border-collapse: collapse; font-size: 8pt; }}
+.scorecard th, .scorecard td {{ padding: 0.3mm 1.5mm; border-bottom: 1px solid #e4e4e4;
                                text-align: center; white-space: nowrap; }}
 .scorecard thead th {{ background: #ececec; font-size: 8pt; }}
 .scorecard tbody th[scope=row] {{ text-align: left; font-weight: normal; padding-left: 3mm;
@@ -189,7 +189,7 @@ h1 {{ font-size: 17pt; margin: 0; }}
 .scorecard tr.question.better_off th {{ background: #e2eef8; }}
 .scorecard td.now {{ font-weight: bold; }}
 .scorecard td.trend {{ text-align: left; }}
-svg.spark {{ width: 26mm; height: 5mm; vertical-align: middle; }}
+svg.spark {{ width: 26mm; height: 4mm; vertical-align: middle; }}
 svg.arrow {{ width: 3mm; height: 3mm; vertical-align: middle; }}
 .key {{ font-size: 8pt; color: #444; margin: 1mm 0; }}
 .quadrant {{ border: 1px solid #ccc; border-radius: 4px; padding: 2mm 4mm; margin: 4mm 0; }}
