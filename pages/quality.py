@@ -91,7 +91,7 @@ def _audit_form(viewer: Viewer, audit) -> None:
 
 
 def _completed(done: pd.DataFrame) -> None:
-    st.subheader(f"Completed ({len(done)})")
+    st.header(f"Completed ({len(done)})")
     if done.empty:
         st.caption("None completed yet.")
         return
@@ -133,7 +133,7 @@ def closure_audits_tab(viewer: Viewer) -> None:
     with reading() as session:
         waiting = outstanding_audits(session.connection(), today=today())
         done = completed_audits(session.connection())
-    st.subheader(f"Waiting ({len(waiting)})")
+    st.header(f"Waiting ({len(waiting)})")
     if waiting.empty:
         st.info("No closure audits are waiting.")
     else:

@@ -119,7 +119,7 @@ def feedback_tab(viewer: Viewer) -> None:
 def _recorded() -> None:
     with reading() as session:
         rows = feedback_by_period(session.connection())
-    st.subheader("Recorded so far")
+    st.header("Recorded so far")
     if rows.empty:
         st.caption("No questionnaires recorded yet.")
         return
