@@ -8,7 +8,8 @@ from pages.common import audited, instruments, reading, require_page
 from tracker.files.audit_export import audit_csv
 from tracker.measures.audit_names import audit_names
 from tracker.people.audit import ACTIONS, audit_frame
-from tracker.render.history_text import ACTION_LABELS, history_table
+from tracker.render.history_text import history_table
+from tracker.render.history_words import ACTION_LABELS
 
 viewer = require_page(__file__)
 st.title("Audit trail")

@@ -28,7 +28,8 @@ from tracker.records.families import (
     family_by_ref,
     update_goal,
 )
-from tracker.render.history_text import ACTION_LABELS, history_table, sentence, who
+from tracker.render.history_text import history_table, sentence, who
+from tracker.render.history_words import ACTION_LABELS
 from tracker.store.db import write_session
 from tracker.store.models import PlanGoal
 

@@ -39,15 +39,8 @@ from sqlmodel import Session
 from tracker.people.access import Viewer, authorise
 from tracker.people.audit import record
 from tracker.store.errors import RecordInvalid
-from tracker.store.models import (
-    SAMPLE_HOWS,
-    CaseFileAudit,
-    CaseSample,
-    CaseSampleMember,
-    Family,
-    longest,
-    utc_now,
-)
+from tracker.store.models import Family, longest, utc_now
+from tracker.store.quality_models import SAMPLE_HOWS, CaseFileAudit, CaseSample, CaseSampleMember
 from tracker.store.vocabulary import CASE_FILE_QUALITIES, GRADES
 
 SEED_LIMIT = 2**32  # seeds are drawn from 32 random bits; a typed one must fit too

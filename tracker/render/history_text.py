@@ -8,198 +8,45 @@ sentence, never as JSON or column names. Pure functions: rows in, words out.
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Callable, Mapping
-from datetime import date, datetime
+from collections.abc import Callable
 
 import pandas as pd
 
-from tracker.files.canonical import ASSESSMENT_IDENTITY, CANONICAL, SCORES
+from tracker.files.canonical import CANONICAL
 from tracker.measures.audit_names import AuditNames
 from tracker.measures.reportcard.card import STORY_FIELDS
 from tracker.measures.reportcard.registry import MEASURES_BY_KEY
 from tracker.people.auth import UNKNOWN_ACCOUNT
+from tracker.render.history_words import (
+    ASSESSMENT_NAME,
+    FAMILY,
+    KIND_ORDER,
+    KINDS_BY_NOUN,
+    NOUNS,
+    SCORE_NAME,
+    VERBS,
+    Row,
+    another_day,
+    area_name,
+    changes_text,
+    day_text,
+    instrument_name,
+    listed,
+    loaded,
+    quote_text,
+    value_text,
+)
 from tracker.render.scoring import score_text
 from tracker.store.vocabulary import (
-    ACTIVITY_KINDS,
     AUDIT_SCALE,
     CASE_FILE_QUALITIES,
     CLOSURE_AUDIT_HEADINGS,
-    CLOSURE_REASONS,
-    GOAL_STATUSES,
     GRADES,
-    KEY_WORKER_BACKGROUNDS,
-    OCCASION_LABELS,
-    RATER_NAMES,
-    REFERRAL_OUTCOMES,
     STAKEHOLDER_ROLES,
 )
 
-FAMILY = "family_ref"
-# What names an imported row, as the import's audit row gives it (its family aside).
-_SCORE_NAME = tuple(column for column in SCORES.identity if column != FAMILY)
-_ASSESSMENT_NAME = tuple(column for column in ASSESSMENT_IDENTITY if column != FAMILY)
-_KINDS_BY_NOUN = {kind.noun: kind for kind in CANONICAL.values()}
-# How a count names a kind of file row where its own noun is not the plain word.
-_NOUNS = {"scores": "score", "referrals_on": "onward referral"}
-# What an import added to a family, counted in the files' order (assessments by their scores).
-_ORDER = {name: place for place, name in enumerate(["assessments", *CANONICAL])}
-# How the audit page's filter names each action.
-ACTION_LABELS = {
-    "create": "Added",
-    "update": "Changed",
-    "delete": "Removed",
-    "view": "Opened a family's record",
-    "sign_in": "Signed in",
-    "sign_in_failed": "Failed sign-in",
-    "lockout": "Account locked",
-    "sign_out": "Signed out",
-    "export": "Downloaded",
-    "import": "Imported",
-    "backup": "Backed up",
-    "restore": "Restored",
-    "invite_created": "Self-rating link made",
-    "invite_opened": "Self-rating link opened",
-    "invite_submitted": "Self-rating sent",
-    "invite_revoked": "Self-rating link cancelled",
-    "invite_refused": "Self-rating link refused",
-    "closure_audit_created": "Closure audit due",
-    "closure_audit_completed": "Closure audit completed",
-    "sample_drawn": "Case-file sample drawn",
-    "case_file_rated": "Case file graded",
-    "stakeholder_feedback_added": "Team feedback added",
-    "pathway_updated": "Referral pathway changed",
-}
-_VERBS = {
-    "create": "added",
-    "update": "changed",
-    "delete": "removed",
-    "view": "opened",
-    "export": "downloaded",
-    "import": "imported",
-    "backup": "backed up",
-    "restore": "restored",
-}
-# Stored field names as a sentence says them; any other name loses its underscores.
-_FIELDS = {
-    "key_worker_id": "key worker",
-    "closed_on": "closing date",
-    "closure_reason": "reason for closing",
-    "closure_note": "closing note",
-    "re_referred_on": "re-referral date",
-    "set_on": "date agreed",
-    "status_on": "status date",
-    "written_on": "date",
-    "assessed_on": "date",
-    "goal": "goal",
-    "note": "note",
-    "panel_referral_on": "panel referral date",
-    "panel_decision_on": "panel decision date",
-    "multi_agency_package": "multi-agency package",
-    "first_contact_on": "first contact date",
-}
-_CHOICES = {
-    "closure_reason": CLOSURE_REASONS,
-    "referral_outcome": REFERRAL_OUTCOMES,
-    "status": GOAL_STATUSES,
-    "occasion": OCCASION_LABELS,
-    "rater": RATER_NAMES,
-    "kind": ACTIVITY_KINDS,
-    "background": KEY_WORKER_BACKGROUNDS,
-}
-_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
-MOST_CHANGES = 5  # in one sentence; the rest are counted
-LONGEST_QUOTE = 80  # characters of a note or story quoted
-
-
-def _loaded(value):
-    if not isinstance(value, str):
-        return value
-    try:
-        return json.loads(value)
-    except ValueError:
-        return value
-
-
-def _day(value) -> str:
-    return f"{date.fromisoformat(str(value)[:10]):%d %b %Y}"
-
-
-def _quote(text) -> str:
-    text = " ".join(str(text).split())
-    return f"“{text[: LONGEST_QUOTE - 1]}…”" if len(text) > LONGEST_QUOTE else f"“{text}”"
-
-
-def _value(field: str, value, names: AuditNames) -> str:
-    """One stored value as a sentence says it."""
-    if value is None or value == "":
-        return "not scored" if field == "score" else "blank"
-    if field == "key_worker_id":
-        return names.key_workers.get(int(value), "another key worker")
-    if field in _CHOICES:
-        return _CHOICES[field].get(value, str(value)).lower()
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:g}"
-    if isinstance(value, str) and _ISO_DAY.match(value):
-        return _day(value)
-    if isinstance(value, str) and _ISO_MOMENT.match(value):
-        return f"{datetime.fromisoformat(value):%d %b %Y %H:%M}"
-    if field in ("text", "goal", "note", "closure_note", "comment"):
-        return _quote(value)
-    return str(value)
-
-
-def _another_day(row: Row, after: dict, field: str) -> bool:
-    """Whether a note's or goal's own date differs from the day it was written down."""
-    if not after.get(field):
-        return False
-    return row.get("at") is None or _day(after[field]) != f"{pd.Timestamp(row['at']):%d %b %Y}"
-
-
-def _field(name: str) -> str:
-    return _FIELDS.get(name, name.replace("_", " "))
-
-
-def _listed(parts: list[str], most: int = MOST_CHANGES) -> str:
-    if not parts:
-        return ""
-    if len(parts) > most:
-        parts = [*parts[: most - 1], f"{len(parts) - most + 1} more"]
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-
-
-def _changes(before, after, names: AuditNames) -> str:
-    """ "area from X to Y and status from A to B", for each value that changed."""
-    before = before if isinstance(before, dict) else {}
-    after = after if isinstance(after, dict) else {}
-    parts = [
-        f"{_field(key)} from {_value(key, before.get(key), names)} "
-        f"to {_value(key, after.get(key), names)}"
-        for key in sorted(set(before) | set(after))
-        if before.get(key) != after.get(key)
-    ]
-    return _listed(parts) if parts else ""
-
-
-def _instrument(key, names: AuditNames) -> str:
-    instrument = names.instruments.get(key)
-    return instrument.short_name if instrument else str(key)
-
-
-def _area(instrument_key, domain, names: AuditNames) -> str:
-    instrument = names.instruments.get(instrument_key)
-    labels = {d.key: d.label for d in instrument.domains} if instrument else {}
-    return labels.get(domain, str(domain).replace("_", " "))
-
 
 # One function per entity: (row, who, before, after, names) -> the sentence, undated.
-Row = Mapping
-
-
 def _family(row: Row, who: str, before, after, names: AuditNames) -> str:
     after = after if isinstance(after, dict) else {}
     before = before if isinstance(before, dict) else {}
@@ -208,32 +55,34 @@ def _family(row: Row, who: str, before, after, names: AuditNames) -> str:
     if row["action"] == "create":
         family = f"family {after['family_ref']}" if after.get("family_ref") else "a family"
         referred = (
-            f", referred {_day(after['referral_date'])}" if after.get("referral_date") else ""
+            f", referred {day_text(after['referral_date'])}" if after.get("referral_date") else ""
         )
         return f"{who} added {family}{referred}"
     if row["action"] == "import" and "added" in after:
         added = after["added"]
-        kinds = sorted(set(added) - {"families"}, key=lambda k: (_ORDER.get(k, len(_ORDER)), k))
-        things = _listed([_count(kind, added[kind]) for kind in kinds], most=len(kinds))
+        kinds = sorted(
+            set(added) - {"families"}, key=lambda k: (KIND_ORDER.get(k, len(KIND_ORDER)), k)
+        )
+        things = listed([_count(kind, added[kind]) for kind in kinds], most=len(kinds))
         if "families" in added:
             with_what = f" with {things}" if things else ""
             return f"{who} added family {row['entity_id']} by import{with_what}"
         return f"{who} added {things} to family {row['entity_id']} by import"
     if after.get("closed_on") and not before.get("closed_on"):
-        reason = _value("closure_reason", after.get("closure_reason"), names)
-        return f"{who} closed the case on {_day(after['closed_on'])}: {reason}"
+        reason = value_text("closure_reason", after.get("closure_reason"), names)
+        return f"{who} closed the case on {day_text(after['closed_on'])}: {reason}"
     if set(after) == {"key_worker_id"}:
         old, new = before.get("key_worker_id"), after["key_worker_id"]
         return (
-            f"{who} moved the family from {_value('key_worker_id', old, names)} "
-            f"to {_value('key_worker_id', new, names)}"
+            f"{who} moved the family from {value_text('key_worker_id', old, names)} "
+            f"to {value_text('key_worker_id', new, names)}"
         )
-    return f"{who} changed the family's {_changes(before, after, names)}{_by_import(row)}"
+    return f"{who} changed the family's {changes_text(before, after, names)}{_by_import(row)}"
 
 
 def _count(kind: str, number: int) -> str:
     """ "2 goals", "1 onward referral": a kind of file row, counted."""
-    noun = _NOUNS.get(kind) or (CANONICAL[kind].noun if kind in CANONICAL else kind[:-1])
+    noun = NOUNS.get(kind) or (CANONICAL[kind].noun if kind in CANONICAL else kind[:-1])
     if number == 1 or noun == "feedback":
         return f"{number:,} {noun}"
     return f"{number:,} {noun[:-1] + 'ies' if noun.endswith('y') else noun + 's'}"
@@ -246,36 +95,39 @@ def _by_import(row: Row) -> str:
 def _assessment(row: Row, who: str, before, after, names: AuditNames) -> str:
     after = after if isinstance(after, dict) else {}
     if row["action"] == "import":
-        what = _identified(row, _ASSESSMENT_NAME, names)
-        return f"{who} changed the assessment {what} by import: {_changes(before, after, names)}"
-    tool = _instrument(after.get("instrument"), names)
-    occasion = _value("occasion", after.get("occasion"), names)
-    which = f"({tool}, {_value('rater', after.get('rater'), names)}, {_day(after['assessed_on'])})"
+        what = _identified(row, ASSESSMENT_NAME, names)
+        return (
+            f"{who} changed the assessment {what} by import: {changes_text(before, after, names)}"
+        )
+    tool = instrument_name(after.get("instrument"), names)
+    occasion = value_text("occasion", after.get("occasion"), names)
+    rater = value_text("rater", after.get("rater"), names)
+    which = f"({tool}, {rater}, {day_text(after['assessed_on'])})"
     if row["action"] == "create" or not isinstance(before, dict):
         return f"{who} recorded the {occasion} scores {which}"
     old, new = before.get("scores") or {}, after.get("scores") or {}
     instrument = names.instruments.get(after.get("instrument"))
     keys = [d.key for d in instrument.domains] if instrument else sorted(set(old) | set(new))
     parts = [
-        f"{_area(after.get('instrument'), key, names)} from {score_text(old, key)} "
+        f"{area_name(after.get('instrument'), key, names)} from {score_text(old, key)} "
         f"to {score_text(new, key)}"
         for key in keys
         if (key in old, old.get(key)) != (key in new, new.get(key))
     ]
     details = {k: v for k, v in after.items() if k not in ("scores", "instrument")}
-    moved = _changes({k: before.get(k) for k in details}, details, names)
+    moved = changes_text({k: before.get(k) for k in details}, details, names)
     if moved:
         parts.append(moved)
     if not parts:
         return f"{who} saved the {occasion} scores {which} again, unchanged"
-    return f"{who} changed {_listed(parts)} in the {occasion} scores {which}"
+    return f"{who} changed {listed(parts)} in the {occasion} scores {which}"
 
 
 def _identified(row: Row, columns: tuple[str, ...], names: AuditNames) -> str:
     """An imported row's name ("taf-dtt · 2026-01-12 · worker") in words."""
     parts = str(row.get("entity_id") or "").split(" · ")
     words = [
-        _instrument(part, names) if column == "instrument" else _value(column, part, names)
+        instrument_name(part, names) if column == "instrument" else value_text(column, part, names)
         for column, part in zip(columns, parts, strict=False)
     ]
     return "(" + ", ".join(words) + ")"
@@ -283,55 +135,59 @@ def _identified(row: Row, columns: tuple[str, ...], names: AuditNames) -> str:
 
 def _score(row: Row, who: str, before, after, names: AuditNames) -> str:
     """A domain score an import replaced, named by its instrument, day, rater and area."""
-    name = dict(zip(_SCORE_NAME, str(row.get("entity_id")).split(" · "), strict=False))
+    name = dict(zip(SCORE_NAME, str(row.get("entity_id")).split(" · "), strict=False))
     before = before if isinstance(before, dict) else {}
     after = after if isinstance(after, dict) else {}
-    area = _area(name.get("instrument"), name.get("domain"), names)
-    which = _identified(row, tuple(column for column in _SCORE_NAME if column != "domain"), names)
+    area = area_name(name.get("instrument"), name.get("domain"), names)
+    which = _identified(row, tuple(column for column in SCORE_NAME if column != "domain"), names)
     parts = []
     if "score" in after or "score" in before:
         parts.append(
-            f"{area} from {_value('score', before.get('score'), names)} "
-            f"to {_value('score', after.get('score'), names)}"
+            f"{area} from {value_text('score', before.get('score'), names)} "
+            f"to {value_text('score', after.get('score'), names)}"
         )
     if "note" in after or "note" in before:
         parts.append(f"the note on {area}")
-    return f"{who} changed {_listed(parts or [area])} {which} by import"
+    return f"{who} changed {listed(parts or [area])} {which} by import"
 
 
 def _goal(row: Row, who: str, before, after, names: AuditNames) -> str:
     after = after if isinstance(after, dict) else {}
     if row["action"] == "create":
-        agreed = f", agreed {_day(after['set_on'])}" if _another_day(row, after, "set_on") else ""
-        return f"{who} added the goal {_quote(after.get('text', ''))}{agreed}"
+        agreed = (
+            f", agreed {day_text(after['set_on'])}" if another_day(row, after, "set_on") else ""
+        )
+        return f"{who} added the goal {quote_text(after.get('text', ''))}{agreed}"
     text = names.goals.get(str(row.get("entity_id")))
-    goal = f"the goal {_quote(text)}" if text else "a goal"
+    goal = f"the goal {quote_text(text)}" if text else "a goal"
     if row["action"] == "update" and set(after) <= {"status", "status_on"}:
-        status = _value("status", after.get("status"), names)
-        since = f" from {_day(after['status_on'])}" if after.get("status_on") else ""
+        status = value_text("status", after.get("status"), names)
+        since = f" from {day_text(after['status_on'])}" if after.get("status_on") else ""
         return f"{who} marked {goal} as {status}{since}"
     if row["action"] == "import":
-        goal = f"the goal {_quote(row.get('entity_id'))}"
-    return f"{who} changed {goal}{_by_import(row)}: {_changes(before, after, names)}"
+        goal = f"the goal {quote_text(row.get('entity_id'))}"
+    return f"{who} changed {goal}{_by_import(row)}: {changes_text(before, after, names)}"
 
 
 def _note(row: Row, who: str, before, after, names: AuditNames) -> str:
     after = after if isinstance(after, dict) else {}
     if row["action"] == "create":
         dated = (
-            f" dated {_day(after['written_on'])}" if _another_day(row, after, "written_on") else ""
+            f" dated {day_text(after['written_on'])}"
+            if another_day(row, after, "written_on")
+            else ""
         )
-        return f"{who} added a note{dated}: {_quote(after.get('text', ''))}"
+        return f"{who} added a note{dated}: {quote_text(after.get('text', ''))}"
     return _imported(row, who, before, after, names)
 
 
 def _imported(row: Row, who: str, before, after, names: AuditNames) -> str:
     """A row of any other file an import replaced ("the activity (12 Jan 2026, …)")."""
-    kind = _KINDS_BY_NOUN.get(str(row.get("entity")))
+    kind = KINDS_BY_NOUN.get(str(row.get("entity")))
     if kind is None or row["action"] != "import":
         return _generic(row, who, before, after, names)
     name = _identified(row, tuple(c for c in kind.identity if c != FAMILY), names)
-    return f"{who} changed the {kind.noun} {name} by import: {_changes(before, after, names)}"
+    return f"{who} changed the {kind.noun} {name} by import: {changes_text(before, after, names)}"
 
 
 # Why a self-rating link was refused, as tracker.records.invitations audits it.
@@ -349,9 +205,11 @@ def _invitation(row: Row, who: str, before, after, names: AuditNames) -> str:
     after = after if isinstance(after, dict) else {}
     action = row["action"]
     link = f"self-rating link {row.get('entity_id')}"
-    tool = _instrument(after.get("instrument"), names)
+    tool = instrument_name(after.get("instrument"), names)
     if action == "invite_created":
-        until = f", lasting until {_day(after['expires_at'])}" if after.get("expires_at") else ""
+        until = (
+            f", lasting until {day_text(after['expires_at'])}" if after.get("expires_at") else ""
+        )
         return f"{who} made a {link} for {tool}{until}"
     if action == "invite_opened":
         return f"The family opened {link}"
@@ -365,7 +223,7 @@ def _invitation(row: Row, who: str, before, after, names: AuditNames) -> str:
         return f"A self-rating link that does not exist was tried from {row.get('entity_id')}"
     if reason == "cannot be recorded":
         problems = after.get("problems") if isinstance(after.get("problems"), dict) else {}
-        why = _listed([str(text).rstrip(".") for text in problems.values()])
+        why = listed([str(text).rstrip(".") for text in problems.values()])
         return f"The family's answers by {link} could not be recorded" + (f": {why}" if why else "")
     return f"{link[0].upper()}{link[1:]} was refused: {_INVITE_REFUSALS.get(reason, reason)}"
 
@@ -388,7 +246,7 @@ def _user(row: Row, who: str, before, after, names: AuditNames) -> str:
             return f"A sign-in with the unknown e-mail address {after['email']} failed"
         return _failed(row, who, after)
     if action == "lockout":
-        until = _value("locked_until", after.get("locked_until"), names)
+        until = value_text("locked_until", after.get("locked_until"), names)
         return f"{who}'s account was locked until {until} after too many failed sign-ins"
     if action == "sign_out":
         return _signed_out(who, str(after.get("reason") or ""))
@@ -396,7 +254,7 @@ def _user(row: Row, who: str, before, after, names: AuditNames) -> str:
         return f"{who} reset the password of {account}"
     if set(after) == {"active"}:
         return f"{who} {'re-enabled' if after['active'] else 'disabled'} the account of {account}"
-    return f"{who} changed the account of {account}: {_changes(before, after, names)}"
+    return f"{who} changed the account of {account}: {changes_text(before, after, names)}"
 
 
 def _failed(row: Row, who: str, after) -> str:
@@ -429,14 +287,14 @@ def _target(row: Row, who: str, before, after, names: AuditNames) -> str:
     if row["action"] == "delete":
         return f"{who} removed the target for {which}"
     target = (after or {}).get("target") if isinstance(after, dict) else None
-    return f"{who} set the target for {which} to {_value('target', target, names)}"
+    return f"{who} set the target for {which} to {value_text('target', target, names)}"
 
 
 def _story(row: Row, who: str, before, after, names: AuditNames) -> str:
     rest, _, key = str(row.get("entity_id")).rpartition(" ")
     field = STORY_FIELDS.get(key, key.replace("_", " "))
     verb = "rewrote" if row["action"] == "update" else "wrote"
-    return f"{who} {verb} “{field}” for {rest}: {_quote(after or '')}"
+    return f"{who} {verb} “{field}” for {rest}: {quote_text(after or '')}"
 
 
 def _download(row: Row, who: str, before, after, names: AuditNames) -> str:
@@ -461,20 +319,20 @@ def _import(row: Row, who: str, before, after, names: AuditNames) -> str:
 
 
 def _generic(row: Row, who: str, before, after, names: AuditNames) -> str:
-    verb = _VERBS.get(row["action"], str(row["action"]).replace("_", " "))
+    verb = VERBS.get(row["action"], str(row["action"]).replace("_", " "))
     thing = " ".join(str(part) for part in (row.get("entity"), row.get("entity_id")) if part)
-    changes = _changes(before, after, names)
+    changes = changes_text(before, after, names)
     return f"{who} {verb} {thing}" + (f": {changes}" if changes else "")
 
 
 def _closure_audit(row: Row, who: str, before, after, names: AuditNames) -> str:
     """A closure audit falling due as a case closes, and its completion with the scores."""
     after = after if isinstance(after, dict) else {}
-    closure = f"the case closed on {_day(after['closed_on'])}"
+    closure = f"the case closed on {day_text(after['closed_on'])}"
     if row["action"] == "closure_audit_created":
-        reason = _value("closure_reason", after.get("closure_reason"), names)
+        reason = value_text("closure_reason", after.get("closure_reason"), names)
         return f"A closure audit fell due for {closure} ({reason})"
-    scores = _listed(
+    scores = listed(
         [
             f"{heading.lower()} {AUDIT_SCALE[after[f'{key}_score']].lower()}"
             for key, heading in CLOSURE_AUDIT_HEADINGS.items()
@@ -489,14 +347,14 @@ def _sample(row: Row, who: str, before, after, names: AuditNames) -> str:
     after = after if isinstance(after, dict) else {}
     size = after.get("size")
     cases = f"{size:,} case{'' if size == 1 else 's'}" if isinstance(size, int) else "cases"
-    period = f" closed {_day(after['period_start'])} to {_day(after['period_end'])}"
+    period = f" closed {day_text(after['period_start'])} to {day_text(after['period_end'])}"
     seed = f" (seed {after['seed']})" if after.get("seed") is not None else ""
     return f"{who} drew a sample of {cases}{period}{seed}"
 
 
 def _case_file(row: Row, who: str, before, after, names: AuditNames) -> str:
     after = after if isinstance(after, dict) else {}
-    grades = _listed(
+    grades = listed(
         [
             f"{label.split(',')[0].lower()} {GRADES[after[f'{key}_grade']].lower()}"
             for key, label in CASE_FILE_QUALITIES.items()
@@ -510,7 +368,7 @@ def _case_file(row: Row, who: str, before, after, names: AuditNames) -> str:
 def _stakeholder_feedback(row: Row, who: str, before, after, names: AuditNames) -> str:
     after = after if isinstance(after, dict) else {}
     role = STAKEHOLDER_ROLES.get(after.get("role"), "a member of the team").lower()
-    period = f" for {_day(after['period_start'])} to {_day(after['period_end'])}"
+    period = f" for {day_text(after['period_start'])} to {day_text(after['period_end'])}"
     return f"{who} added feedback from a {role}{period}"
 
 
@@ -556,7 +414,7 @@ def who(actor: str, names: AuditNames) -> str:
 def sentence(row: Row, names: AuditNames, *, dated: bool = True) -> str:
     """One audit row as a sentence, ending with the day it happened when ``dated``."""
     person = who(str(row.get("actor") or ""), names)
-    before, after = _loaded(row.get("before")), _loaded(row.get("after"))
+    before, after = loaded(row.get("before")), loaded(row.get("after"))
     write = _ACTION_SENTENCES.get(str(row.get("action"))) or _SENTENCES.get(
         str(row.get("entity")), _imported
     )

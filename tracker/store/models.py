@@ -4,51 +4,34 @@ Every table has a surrogate integer key; the natural keys the service uses
 (``family_ref``, an assessment's family + instrument + date + rater) carry
 unique constraints so imports can match on them. Controlled values are
 checked by the database too, so a bad row cannot arrive by any route.
+
+The quality-assurance tables live in ``quality_models`` and the shared column helpers in
+``columns``; both are imported here, so importing this module registers every table.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from tracker.store.columns import longest as longest
+from tracker.store.columns import one_of
+from tracker.store.columns import utc_now as utc_now
+from tracker.store.quality_models import CaseFileAudit as CaseFileAudit
+from tracker.store.quality_models import CaseSample as CaseSample
+from tracker.store.quality_models import CaseSampleMember as CaseSampleMember
+from tracker.store.quality_models import ClosureAudit as ClosureAudit
+from tracker.store.quality_models import StakeholderFeedback as StakeholderFeedback
 from tracker.store.vocabulary import (
     ACTIVITY_KINDS,
-    CASE_FILE_QUALITIES,
-    CLOSURE_AUDIT_QUESTIONS,
     CLOSURE_REASONS,
     GOAL_STATUSES,
-    GRADES,
     OCCASIONS,
     RATERS,
     REFERRAL_OUTCOMES,
-    STAKEHOLDER_ROLES,
 )
-
-# Named constraints let Alembic's batch mode rebuild SQLite tables reliably.
-SQLModel.metadata.naming_convention = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-def _one_of(column: str, values) -> str:
-    quoted = ", ".join(f"'{value}'" for value in values)
-    return f"{column} IN ({quoted})"
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def longest(column: sa.orm.InstrumentedAttribute) -> int:
-    """The most characters a text column holds: forms, checks and the importer ask here,
-    so a limit changes in the model alone."""
-    return column.type.length
 
 
 class KeyWorkerBase(SQLModel):
@@ -88,12 +71,12 @@ class Family(FamilyBase, table=True):
     __table_args__ = (
         sa.Index("ix_family_area_tier", "area", "tier_of_need"),
         sa.CheckConstraint(
-            "closure_reason IS NULL OR " + _one_of("closure_reason", CLOSURE_REASONS),
+            "closure_reason IS NULL OR " + one_of("closure_reason", CLOSURE_REASONS),
             name="closure_reason",
         ),
         # Added by migration 0010 without rebuilding the table (a trigger on SQLite).
         sa.CheckConstraint(
-            "referral_outcome IS NULL OR " + _one_of("referral_outcome", REFERRAL_OUTCOMES),
+            "referral_outcome IS NULL OR " + one_of("referral_outcome", REFERRAL_OUTCOMES),
             name="referral_outcome",
         ),
     )
@@ -140,8 +123,8 @@ class Assessment(SQLModel, table=True):
         sa.UniqueConstraint(
             "family_id", "instrument", "assessed_on", "rater", name="uq_assessment_identity"
         ),
-        sa.CheckConstraint(_one_of("occasion", OCCASIONS), name="occasion"),
-        sa.CheckConstraint(_one_of("rater", RATERS), name="rater"),
+        sa.CheckConstraint(one_of("occasion", OCCASIONS), name="occasion"),
+        sa.CheckConstraint(one_of("rater", RATERS), name="rater"),
         sa.Index("ix_assessment_instrument_family", "instrument", "family_id", "assessed_on"),
     )
 
@@ -205,7 +188,7 @@ class InvitationTry(SQLModel, table=True):
 
     __tablename__ = "invitation_try"
     __table_args__ = (
-        sa.CheckConstraint(_one_of("outcome", INVITATION_OUTCOMES), name="outcome"),
+        sa.CheckConstraint(one_of("outcome", INVITATION_OUTCOMES), name="outcome"),
         sa.Index("ix_invitation_try_client_at", "client", "at"),
     )
 
@@ -233,7 +216,7 @@ class Score(SQLModel, table=True):
 
 class PlanGoal(SQLModel, table=True):
     __tablename__ = "plan_goal"
-    __table_args__ = (sa.CheckConstraint(_one_of("status", GOAL_STATUSES), name="status"),)
+    __table_args__ = (sa.CheckConstraint(one_of("status", GOAL_STATUSES), name="status"),)
 
     id: int | None = Field(default=None, primary_key=True)
     family_id: int = Field(foreign_key="family.id", ondelete="CASCADE", index=True)
@@ -249,7 +232,7 @@ class PlanGoal(SQLModel, table=True):
 class ServiceActivity(SQLModel, table=True):
     __tablename__ = "service_activity"
     __table_args__ = (
-        sa.CheckConstraint(_one_of("kind", ACTIVITY_KINDS), name="kind"),
+        sa.CheckConstraint(one_of("kind", ACTIVITY_KINDS), name="kind"),
         sa.CheckConstraint("hours >= 0", name="hours"),
     )
 
@@ -372,7 +355,7 @@ class AppUser(SQLModel, table=True):
     """Someone who signs in. Practitioners are linked to their key worker record."""
 
     __tablename__ = "app_user"
-    __table_args__ = (sa.CheckConstraint(_one_of("role", ROLES), name="role"),)
+    __table_args__ = (sa.CheckConstraint(one_of("role", ROLES), name="role"),)
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=120, sa_column_kwargs={"unique": True}, nullable=False)
@@ -414,140 +397,3 @@ class AuditLog(SQLModel, table=True):
     # The hash chain (tracker/store/audit_chain.py): the row before's hash, and this row's.
     prev_hash: str = Field(max_length=64)
     row_hash: str = Field(max_length=64)
-
-
-def _score_between(column: str, low: int, high: int) -> str:
-    return f"{column} IS NULL OR {column} BETWEEN {low} AND {high}"
-
-
-class ClosureAudit(SQLModel, table=True):
-    """Why a case closed with its plan not wholly achieved (tracker/records/closure_audits.py).
-
-    Created as a manager's task when the case closes, one per closure, and completed
-    later with a score of 1-4 and a comment per question in ``CLOSURE_AUDIT_QUESTIONS``.
-    """
-
-    __tablename__ = "closure_audit"
-    __table_args__ = (
-        sa.UniqueConstraint("family_id", "closed_on", name="uq_closure_audit_closure"),
-        *(
-            sa.CheckConstraint(_score_between(f"{key}_score", 1, 4), name=f"{key}_score")
-            for key in CLOSURE_AUDIT_QUESTIONS
-        ),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    family_id: int = Field(foreign_key="family.id", ondelete="CASCADE", index=True)
-    closed_on: date
-    created_at: datetime = Field(
-        default_factory=utc_now, sa_type=sa.DateTime(timezone=True), nullable=False
-    )
-    completed_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
-    completed_by: str | None = Field(default=None, max_length=120)
-    reason_score: int | None = None
-    reason_comment: str | None = Field(default=None, max_length=1000)
-    plan_right_score: int | None = None
-    plan_right_comment: str | None = Field(default=None, max_length=1000)
-    engagement_score: int | None = None
-    engagement_comment: str | None = Field(default=None, max_length=1000)
-    multi_agency_score: int | None = None
-    multi_agency_comment: str | None = Field(default=None, max_length=1000)
-    differently_score: int | None = None
-    differently_comment: str | None = Field(default=None, max_length=1000)
-    # Bumped by every change, so a completion made from a stale page is refused.
-    version: int = Field(default=1, nullable=False, sa_column_kwargs={"server_default": "1"})
-
-
-SAMPLE_HOWS = ("proportion", "number")
-
-
-class CaseSample(SQLModel, table=True):
-    """A seeded random sample of the cases closed in a period, kept so it can be re-drawn."""
-
-    __tablename__ = "case_sample"
-    __table_args__ = (
-        sa.CheckConstraint(_one_of("how", SAMPLE_HOWS), name="how"),
-        sa.CheckConstraint("amount > 0", name="amount"),
-        sa.CheckConstraint("period_end >= period_start", name="period"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    period_start: date
-    period_end: date
-    how: str = Field(max_length=20)
-    # A share (0.1 for 10%) or a number of cases, as ``how`` says.
-    amount: float
-    seed: int = Field(sa_type=sa.BigInteger)
-    drawn_by: str = Field(max_length=120)
-    drawn_at: datetime = Field(
-        default_factory=utc_now, sa_type=sa.DateTime(timezone=True), nullable=False
-    )
-    note: str | None = Field(default=None, max_length=1000)
-
-
-class CaseSampleMember(SQLModel, table=True):
-    """One closed case drawn into a sample, with the stratum ("tier · area") it came from."""
-
-    __tablename__ = "case_sample_member"
-    __table_args__ = (
-        sa.UniqueConstraint("sample_id", "family_id", name="uq_case_sample_member_family"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    sample_id: int = Field(foreign_key="case_sample.id", ondelete="CASCADE", index=True)
-    family_id: int = Field(foreign_key="family.id", ondelete="CASCADE", index=True)
-    stratum: str = Field(max_length=200)
-
-
-class CaseFileAudit(SQLModel, table=True):
-    """A sampled case file graded on each of ``CASE_FILE_QUALITIES``, with evidence notes."""
-
-    __tablename__ = "case_file_audit"
-    __table_args__ = tuple(
-        sa.CheckConstraint(_one_of(f"{key}_grade", GRADES), name=f"{key}_grade")
-        for key in CASE_FILE_QUALITIES
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    member_id: int = Field(
-        foreign_key="case_sample_member.id",
-        ondelete="CASCADE",
-        sa_column_kwargs={"unique": True},
-    )
-    engagement_grade: str = Field(max_length=30)
-    engagement_evidence: str | None = Field(default=None, max_length=2000)
-    multi_agency_grade: str = Field(max_length=30)
-    multi_agency_evidence: str | None = Field(default=None, max_length=2000)
-    innovation_grade: str = Field(max_length=30)
-    innovation_evidence: str | None = Field(default=None, max_length=2000)
-    rated_by: str = Field(max_length=120)
-    rated_at: datetime = Field(
-        default_factory=utc_now, sa_type=sa.DateTime(timezone=True), nullable=False
-    )
-    version: int = Field(default=1, nullable=False, sa_column_kwargs={"server_default": "1"})
-
-
-class StakeholderFeedback(SQLModel, table=True):
-    """A key worker's or panel member's answers to the period's short questionnaire."""
-
-    __tablename__ = "stakeholder_feedback"
-    __table_args__ = (
-        sa.CheckConstraint(_one_of("role", STAKEHOLDER_ROLES), name="role"),
-        sa.CheckConstraint("pathway_score BETWEEN 1 AND 4", name="pathway_score"),
-        sa.CheckConstraint("multi_agency_score BETWEEN 1 AND 4", name="multi_agency_score"),
-        sa.CheckConstraint("period_end >= period_start", name="period"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    period_start: date
-    period_end: date
-    role: str = Field(max_length=20)
-    # An optional name or initials: the questionnaire may be anonymous.
-    respondent: str | None = Field(default=None, max_length=120)
-    pathway_score: int
-    multi_agency_score: int
-    comment: str | None = Field(default=None, max_length=2000)
-    entered_by: str = Field(max_length=120)
-    entered_at: datetime = Field(
-        default_factory=utc_now, sa_type=sa.DateTime(timezone=True), nullable=False
-    )
