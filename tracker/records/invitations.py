@@ -34,7 +34,7 @@ from tracker.records.invitation_guards import (
 )
 from tracker.store.errors import RecordInvalid
 from tracker.store.models import Assessment, Family, Invitation, longest
-from tracker.store.settings import get_settings
+from tracker.store.settings import MAX_EXPIRES_DAYS, get_settings
 
 INVITE_REFUSAL = (
     "This link cannot be used. It may have run out, been used already or been "
@@ -49,7 +49,6 @@ ENTERED_BY = "family (own phone)"
 RATER = "family"
 # Dates are the family's day, wherever the server's clock is.
 LONDON = ZoneInfo("Europe/London")
-MAX_EXPIRES_DAYS = 60
 GREETING_MAX = longest(Invitation.greeting)
 DRAFT_MAX_CHARS = longest(Invitation.draft)
 # token_urlsafe(32) gives 43 characters; anything much longer is not a token of ours.

@@ -13,6 +13,8 @@ from pathlib import Path
 STORE_DIR = Path(__file__).resolve().parent
 PACKAGE_DIR = STORE_DIR.parent
 PROJECT_ROOT = PACKAGE_DIR.parent
+# The longest a self-rating link may last, in days, whatever TRACKER_INVITE_DAYS says.
+MAX_EXPIRES_DAYS = 60
 
 
 @dataclass(frozen=True)

@@ -139,6 +139,9 @@ CASE_FILE_QUALITIES = {
     "innovation": "Innovation and creativity in outcome-focused solutions",
 }
 
+# The roles someone who signs in can hold (docs/security.md says what each may do).
+ROLES = ("practitioner", "manager", "commissioner", "admin")
+
 # The other key players asked for feedback, and the scale of their answers.
 STAKEHOLDER_ROLES = {"key_worker": "Key worker", "panel_member": "Panel member"}
 FEEDBACK_SCALE = {1: "Poor", 2: "Fair", 3: "Good", 4: "Very good"}
