@@ -9,6 +9,10 @@ server (see tests/postgres.py). Tests about one store's own machinery are marked
 A test's database starts empty, or, when it asks for ``engine`` or ``sample_engine``, as a
 copy of a migrated or sampled database built once per store per session: a test pays for
 a copy, not for the migrations and the sample import.
+
+After each test its database's ``journey`` table must still equal the journeys computed
+from its assessments: a write path that forgot ``refresh_journeys`` fails the test that
+took it.
 """
 
 from __future__ import annotations
@@ -21,12 +25,14 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from tests import postgres
 from tracker.cli import main
 from tracker.people import auth
 from tracker.store.db import make_engine
+from tracker.store.journeys import journeys_out_of_step
 
 STORES = ["sqlite", "postgres"]
 APP_TESTS = Path(__file__).parent / "app"
@@ -110,6 +116,67 @@ def pages_listed_by_app_py():
         patch.setattr(PagesManager, "uses_pages_directory", None)  # put back afterwards
         pages_from_navigation_only()
         yield
+
+
+# What every write of an assessment changes: the count, and ids and versions (each write
+# bumps the version), beside the journey rows' own ids. Cheap to read before and after.
+FINGERPRINT = sa.text(
+    "SELECT (SELECT count(*) FROM assessment), (SELECT sum(id + 3 * version) FROM assessment),"
+    " (SELECT count(*) FROM journey), (SELECT sum(baseline_id"
+    " + 3 * coalesce(first_review_id, 0) + 7 * coalesce(latest_id, 0)) FROM journey)"
+)
+
+# The seeded databases (by store and kind) whose journeys have been checked in full once.
+SEEDS_CHECKED: set[tuple] = set()
+
+
+def journeys_fingerprint(url: str) -> tuple | None:
+    """The fingerprint, or None when the database has no journey table (yet, or any more)."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            if not sa.inspect(connection).has_table("journey"):
+                return None
+            return tuple(connection.execute(FINGERPRINT).one())
+    except sa.exc.SQLAlchemyError:
+        return None  # a test that left its database unreadable on purpose
+    finally:
+        engine.dispose()
+
+
+def journeys_out_of_step_in(url: str):
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return journeys_out_of_step(connection)
+    finally:
+        engine.dispose()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """Fail a test that left its database's journeys out of step with its assessments.
+
+    The full check runs when the assessments or journeys changed during the test, and for
+    the first test of each seeded database, which so checks the seed itself.
+    """
+    url = item.funcargs.get("database_url") if hasattr(item, "funcargs") else None
+    if url is None:
+        return (yield)
+    seed_of = (store_of(item), next((SEEDS[n] for n in SEEDS if n in item.fixturenames), None))
+    before = journeys_fingerprint(url)
+    result = yield
+    after = journeys_fingerprint(url)
+    if after is None or (after == before and seed_of in SEEDS_CHECKED):
+        return result
+    SEEDS_CHECKED.add(seed_of)
+    out = journeys_out_of_step_in(url)
+    if not out.empty:
+        raise AssertionError(
+            f"{len(out)} journey rows out of step with the assessments: a write of an "
+            f"assessment did not call refresh_journeys.\n{out.head(10).to_string()}"
+        )
+    return result
 
 
 def seed(kind: str, url: str) -> str:

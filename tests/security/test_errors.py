@@ -43,7 +43,7 @@ def test_a_failing_page_shows_a_reference_and_logs_the_error(sample_engine, demo
     assert app.metric, "Home showed the service's figures"
     with sample_engine.begin() as connection:
         # Children first: PostgreSQL refuses to drop a table others still point at.
-        for table in ("score", "invitation_try", "invitation", "assessment"):
+        for table in ("score", "invitation_try", "invitation", "journey", "assessment"):
             connection.execute(sa.text(f"DROP TABLE {table}"))
     st.cache_data.clear()  # so Home reads the store again
     with caplog.at_level(logging.ERROR):

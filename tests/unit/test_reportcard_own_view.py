@@ -21,6 +21,7 @@ from tracker.measures.periods import quarters_up_to
 from tracker.measures.reportcard import MEASURES_BY_KEY, Scope, Value, build_card, load_report_data
 from tracker.measures.reportcard.published import publish
 from tracker.render.reportcard_export import card_html, card_xlsx
+from tracker.store.journeys import refresh_journeys
 from tracker.store.models import Assessment, Family
 
 OWN_VIEW = MEASURES_BY_KEY["own_view"]
@@ -189,6 +190,9 @@ def test_self_completed_is_read_from_the_database(engine):
                     self_completed=phone,
                 )
             )
+        session.flush()
+        # Written straight through the ORM, so the journeys are brought into step by hand.
+        refresh_journeys(session.connection(), [family.id])
         session.commit()
     with engine.connect() as connection:
         loaded = load_report_data(connection, Scope(), get_instrument("taf-dtt"), today=TODAY)

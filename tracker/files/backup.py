@@ -25,6 +25,7 @@ from sqlalchemy.engine import Engine
 from tracker.files.private import fresh_owner_only
 from tracker.people.audit import record
 from tracker.store.db import begin_write
+from tracker.store.journeys import Journey, rebuild_journeys
 from tracker.store.models import AppUser, AuditLog, Family
 
 # Tables whose rows stay out of a backup unless the accounts are asked for.
@@ -144,7 +145,16 @@ def restore(
         _sqlite_restore(engine, source)
     else:
         _postgres_restore(engine, source)
+    _rebuild_journeys(engine)
     return _record_restore(engine, source, actor, forced=force, replaced=held)
+
+
+def _rebuild_journeys(engine: Engine) -> None:
+    """Recompute the journey table from the restored assessments, so it is in step whatever
+    the backup held; a backup from before the table gets it from ``tracker init``."""
+    if sa.inspect(engine).has_table(Journey.__tablename__):
+        with begin_write(engine) as connection:
+            rebuild_journeys(connection)
 
 
 def _sqlite_restore(engine: Engine, source: Path) -> None:

@@ -21,6 +21,7 @@ from tracker.instruments.loader import Instrument
 from tracker.people.audit import record
 from tracker.store.errors import RecordInvalid
 from tracker.store.history import draft_history_problems
+from tracker.store.journeys import refresh_journeys
 from tracker.store.models import Assessment, Family, Score, longest
 from tracker.store.vocabulary import DEFAULT_RATERS, OCCASIONS, RATERS
 
@@ -367,8 +368,9 @@ def save_assessment(
     """Insert a new assessment, or update one at ``expected_version``; return its id.
 
     Raises ``RecordInvalid`` with every problem, or ``VersionConflict`` when
-    someone else saved the assessment first. Scores are written in the same
-    transaction as the assessment, so a failure leaves nothing half-written.
+    someone else saved the assessment first. Scores and the family's journeys are
+    written in the same transaction as the assessment, so a failure leaves nothing
+    half-written.
     """
     connection = session.connection()
     before = load_assessment(connection, assessment_id) if assessment_id is not None else None
@@ -412,6 +414,8 @@ def save_assessment(
             raise VersionConflict(current)
         connection.execute(sa.delete(Score).where(Score.assessment_id == assessment_id))
     connection.execute(sa.insert(Score), _score_rows(assessment_id, draft))
+    # The family's journeys follow from its assessments: kept in step in this transaction.
+    refresh_journeys(connection, [draft.family_id, *([before.family_id] if before else [])])
     summary = {
         "instrument": draft.instrument,
         "occasion": draft.occasion,

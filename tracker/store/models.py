@@ -5,8 +5,9 @@ Every table has a surrogate integer key; the natural keys the service uses
 unique constraints so imports can match on them. Controlled values are
 checked by the database too, so a bad row cannot arrive by any route.
 
-The quality-assurance tables live in ``quality_models`` and the shared column helpers in
-``columns``; both are imported here, so importing this module registers every table.
+The quality-assurance tables live in ``quality_models``, the journeys kept on every write in
+``journeys`` and the shared column helpers in ``columns``; all are imported here, so
+importing this module registers every table.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlmodel import Field, SQLModel
 from tracker.store.columns import longest as longest
 from tracker.store.columns import one_of
 from tracker.store.columns import utc_now as utc_now
+from tracker.store.journeys import Journey as Journey
 from tracker.store.quality_models import CaseFileAudit as CaseFileAudit
 from tracker.store.quality_models import CaseSample as CaseSample
 from tracker.store.quality_models import CaseSampleMember as CaseSampleMember
@@ -31,6 +33,7 @@ from tracker.store.vocabulary import (
     OCCASIONS,
     RATERS,
     REFERRAL_OUTCOMES,
+    ROLES,
 )
 
 
@@ -346,9 +349,6 @@ class ReportStory(SQLModel, table=True):
     updated_at: datetime = Field(
         default_factory=utc_now, sa_type=sa.DateTime(timezone=True), nullable=False
     )
-
-
-ROLES = ("practitioner", "manager", "commissioner", "admin")
 
 
 class AppUser(SQLModel, table=True):
