@@ -17,6 +17,7 @@ from tracker.records.closure_audits import (
     outstanding_audits,
 )
 from tracker.records.families import add_family, build_family, close_family
+from tracker.store.closures import add_closure_audits, closure_audit_due, closures_due
 from tracker.store.db import read_session, write_session
 from tracker.store.errors import RecordInvalid
 from tracker.store.models import AuditLog, ClosureAudit, Family
@@ -239,3 +240,36 @@ def test_deleting_a_family_deletes_its_audits(engine):
     with write_session(engine) as session:
         session.connection().execute(sa.delete(Family).where(Family.id == family_id))
     assert audits(engine) == []
+
+
+def test_many_closures_are_judged_at_once_by_the_one_rule(engine):
+    """The importer asks about a whole file's closures in one call: each is due exactly
+    when one at a time would say so, once, in the order given."""
+    first, second, third = (add(engine, ref) for ref in ("F1", "F2", "F3"))
+    held_on, later = date(2025, 3, 1), date(2025, 5, 1)
+    with engine.begin() as connection:
+        add_closure_audits(connection, [(first, held_on)])
+        asked = [
+            (second, later, "not_achieved"),
+            (first, held_on, "not_achieved"),  # audited already
+            (first, later, "dropped_out"),  # the same family closed again later
+            (third, later, "wholly_achieved"),  # nothing to audit
+            (third, None, "not_achieved"),  # not closed
+            (second, later, "not_achieved"),  # the same closure twice
+        ]
+        due = closures_due(connection, asked)
+        one_at_a_time = [
+            (family, day)
+            for family, day, reason in asked
+            if closure_audit_due(connection, family, day, reason)
+        ]
+        ids = add_closure_audits(connection, due)
+        stored = connection.execute(
+            sa.select(ClosureAudit.id, ClosureAudit.family_id, ClosureAudit.closed_on)
+        ).all()
+    assert due == [(second, later), (first, later)]
+    assert list(dict.fromkeys(one_at_a_time)) == due
+    assert {
+        (audit_id, family, day) for audit_id, (family, day) in zip(ids, due, strict=True)
+    } <= set(stored)
+    assert len(stored) == 3

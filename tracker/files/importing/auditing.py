@@ -9,7 +9,7 @@ names the files and the counts, as before.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -62,57 +62,71 @@ def _changes(compared: Compared) -> list[tuple[pd.Series, dict, dict]]:
     return changes
 
 
+class AuditTally:
+    """What the audit trail will say of an import, gathered as each comparison is made, so a
+    file compared a chunk at a time keeps only the changed rows and counts per family."""
+
+    def __init__(self):
+        # New rows per family and kind, a small frame per comparison (a dict of counters
+        # per family took hundreds of megabytes for a national register).
+        self.added: list[pd.DataFrame] = []
+        # Each changed row: its entity, how it is named, its family (or None), before, after.
+        self.changes: list[tuple[str, str, str | None, dict, dict]] = []
+
+    def take(self, kind: Compared) -> None:
+        per_family = FAMILY in kind.identity
+        if per_family and not kind.result.new.empty:
+            counts = kind.result.new.groupby(FAMILY).size()
+            self.added.append(pd.DataFrame({"kind": kind.name, "count": counts}))
+        for row, before, after in _changes(kind):
+            named_by = [str(_plain(row[column])) for column in kind.identity if column != FAMILY]
+            entity_id = " · ".join(named_by or [row[FAMILY]])[:LONGEST_ID]
+            family = row[FAMILY] if per_family else None
+            self.changes.append((kind.entity, entity_id, family, before, after))
+
+
 def import_entries(
-    compared: list[Compared],
+    tally: AuditTally,
     family_ids: dict[str, int],
     *,
     actor: str,
     source: str,
     summary: dict,
-) -> list[dict]:
+) -> Iterator[dict]:
     """The audit rows of one import, all at one moment: the summary, each changed row,
-    then what was added to each family."""
+    then what was added to each family (made as they are stored, not all held at once)."""
     at = datetime.now(UTC)
-    entries = [
-        audit_entry(
+    yield audit_entry(
+        actor=actor,
+        action="import",
+        entity="import",
+        entity_id=source[:LONGEST_ID],
+        after=summary,
+        at=at,
+    )
+    for entity, entity_id, family, before, after in tally.changes:
+        yield audit_entry(
             actor=actor,
             action="import",
-            entity="import",
-            entity_id=source[:LONGEST_ID],
-            after=summary,
+            entity=entity,
+            entity_id=entity_id,
+            family_id=None if family is None else family_ids.get(family),
+            before=before,
+            after=after,
             at=at,
         )
-    ]
-    added: dict[str, Counter] = defaultdict(Counter)
-    for kind in compared:
-        per_family = FAMILY in kind.identity
-        if per_family and not kind.result.new.empty:
-            for ref, count in kind.result.new.groupby(FAMILY).size().items():
-                added[ref][kind.name] += int(count)
-        for row, before, after in _changes(kind):
-            named_by = [str(_plain(row[column])) for column in kind.identity if column != FAMILY]
-            entries.append(
-                audit_entry(
-                    actor=actor,
-                    action="import",
-                    entity=kind.entity,
-                    entity_id=" · ".join(named_by or [row[FAMILY]])[:LONGEST_ID],
-                    family_id=family_ids.get(row[FAMILY]) if per_family else None,
-                    before=before,
-                    after=after,
-                    at=at,
-                )
-            )
-    for ref in sorted(added):
-        entries.append(
-            audit_entry(
-                actor=actor,
-                action="import",
-                entity="family",
-                entity_id=ref,
-                family_id=family_ids.get(ref),
-                after={"added": dict(added[ref])},
-                at=at,
-            )
+    if not tally.added:
+        return
+    added = pd.concat(tally.added).groupby([FAMILY, "kind"], sort=False)["count"].sum()
+    kinds = list(dict.fromkeys(added.index.get_level_values("kind")))
+    table = added.unstack("kind").reindex(columns=kinds).sort_index()
+    for ref, counts in zip(table.index, table.itertuples(index=False), strict=True):
+        yield audit_entry(
+            actor=actor,
+            action="import",
+            entity="family",
+            entity_id=ref,
+            family_id=family_ids.get(ref),
+            after={"added": {k: int(n) for k, n in zip(kinds, counts, strict=True) if n == n}},
+            at=at,
         )
-    return entries

@@ -49,18 +49,28 @@ def reconcile(
     replace: bool,
     problems: Problems,
     what: str,
+    seen: pd.DataFrame | None = None,
+    key: str | None = None,
 ) -> Reconciled:
     """Sort a file's rows into new, unchanged and changed against the store.
 
     Duplicates within the file must agree; a stored value may only change
     with ``replace``. ``what`` names one row in messages ("the same goal").
+    ``seen`` are rows met first in an earlier chunk of the same file (identity, values,
+    line): the rows here are checked against them and they are not sorted again.
+    ``key`` names a column of both that stands for the identity (one integer rather than
+    several columns of text), to find duplicates faster.
     """
     rows = parsed.rows
+    same = [key] if key else identity
+    if seen is not None and not seen.empty:
+        earlier = seen[[*same, *identity, *values, "line"]].assign(_seen=True)
+        rows = pd.concat([earlier, rows.assign(_seen=False)], ignore_index=True)
     # By position, not line: one line of a wide sheet holds many rows.
-    order = rows.groupby(identity, dropna=False, sort=False).cumcount()
+    order = rows.groupby(same, dropna=False, sort=False).cumcount()
     firsts = rows[order == 0]
     later = rows[order > 0].merge(
-        firsts[[*identity, *values, "line"]], on=identity, suffixes=("", "_first")
+        firsts[[*same, *values, "line"]], on=same, suffixes=("", "_first")
     )
     for column in values:
         clash = later[~same_cells(later[column], later[f"{column}_first"])]
@@ -76,14 +86,19 @@ def reconcile(
             ),
             "error",
         )
-    merged = firsts.merge(
-        stored[[*identity, *values, "id"]], on=identity, how="left", suffixes=("", "_stored")
-    )
+    if "_seen" in firsts:
+        firsts = firsts[~firsts["_seen"].astype(bool)].drop(columns="_seen")
+    if stored.empty:  # nothing to match: every row is new
+        merged = firsts.assign(id=float("nan"), **{f"{c}_stored": None for c in values})
+    else:
+        merged = firsts.merge(
+            stored[[*identity, *values, "id"]], on=identity, how="left", suffixes=("", "_stored")
+        )
     is_new = merged["id"].isna()
     for column in parsed.absent & set(values):  # left out of the file: keep what is stored
         merged[column] = merged[column].where(is_new, merged[f"{column}_stored"])
     differs = pd.Series(False, index=merged.index)
-    for column in values:
+    for column in values if not is_new.all() else ():
         changed = ~is_new & ~same_cells(merged[column], merged[f"{column}_stored"])
         differs |= changed
         if not replace:

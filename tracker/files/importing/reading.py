@@ -9,7 +9,7 @@ without reading the files a second time.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +18,7 @@ import pandas as pd
 from tracker.files.canonical import FILE_KINDS, FileKind
 from tracker.files.importing.checks import typed_rows
 from tracker.files.importing.report import ImportReport
+from tracker.files.importing.streaming import StreamedFile, streamed_csv
 from tracker.files.importing.wide import is_wide, unpivot_wide
 from tracker.files.problems import FileRejected, Problem
 from tracker.files.tabular import Sheet, Upload, read_tables
@@ -61,7 +62,7 @@ class ReadFiles:
     """Every table of an import's files, read and checked; compared with the store later."""
 
     names: list[str]  # the files, as the audit trail names an import
-    files: list[ParsedFile]
+    files: list[ParsedFile | StreamedFile]  # streamed ones are read as they are compared
     tables: list[TableRead]
     report: ImportReport  # what reading found; each import starts from a copy
 
@@ -96,9 +97,18 @@ def recognise(columns: Sequence[str], file: str) -> FileKind:
 
 
 def parse_sheet(
-    sheet: Sheet, instruments: dict[str, Instrument], today: date, report: ImportReport
+    sheet: Sheet,
+    instruments: dict[str, Instrument],
+    today: date,
+    report: ImportReport,
+    *,
+    whole: bool = True,
 ) -> ParsedFile | None:
-    """Recognise and check one table; problems go into the report."""
+    """Recognise and check one table; problems go into the report.
+
+    ``whole`` is False for a later chunk of a streamed file: what is said of the header
+    (unused columns) was said with the first.
+    """
     headers: dict[str, pd.Series] = {}
     field_lines: dict[str, int] = {}
     try:
@@ -113,12 +123,12 @@ def parse_sheet(
         report.problems.append(rejected.problem)
         return None
     frame = sheet.frame
-    for column in frame.columns:
+    for column in frame.columns if whole else ():
         if column not in kind.columns:
             report.problems.append(
                 Problem(sheet.name, 1, column, "this column is not used and was ignored", "warning")
             )
-    if frame.empty:
+    if frame.empty and whole:
         report.problems.append(Problem(sheet.name, 1, "-", "there are no data rows", "warning"))
     check = FrameChecker(
         sheet.name,
@@ -173,6 +183,10 @@ def read_files(
         progress(0.3 * number / len(sources), "Reading and checking")
         source = source if isinstance(source, Upload) else Path(source)
         names.append(source.name)
-        files += parse_path(source, instruments, today, report, tables)
+        streamed = None if isinstance(source, Upload) else streamed_csv(source)
+        if streamed is not None:
+            files.append(replace(streamed, today=today))
+        else:
+            files += parse_path(source, instruments, today, report, tables)
     files.sort(key=lambda parsed: FILE_KINDS.index(parsed.kind))
     return ReadFiles(names, files, tables, report)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date
+from itertools import chain, islice
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -24,24 +26,33 @@ from tracker.files.canonical import (
     SERVICE_KINDS,
     FileKind,
 )
-from tracker.files.importing.auditing import Compared, import_entries
-from tracker.files.importing.comparing import Reconciled, reconcile, same_cells
-from tracker.files.importing.history import Incoming, check_histories
+from tracker.files.importing.auditing import AuditTally, Compared, import_entries
+from tracker.files.importing.closing import arriving_closures, open_closure_audits
+from tracker.files.importing.comparing import Reconciled, reconcile
+from tracker.files.importing.history import FAMILY_DATES, Incoming, check_histories
 from tracker.files.importing.reading import ParsedFile, ReadFiles, read_files
 from tracker.files.importing.report import ImportReport
 from tracker.files.importing.scope import import_scope, is_scoped, within
 from tracker.files.importing.stored import stored_assessments, stored_rows
-from tracker.files.importing.writing import insert, insert_rows, update, update_rows
+from tracker.files.importing.streamed import StreamedScores
+from tracker.files.importing.streaming import StreamedFile
+from tracker.files.importing.writing import (
+    insert,
+    insert_assessments,
+    insert_rows,
+    update,
+    update_rows,
+)
 from tracker.files.problems import Problem
-from tracker.instruments.loader import load_instruments
 from tracker.people.access import Viewer
-from tracker.people.audit import audit_entry, record_many
-from tracker.store.closures import add_closure_audit, closure_audit_due
-from tracker.store.db import begin_write
+from tracker.people.audit import record_many
+from tracker.store.db import begin_write, read_frame
+from tracker.store.journeys import refresh_journeys
 from tracker.store.models import Assessment, Family, KeyWorker
 
 Progress = Callable[[float, str], None]
 KEY_WORKERS, FAMILIES = CANONICAL["key_workers"], CANONICAL["families"]
+AUDIT_BATCH = 20_000
 
 
 class ImportFailed(Exception):
@@ -54,7 +65,7 @@ class _Importer:
     def __init__(
         self,
         connection: Connection,
-        files: list[ParsedFile],
+        files: list[ParsedFile | StreamedFile],
         report: ImportReport,
         *,
         replace: bool,
@@ -65,11 +76,16 @@ class _Importer:
         for parsed in files:
             self.files[parsed.kind.name].append(parsed)
         self.report = report
+        self.read_problems = report.problems.copy()  # what reading the files found
         self.replace = replace
         self.actor = actor  # who entered what the files add, for records that say so
         self.opened_audits: list[dict] = []  # audit rows of the closure audits it opened
         self.plan: list = []  # callables that write, run only when nothing is wrong
-        self.compared: list[Compared] = []  # what the audit trail records of the writes
+        self.audit = AuditTally()  # what the audit trail records of the writes
+        self.writing = False  # whether a streamed file writes as it goes (nothing wrong yet)
+        self.streaming = False  # whether a streamed file was begun (and may have written)
+        self.known_families: set[str] = set()
+        self.touched_families: set[int] = set()  # ids: their assessments were added or changed
         # What a family's history is judged on: the stored rows and what the files bring.
         self.stored_families = pd.DataFrame()
         self.stored_assessments: pd.DataFrame | None = None
@@ -77,12 +93,14 @@ class _Importer:
         self.replaced_assessments: set[int] = set()
 
     def rows(self, kind: str) -> list[ParsedFile]:
-        return self.files.get(kind, [])
+        return [item for item in self.files.get(kind, []) if isinstance(item, ParsedFile)]
 
     def run(self, *, dry_run: bool, progress: Progress) -> None:
-        families = self._key_workers_and_families()
-        self._check_family_refs(families)
+        self.known_families = self._key_workers_and_families()
+        self._check_family_refs()
         self._scores()
+        if not self._streamed_scores(dry_run=dry_run, progress=progress):
+            return
         self.report.notices += check_histories(
             self._all_stored_assessments,
             self.stored_families,
@@ -111,12 +129,14 @@ class _Importer:
             problems=self.report.problems,
             what=kind.noun,
         )
-        self.compared.append(
-            Compared(kind.name, kind.noun, kind.identity, kind.values, result, stored)
-        )
+        self.take(kind.name, kind.noun, kind.identity, kind.values, result, stored)
         return result
 
-    def _count(self, kind: str, result: Reconciled) -> None:
+    def take(self, name, noun, identity, values, result: Reconciled, stored) -> None:
+        """Note what a comparison found, for the audit trail."""
+        self.audit.take(Compared(name, noun, tuple(identity), tuple(values), result, stored))
+
+    def count_kind(self, kind: str, result: Reconciled) -> None:
         self.report.count(kind, "new", len(result.new))
         self.report.count(kind, "unchanged", result.unchanged)
         self.report.count(kind, "replaced", len(result.replaced))
@@ -128,9 +148,10 @@ class _Importer:
 
     def _all_stored_assessments(self) -> pd.DataFrame:
         """Those read for the scores files, unless a family row changed: its closing date
-        bears on its assessments of every instrument."""
+        bears on its assessments of every instrument. Once a streamed file has written,
+        every instrument's were read before it did."""
         changed = any(not item.rows.empty for item in self.incoming["families"])
-        if self.stored_assessments is None or changed:
+        if self.stored_assessments is None or (changed and not self.streaming):
             return stored_assessments(self.connection)
         return self.stored_assessments
 
@@ -147,7 +168,11 @@ class _Importer:
             self._plan_key_workers(result)
             known_workers |= set(result.new["name"])
 
-        stored_families = stored_rows(self.connection, FAMILIES)
+        if self.rows("families"):
+            stored_families = stored_rows(self.connection, FAMILIES)
+        else:  # what the history checks need; a national register whole is half a gigabyte
+            dates = sa.select(Family.family_ref, Family.closed_on, Family.re_referred_on)
+            stored_families = read_frame(self.connection, dates, list(FAMILY_DATES))
         self.stored_families = stored_families
         known = set(stored_families["family_ref"])
         for parsed in self.rows("families"):
@@ -162,7 +187,7 @@ class _Importer:
                 known_workers |= named
             result = self._reconcile(parsed, stored_families, FAMILIES)
             self._arriving("families", parsed, result)
-            self._count("families", result)
+            self.count_kind("families", result)
             self.plan.append(lambda result=result: self._write_families(result))
             known |= set(result.new["family_ref"])
         return known
@@ -174,62 +199,41 @@ class _Importer:
                 continue
             frame = frame.assign(key_worker_id=frame["key_worker"].map(workers))
             write(self.connection, FAMILIES, frame, ["key_worker_id"])
-        self._open_closure_audits(result)
-
-    def _open_closure_audits(self, result: Reconciled) -> None:
-        """A closure that arrives in the file (a new closed family, or a closing date or
-        reason that changed) opens its audit task, as closing a case in the app does."""
-        columns = ["family_ref", "closed_on", "closure_reason"]
-        arriving = [result.new[columns]]
-        if not result.replaced.empty:
-            both = result.replaced[columns].merge(
-                self.stored_families[columns], on="family_ref", suffixes=("", "_stored")
-            )
-            moved = ~same_cells(both["closed_on"], both["closed_on_stored"]) | ~same_cells(
-                both["closure_reason"], both["closure_reason_stored"]
-            )
-            arriving.append(both.loc[moved, columns])
-        ids = self.family_ids()
-        for family_ref, closed_on, reason in pd.concat(arriving).itertuples(index=False):
-            day = None if pd.isna(closed_on) else pd.Timestamp(closed_on).date()
-            reason = None if pd.isna(reason) else reason
-            if not closure_audit_due(self.connection, ids[family_ref], day, reason):
-                continue
-            audit_id = add_closure_audit(self.connection, ids[family_ref], day)
-            self.opened_audits.append(
-                audit_entry(
-                    actor=self.actor,
-                    action="closure_audit_created",
-                    entity="closure_audit",
-                    entity_id=audit_id,
-                    family_id=ids[family_ref],
-                    after={"closed_on": day, "closure_reason": reason},
-                )
-            )
+        self.opened_audits += open_closure_audits(
+            self.connection,
+            arriving_closures(result, self.stored_families),
+            self.family_ids(),
+            self.actor,
+        )
 
     def _plan_key_workers(self, result: Reconciled) -> None:
-        self._count("key_workers", result)
+        self.count_kind("key_workers", result)
         self.plan.append(lambda: insert_rows(self.connection, KEY_WORKERS, result.new))
         self.plan.append(lambda: update_rows(self.connection, KEY_WORKERS, result.replaced))
 
-    def _check_family_refs(self, known: set[str]) -> None:
+    def _check_family_refs(self) -> None:
         for kind in ("scores", *CHILD_KINDS):
             for parsed in self.rows(kind):
-                rows = parsed.rows.assign(line=parsed.line_of("family_ref", parsed.rows["line"]))
-                unknown = rows[
-                    rows["family_ref"].notna() & ~rows["family_ref"].isin(known)
-                ].drop_duplicates(["family_ref", "line"])
-                self.report.problems.each(
-                    unknown.itertuples(),
-                    len(unknown),
-                    lambda row, parsed=parsed: Problem(
-                        parsed.file,
-                        int(row.line),
-                        "family_ref",
-                        f"{row.family_ref!r} is not a known family; add it to families.csv first",
-                    ),
-                    "error",
-                )
+                self.check_family_refs(parsed)
+
+    def check_family_refs(self, parsed: ParsedFile) -> None:
+        """Every row naming a family that is neither stored nor in the families file."""
+        rows = parsed.rows.assign(line=parsed.line_of("family_ref", parsed.rows["line"]))
+        # Each reference looked up once: a national file names each family dozens of times.
+        refs, distinct = pd.factorize(rows["family_ref"])
+        known = np.array([ref in self.known_families for ref in distinct] + [True])
+        unknown = rows[~known[refs]].drop_duplicates(["family_ref", "line"])
+        self.report.problems.each(
+            unknown.itertuples(),
+            len(unknown),
+            lambda row: Problem(
+                parsed.file,
+                int(row.line),
+                "family_ref",
+                f"{row.family_ref!r} is not a known family; add it to families.csv first",
+            ),
+            "error",
+        )
 
     # -- assessments and scores
 
@@ -253,42 +257,73 @@ class _Importer:
                 problems=self.report.problems,
                 what="assessment",
             )
-            self.compared.append(
-                Compared(
-                    "assessments",
-                    "assessment",
-                    ASSESSMENT_IDENTITY,
-                    ASSESSMENT_VALUES,
-                    assessments,
-                    assessments_stored,
-                )
+            self.take(
+                "assessments",
+                "assessment",
+                ASSESSMENT_IDENTITY,
+                ASSESSMENT_VALUES,
+                assessments,
+                assessments_stored,
             )
             scores = self._reconcile(parsed, scores_stored, SCORES)
-            self._check_baseline_order(parsed, assessments_stored, assessments)
-            self._arriving("assessments", parsed, assessments)
-            self.replaced_assessments |= set(assessments.replaced["id"])
-            self._count("assessments", assessments)
-            self._count("scores", scores)
+            self.arriving_assessments(parsed, assessments)
+            self.check_baseline_order(
+                parsed,
+                assessments_stored,
+                self.incoming["assessments"][-1].rows,
+                set(assessments.replaced["id"]),
+            )
+            self.count_kind("assessments", assessments)
+            self.count_kind("scores", scores)
             self.plan.append(
                 lambda assessments=assessments, scores=scores: self._write_scores(
                     assessments, scores
                 )
             )
 
-    def _check_baseline_order(
-        self, parsed: ParsedFile, stored: pd.DataFrame, incoming: Reconciled
+    def arriving_assessments(self, parsed: ParsedFile, assessments: Reconciled) -> None:
+        self._arriving("assessments", parsed, assessments)
+        self.replaced_assessments |= set(assessments.replaced["id"])
+
+    def _streamed_scores(self, *, dry_run: bool, progress: Progress) -> bool:
+        """Streamed scores files, compared and (while nothing is wrong) written a chunk at a
+        time, after what was planned before them is written. False when reading one found
+        a problem: then, as when files are read whole, nothing else is compared."""
+        streamed = [f for f in self.files.get("scores", []) if isinstance(f, StreamedFile)]
+        if not streamed:
+            return True
+        # Before anything is written: the history checks judge the store as it was.
+        self.stored_assessments = stored_assessments(self.connection)
+        self.streaming = True
+        self.writing = self.report.ok and not dry_run
+        if self.writing:
+            for step in self.plan:
+                step()
+            self.plan = []
+        self.family_id_map = self.family_ids()
+        return all(
+            [StreamedScores(self, item, self.stored_assessments).run(progress) for item in streamed]
+        )
+
+    @property
+    def writing(self) -> bool:
+        return self._writing and self.report.ok
+
+    @writing.setter
+    def writing(self, value: bool) -> None:
+        self._writing = value
+
+    def check_baseline_order(
+        self, parsed: ParsedFile, stored: pd.DataFrame, arriving: pd.DataFrame, replaced: set
     ) -> None:
-        """A review cannot predate the family's first baseline for that instrument."""
+        """A review cannot predate the family's first baseline for that instrument.
+
+        ``arriving`` are a file's new and replacing assessments; ``replaced`` the ids of the
+        stored ones they replace.
+        """
         key = ["family_ref", "instrument"]
         columns = [*key, "assessed_on", "rater", "occasion"]
-        replaced_ids = set(incoming.replaced["id"])
-        everything = pd.concat(
-            [
-                stored[~stored["id"].isin(replaced_ids)][columns],
-                incoming.new[columns],
-                incoming.replaced[columns],
-            ]
-        )
+        everything = pd.concat([stored[~stored["id"].isin(replaced)][columns], arriving[columns]])
         # The earliest as datetime64: taking the min of date objects took seconds per county.
         baselines = (
             everything[everything["occasion"] == "baseline"]
@@ -298,7 +333,7 @@ class _Importer:
             .dt.date.rename("baseline_on")
             .reset_index()
         )
-        candidates = pd.concat([incoming.new, incoming.replaced]).merge(baselines, on=key)
+        candidates = arriving.merge(baselines, on=key)
         early = candidates[
             (candidates["occasion"] != "baseline")
             & (candidates["assessed_on"] < candidates["baseline_on"])
@@ -318,19 +353,10 @@ class _Importer:
         )
 
     def _write_scores(self, assessments: Reconciled, scores: Reconciled) -> None:
-        new_assessments = assessments.new.assign(
-            family_id=assessments.new["family_ref"].map(self.family_ids()),
-            instrument_version=assessments.new["instrument"].map(
-                {key: spec.version for key, spec in load_instruments().items()}
-            ),
-        )
-        insert(
-            self.connection,
-            Assessment,
-            new_assessments,
-            ["family_id", "instrument", "instrument_version", "occasion", "assessed_on", "rater"],
-        )
+        insert_assessments(self.connection, assessments.new, self.family_ids())
         update(self.connection, Assessment, assessments.replaced, list(ASSESSMENT_VALUES))
+        changed = pd.concat([assessments.new["family_ref"], assessments.replaced["family_ref"]])
+        self.touched_families |= set(changed.map(self.family_ids()).dropna().astype(int))
 
         key = list(ASSESSMENT_IDENTITY)
         ids = stored_assessments(
@@ -342,7 +368,7 @@ class _Importer:
         update_rows(self.connection, SCORES, scores.replaced)
 
         # Anyone editing an assessment this import changed must reload before saving.
-        created = set(new_assessments.merge(ids, on=key)["assessment_id"])
+        created = set(assessments.new.merge(ids, on=key)["assessment_id"])
         touched = (
             set(assessments.replaced["id"])
             | set(new_scores["assessment_id"])
@@ -355,6 +381,12 @@ class _Importer:
                 .values(version=Assessment.version + 1)
             )
 
+    def refresh_journeys(self) -> None:
+        """Recompute the stored journeys of the families whose assessments changed, once,
+        in the import's transaction."""
+        if self.touched_families:
+            refresh_journeys(self.connection, sorted(self.touched_families))
+
     # -- per-family records
 
     def _children(self, kind: FileKind) -> None:
@@ -364,7 +396,7 @@ class _Importer:
         stored = stored_rows(self.connection, kind)
         for parsed in files:
             result = self._reconcile(parsed, stored, kind)
-            self._count(kind.name, result)
+            self.count_kind(kind.name, result)
             self.plan.append(lambda result=result, kind=kind: self._write_children(kind, result))
 
     def _write_children(self, kind: FileKind, result: Reconciled) -> None:
@@ -383,7 +415,7 @@ class _Importer:
         stored = stored_rows(self.connection, kind)
         for parsed in files:
             result = self._reconcile(parsed, stored, kind)
-            self._count(kind.name, result)
+            self.count_kind(kind.name, result)
             new = result.new.assign(entered_by=self.actor)
             self.plan.append(
                 lambda new=new, kind=kind: insert_rows(self.connection, kind, new, ["entered_by"])
@@ -448,8 +480,9 @@ def import_read(
                     # the tables as nearly empty and picks plans that take minutes.
                     connection.exec_driver_sql("ANALYZE")
                 # Last, so the audit trail's lock is held only until the commit.
+                importer.refresh_journeys()
                 entries = import_entries(
-                    importer.compared,
+                    importer.audit,
                     importer.family_ids(),
                     actor=actor,
                     source=", ".join(read.names),
@@ -459,7 +492,10 @@ def import_read(
                         **({"only": "own caseload"} if scoped else {}),
                     },
                 )
-                record_many(connection, [*entries, *importer.opened_audits])
+                # In batches, each chained to the last: a national first load adds 400,000.
+                rows = chain(entries, importer.opened_audits)
+                while batch := list(islice(rows, AUDIT_BATCH)):
+                    record_many(connection, batch)
             if not report.ok:
                 raise ImportFailed
     except ImportFailed:

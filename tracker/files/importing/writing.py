@@ -6,6 +6,8 @@ are stored in its own table and under what name.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Sequence
 
 import pandas as pd
@@ -13,6 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from tracker.files.canonical import FileKind
+from tracker.instruments.loader import load_instruments
+from tracker.store.models import Assessment
 
 
 def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
@@ -55,18 +59,38 @@ def insert(connection: Connection, table, frame: pd.DataFrame, columns: list[str
     into = f"{quote(target.name)} ({', '.join(quote(name) for name in cells)})"
     rows = zip(*cells.values(), strict=True)
     if dialect.name == "postgresql":
-        # COPY is PostgreSQL's bulk load, several times faster than INSERTs.
-        with (
-            connection.connection.cursor() as cursor,
-            cursor.copy(f"COPY {into} FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
+        _copy(connection, into, rows, blank=any("" in values for values in cells.values()))
         return
     marker = "?" if dialect.paramstyle in ("qmark", "numeric") else "%s"
     connection.exec_driver_sql(
         f"INSERT INTO {into} VALUES ({', '.join([marker] * len(cells))})", list(rows)
     )
+
+
+def _copy(connection: Connection, into: str, rows, *, blank: bool) -> None:
+    """COPY, PostgreSQL's bulk load: the rows as one block of CSV text, where an empty
+    cell is NULL. With an empty text among the values, row by row, which tells them apart."""
+    with connection.connection.cursor() as cursor:
+        if blank:
+            with cursor.copy(f"COPY {into} FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        text = io.StringIO()
+        csv.writer(text, lineterminator="\n").writerows(rows)
+        with cursor.copy(f"COPY {into} FROM STDIN (FORMAT csv)") as copy:
+            copy.write(text.getvalue())
+
+
+def insert_assessments(connection: Connection, new: pd.DataFrame, family_ids: dict) -> None:
+    """New assessments (named as the files name them), each at its instrument's version."""
+    versions = {key: spec.version for key, spec in load_instruments().items()}
+    new = new.assign(
+        family_id=new["family_ref"].map(family_ids),
+        instrument_version=new["instrument"].map(versions),
+    )
+    columns = ["family_id", "instrument", "instrument_version", "occasion", "assessed_on", "rater"]
+    insert(connection, Assessment, new, columns)
 
 
 def update(connection: Connection, table, frame: pd.DataFrame, columns: list[str]) -> None:
