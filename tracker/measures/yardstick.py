@@ -12,13 +12,19 @@ ratings) in the service:
 - reliability: Cronbach's alpha of the baseline domain scores over the families that
   scored every domain (complete cases); with fewer than ``MIN_COMPLETE_CASES`` of them,
   or an alpha outside (0, 1), a conservative default, and the yardstick says so.
+
+Both are worked out exactly from sums (``BaselineSums``), so the yardstick is the same
+whether the baselines come as rows (``estimate_yardstick``) or as one coded number per
+family from the ``journey`` table (``service_yardstick``, ``PointCodes``).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from fractions import Fraction
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -26,6 +32,7 @@ from sqlalchemy.engine import Connection
 from tracker.instruments.loader import Instrument
 from tracker.measures.reliable_change import RELIABLE_CHANGE_Z
 from tracker.store.db import read_frame
+from tracker.store.journeys import JOURNEY_VIEWS, Journey
 from tracker.store.models import Assessment, Score
 from tracker.store.vocabulary import DEFAULT_RATERS, RATER_PRECEDENCE
 
@@ -76,41 +83,96 @@ class Yardstick:
         )
 
 
-def cronbach_alpha(items: pd.DataFrame) -> float | None:
-    """Cronbach's alpha of a families × domains table with no gaps; None when undefined."""
-    families, domains = items.shape
+@dataclass(frozen=True)
+class BaselineSums:
+    """What the yardstick needs from the first baselines, as sums, so the database can
+    add them up: families by (domains scored, total of their scores), and over the
+    families that scored every domain (complete cases) each domain's total and the
+    total of every score squared. Worked out exactly (``Fraction``) from these, the
+    yardstick is the same whatever order the families were added in."""
+
+    overall: tuple[tuple[int, float, int], ...]  # (domains scored, total, families)
+    complete_domain_totals: tuple[float, ...]  # per domain, over complete cases
+    complete_squares: float  # every complete case's scores, squared and added
+
+
+def _variance(count: int, total: Fraction, squares: Fraction) -> Fraction:
+    """The sample variance (ddof 1) of ``count`` values from their total and squares."""
+    return (squares - total * total / count) / (count - 1)
+
+
+def _alpha(sums: BaselineSums, domains: int) -> float | None:
+    """Cronbach's alpha over the complete cases; None when undefined."""
+    cells = [(Fraction(total), families) for n, total, families in sums.overall if n == domains]
+    families = sum(count for _, count in cells)
     if families < 2 or domains < 2:
         return None
-    total_variance = items.sum(axis=1).var(ddof=1)
+    total_variance = _variance(
+        families,
+        sum(total * count for total, count in cells),
+        sum(total * total * count for total, count in cells),
+    )
     if not total_variance:
         return None
-    item_variance = items.var(axis=0, ddof=1).sum()
-    return float(domains / (domains - 1) * (1 - item_variance / total_variance))
+    item_variance = (
+        Fraction(sums.complete_squares)
+        - sum(Fraction(total) ** 2 for total in sums.complete_domain_totals) / families
+    ) / (families - 1)
+    return float(Fraction(domains, domains - 1) * (1 - item_variance / total_variance))
+
+
+def cronbach_alpha(items: pd.DataFrame) -> float | None:
+    """Cronbach's alpha of a families × domains table with no gaps; None when undefined."""
+    return _alpha(sums_of(items.to_numpy(dtype=float)), items.shape[1])
+
+
+def _reference_spread(overall: tuple[tuple[int, float, int], ...]) -> float | None:
+    """The SD (ddof 1) of the families' overall baselines (total ÷ domains scored)."""
+    means = [(Fraction(total) / n, families) for n, total, families in overall]
+    count = sum(families for _, families in means)
+    if count < 2:
+        return None
+    variance = _variance(
+        count,
+        sum(mean * families for mean, families in means),
+        sum(mean * mean * families for mean, families in means),
+    )
+    return math.sqrt(variance) if variance else None
+
+
+def baseline_sums(baselines: pd.DataFrame, instrument: Instrument) -> BaselineSums:
+    """``BaselineSums`` of ``family_id, domain, value`` rows (one baseline per family; a
+    missing value means not scored)."""
+    scored = baselines.dropna(subset=["value"])
+    scored = scored[scored["domain"].isin(instrument.domain_keys)].astype({"value": float})
+    table = scored.pivot_table(index="family_id", columns="domain", values="value")
+    return sums_of(table.reindex(columns=list(instrument.domain_keys)).to_numpy(dtype=float))
 
 
 def estimate_yardstick(baselines: pd.DataFrame, instrument: Instrument) -> Yardstick:
     """The yardstick from each family's first baseline: ``family_id, domain, value``
     (one baseline assessment per family; a missing value means not scored)."""
-    scored = baselines.dropna(subset=["value"])
-    scored = scored[scored["domain"].isin(instrument.domain_keys)]
-    overall = scored.groupby("family_id")["value"].mean()
-    n_reference = len(overall)
+    return yardstick_of(baseline_sums(baselines, instrument), instrument)
+
+
+def yardstick_of(sums: BaselineSums, instrument: Instrument) -> Yardstick:
+    """The yardstick from the first baselines' sums (see ``BaselineSums``)."""
+    n_reference = sum(families for _, _, families in sums.overall)
     if instrument.reference_sd is not None:
         reference_sd = instrument.reference_sd.value
     else:
-        spread = overall.std(ddof=1) if n_reference >= 2 else math.nan
-        reference_sd = None if math.isnan(spread) or not spread else float(spread)
+        reference_sd = _reference_spread(sums.overall)
     if instrument.reliability is not None:
         declared = instrument.reliability
         return Yardstick(reference_sd, declared.value, declared.kind, declared.source, n_reference)
-    table = scored.pivot_table(index="family_id", columns="domain", values="value")
-    complete = table.reindex(columns=list(instrument.domain_keys)).dropna()
-    alpha = cronbach_alpha(complete) if len(complete) >= MIN_COMPLETE_CASES else None
+    domains = len(instrument.domain_keys)
+    complete = sum(families for n, _, families in sums.overall if n == domains)
+    alpha = _alpha(sums, domains) if complete >= MIN_COMPLETE_CASES else None
     if alpha is None or not 0 < alpha < 1:
         reason = (
-            f"only {len(complete)} families scored every area at baseline"
-            if len(complete) < MIN_COMPLETE_CASES
-            else f"the estimate from {len(complete)} families' baselines was {alpha:.2f}"
+            f"only {complete} families scored every area at baseline"
+            if complete < MIN_COMPLETE_CASES
+            else f"the estimate from {complete} families' baselines was {alpha:.2f}"
         )
         return Yardstick(
             reference_sd,
@@ -123,7 +185,7 @@ def estimate_yardstick(baselines: pd.DataFrame, instrument: Instrument) -> Yards
         reference_sd,
         alpha,
         ESTIMATED,
-        f"estimated from {len(complete)} families' baselines",
+        f"estimated from {complete} families' baselines",
         n_reference,
     )
 
@@ -167,7 +229,84 @@ def first_baselines(connection: Connection, instrument: Instrument) -> pd.DataFr
     ]
 
 
+@dataclass(frozen=True)
+class PointCodes:
+    """Each assessment's scores as one whole number, added up by the database, so that it
+    hands over one number per assessment rather than a row per score: the score on the
+    instrument's i-th domain is the i-th digit in base ``len(points) + 1`` (its point's
+    index + 1; 0 when not scored). Reading a row per score was most of the cohort's time."""
+
+    instrument: Instrument
+
+    @property
+    def base(self) -> int:
+        return len(self.instrument.points) + 1
+
+    @property
+    def weights(self) -> np.ndarray:
+        return self.base ** np.arange(len(self.instrument.domain_keys), dtype=np.int64)
+
+    def fit(self) -> bool:
+        """Whether every score is a whole number (so totals are exact in any order) and a
+        whole assessment fits in 62 bits."""
+        points = self.instrument.points
+        whole = all(float(point).is_integer() for point in (*points, self.instrument.step))
+        return whole and self.base ** len(self.instrument.domain_keys) < 2**62
+
+    def of(self, assessment_id):
+        """The code of the assessment ``assessment_id`` (a column) names, null if none."""
+        instrument = self.instrument
+        weights = zip(instrument.domain_keys, self.weights.tolist(), strict=True)
+        weight = sa.case(dict(weights), value=Score.domain)
+        point = sa.cast((Score.value - instrument.scale_min) / instrument.step, sa.Integer) + 1
+        return (
+            sa.select(sa.cast(sa.func.sum(sa.cast(weight, sa.BigInteger) * point), sa.BigInteger))
+            .where(Score.assessment_id == assessment_id, Score.value.is_not(None))
+            .scalar_subquery()
+        )
+
+    def scores(self, codes) -> np.ndarray:
+        """Assessments × domains: each score, NaN where not scored (or no assessment)."""
+        codes = np.fromiter((code or 0 for code in codes), dtype=np.int64, count=len(codes))
+        digits = (codes[:, None] // self.weights[None, :]) % self.base
+        instrument = self.instrument
+        values = instrument.scale_min + (digits - 1) * float(instrument.step)
+        return np.where(digits > 0, values, np.nan)
+
+
+def sums_of(baselines: np.ndarray) -> BaselineSums:
+    """``BaselineSums`` of families × domains baseline scores (NaN where not scored)."""
+    scored = ~np.isnan(baselines)
+    n = scored.sum(axis=1)
+    totals = np.where(scored, baselines, 0.0).sum(axis=1)
+    present = n > 0
+    cells = pd.Series(1, index=pd.MultiIndex.from_arrays([n[present], totals[present]]))
+    cells = cells.groupby(level=[0, 1]).size()
+    complete = baselines[n == baselines.shape[1]]
+    return BaselineSums(
+        overall=tuple((int(k), float(total), int(count)) for (k, total), count in cells.items()),
+        complete_domain_totals=tuple(float(total) for total in complete.sum(axis=0)),
+        complete_squares=float((complete**2).sum()),
+    )
+
+
+def first_baseline_scores(connection: Connection, codes: PointCodes) -> np.ndarray:
+    """Families × domains: each family's first baseline by a worker or jointly (joint
+    first on the same day, as ``first_baselines`` picks it), from the ``journey`` table."""
+    rows = connection.execute(
+        sa.select(codes.of(Journey.baseline_id)).where(
+            Journey.instrument == codes.instrument.key,
+            Journey.raters == JOURNEY_VIEWS[DEFAULT_RATERS],
+            Journey.journey == 1,
+        )
+    ).all()
+    return codes.scores([code for (code,) in rows])
+
+
 def service_yardstick(connection: Connection, instrument: Instrument) -> Yardstick:
     """The one yardstick for ``instrument``: the cohort page, every breakdown, the scatter
     and the report card all measure reliable change against it."""
+    codes = PointCodes(instrument)
+    if codes.fit():
+        return yardstick_of(sums_of(first_baseline_scores(connection, codes)), instrument)
     return estimate_yardstick(first_baselines(connection, instrument), instrument)

@@ -17,6 +17,7 @@ from tracker.measures.cohort.building import load_cohort
 from tracker.measures.cohort.headline import figures
 from tracker.measures.cohort.loading import DIMENSIONS, CohortFilter
 from tracker.measures.cohort.published import published_figures
+from tracker.measures.cohort.summed import summed_cohort
 from tracker.measures.cohort.window import describe_window, uk_date
 from tracker.measures.disclosure import (
     AUDIENCES,
@@ -183,7 +184,9 @@ def cohort_figures(
     )
     if audience == PUBLISHED:
         check_published(cohort_filter, min_group)
-    cohort = load_cohort(connection, cohort_filter, instrument, every_score=False)
+    cohort = summed_cohort(connection, cohort_filter, instrument) or load_cohort(
+        connection, cohort_filter, instrument, every_score=False
+    )
     if audience == PUBLISHED:
         result = published_figures(cohort, min_group=min_group)
     else:

@@ -29,6 +29,11 @@ from tracker.measures.yardstick import Yardstick, estimate_yardstick, service_ya
 from tracker.store.vocabulary import DEFAULT_RATERS
 
 
+def by_domain(changes: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The paired domains' rows (``scoring.domain_changes``), domain by domain."""
+    return dict(tuple(changes.groupby("domain", sort=False))) if not changes.empty else {}
+
+
 @dataclass(frozen=True)
 class Cohort:
     """A filtered cohort, with each family's change already worked out."""
@@ -49,8 +54,15 @@ class Cohort:
     every_score: bool = True
 
     @property
+    def family_count(self) -> int:
+        return len(self.pairs)
+
+    @property
     def with_review(self) -> int:
         return int(self.pairs["latest_id"].notna().sum())
+
+    def changes_by_domain(self) -> dict[str, pd.DataFrame]:
+        return by_domain(self.changes)
 
     @property
     def s_diff(self) -> float | None:

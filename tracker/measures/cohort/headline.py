@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from tracker.instruments.loader import Instrument
-from tracker.measures.cohort.building import Cohort
+from tracker.measures.cohort.building import Cohort, by_domain
 from tracker.measures.cohort.statistics import (
     direction_counts,
     holm_adjusted,
@@ -23,6 +23,7 @@ from tracker.measures.cohort.statistics import (
     standardised_response_mean,
     wilcoxon_p,
 )
+from tracker.measures.cohort.summed import SummedCohort
 from tracker.measures.cohort.suppression import suppress_count, suppress_figures
 from tracker.measures.disclosure import PUBLISHED, SUPPRESSED, PublishedRule
 from tracker.measures.reliable_change import at_caseness, class_counts, reliably_recovered
@@ -33,16 +34,18 @@ EARLY_WORSENING_NOTE = (
     "A first review that is worse than the baseline is often hidden need coming to light "
     "as trust grows, not a sign that the work is failing."
 )
+# What the headline figures read: a cohort built from frames, or one summed in the database.
+Figured = Cohort | SummedCohort
 ANY_CHANGE_NOTE = (
     "Improved, same and worse count any change at all, however small; small changes are "
     'within measurement error, so "better off" counts only reliable improvement.'
 )
 
 
-def domain_figures(changes: pd.DataFrame, instrument: Instrument) -> list[dict]:
-    """Per domain, in the instrument's order, over the families scored at both ends."""
+def domain_figures(grouped: dict[str, pd.DataFrame], instrument: Instrument) -> list[dict]:
+    """Per domain, in the instrument's order, over the families scored at both ends:
+    ``grouped`` holds each domain's ``baseline, latest, change`` rows."""
     figures = []
-    grouped = dict(tuple(changes.groupby("domain", sort=False))) if not changes.empty else {}
     for key in instrument.domain_keys:
         group = grouped.get(key)
         if group is None or group.empty:
@@ -63,18 +66,25 @@ def domain_figures(changes: pd.DataFrame, instrument: Instrument) -> list[dict]:
     return figures
 
 
-def shown_domain_figures(changes: pd.DataFrame, instrument: Instrument, min_group: int) -> list:
+def shown_figures_by_domain(
+    grouped: dict[str, pd.DataFrame], instrument: Instrument, min_group: int
+) -> list:
     """The domains' figures, suppressed, with the sign tests Holm-adjusted across the
     domains shown: a hidden domain is not tested, so it does not widen the others'."""
     shown = [
         suppress_figures(figure, figure["n"], min_group, keep=("domain",))
-        for figure in domain_figures(changes, instrument)
+        for figure in domain_figures(grouped, instrument)
     ]
     adjusted = holm_adjusted([figure["sign_test_p"] for figure in shown])
     return [{**figure, "p_holm": p} for figure, p in zip(shown, adjusted, strict=True)]
 
 
-def overall_figures(cohort: Cohort) -> dict:
+def shown_domain_figures(changes: pd.DataFrame, instrument: Instrument, min_group: int) -> list:
+    """``shown_figures_by_domain`` of the paired domains' rows."""
+    return shown_figures_by_domain(by_domain(changes), instrument, min_group)
+
+
+def overall_figures(cohort: Figured) -> dict:
     """The cohort's figures over families' overall scores."""
     overall = cohort.overall
     n = len(overall)
@@ -104,7 +114,7 @@ def overall_figures(cohort: Cohort) -> dict:
     }
 
 
-def recovery_figures(cohort: Cohort) -> dict:
+def recovery_figures(cohort: Figured) -> dict:
     """Reliable recovery, for an instrument that declares a caseness threshold: of the
     classifiable families at or past it at baseline, those reliably recovered."""
     rated = cohort.overall[cohort.overall["classifiable"].astype(bool)]
@@ -118,7 +128,7 @@ def recovery_figures(cohort: Cohort) -> dict:
     }
 
 
-def early_worsening_figures(cohort: Cohort, min_group: int) -> dict:
+def early_worsening_figures(cohort: Figured, min_group: int) -> dict:
     """Families whose first review is worse overall than their baseline, of those with a
     review; suppressed like the counts they rest on."""
     count, reviewed = cohort.early_worsening, cohort.with_review
@@ -129,9 +139,9 @@ def early_worsening_figures(cohort: Cohort, min_group: int) -> dict:
     }
 
 
-def figures(cohort: Cohort, *, min_group: int) -> dict:
+def figures(cohort: Figured, *, min_group: int) -> dict:
     """Every headline figure of a cohort, suppressed. See docs/metrics.md."""
-    families = len(cohort.pairs)
+    families = cohort.family_count
     with_review = cohort.with_review
     return {
         "instrument": cohort.instrument.key,
@@ -143,22 +153,24 @@ def figures(cohort: Cohort, *, min_group: int) -> dict:
         "min_group": min_group,
         "yardstick": cohort.yardstick.as_dict(),
         "overall": suppress_figures(overall_figures(cohort), len(cohort.overall), min_group),
-        "domains": shown_domain_figures(cohort.changes, cohort.instrument, min_group),
+        "domains": shown_figures_by_domain(
+            cohort.changes_by_domain(), cohort.instrument, min_group
+        ),
     }
 
 
-def caveats(cohort: Cohort, result: dict, *, tier_filter: str | None = None) -> list[str]:
+def caveats(cohort: Figured, result: dict, *, tier_filter: str | None = None) -> list[str]:
     """Plain-words warnings that belong next to the figures; for published figures they
     are judged on the published (rounded) counts, so a warning tells nothing they hide."""
     notes = []
     if result.get("audience") == PUBLISHED:
         rule = PublishedRule(result["min_group"])
-        families, awaiting = len(cohort.pairs), len(cohort.pairs) - cohort.with_review
+        families, awaiting = cohort.family_count, cohort.family_count - cohort.with_review
         reviewed = result["with_review"]
         few_reviewed = reviewed == SUPPRESSED or 0 < reviewed < FEW_REVIEWED
         share_awaiting = rule.percent(awaiting, families)
     else:
-        families, reviewed = len(cohort.pairs), cohort.with_review
+        families, reviewed = cohort.family_count, cohort.with_review
         few_reviewed = 0 < reviewed < FEW_REVIEWED
         share_awaiting = percent(families - reviewed, families)
     if few_reviewed:

@@ -71,12 +71,8 @@ class CohortFilter:
         }
 
 
-def conditions_of(cohort_filter: CohortFilter) -> list:
-    """The filter as SQL conditions on assessments joined to family and key worker."""
-    conditions = [
-        Assessment.instrument == cohort_filter.instrument,
-        Assessment.rater.in_(cohort_filter.raters),
-    ]
+def family_conditions(cohort_filter: CohortFilter) -> list:
+    """The filter's conditions on the family and its key worker."""
     equal_to = {
         Family.area: cohort_filter.area,
         Family.tier_of_need: cohort_filter.tier_of_need,
@@ -85,12 +81,21 @@ def conditions_of(cohort_filter: CohortFilter) -> list:
         Family.age_group: cohort_filter.age_group,
         Family.referral_source: cohort_filter.referral_source,
     }
-    conditions += [column == value for column, value in equal_to.items() if value is not None]
+    conditions = [column == value for column, value in equal_to.items() if value is not None]
     if cohort_filter.status == "open":
         conditions.append(Family.closed_on.is_(None))
     elif cohort_filter.status == "closed":
         conditions.append(Family.closed_on.is_not(None))
     return conditions
+
+
+def conditions_of(cohort_filter: CohortFilter) -> list:
+    """The filter as SQL conditions on assessments joined to family and key worker."""
+    return [
+        Assessment.instrument == cohort_filter.instrument,
+        Assessment.rater.in_(cohort_filter.raters),
+        *family_conditions(cohort_filter),
+    ]
 
 
 def _filtered(statement, conditions: list):

@@ -27,7 +27,7 @@ from dataclasses import replace
 import pandas as pd
 
 from tracker.measures.cohort.building import Cohort
-from tracker.measures.cohort.headline import figures
+from tracker.measures.cohort.headline import Figured, figures
 from tracker.measures.cohort.over_time import FIGURE_COLUMNS, POINT_COLUMNS, change_by_month
 from tracker.measures.cohort.statistics import holm_adjusted
 from tracker.measures.cohort.views import BREAKDOWN_COLUMNS, group_members, transitions
@@ -71,7 +71,7 @@ def srm_width(span: float, changes: pd.Series) -> float | None:
     return None if sd is None else 2 * span / sd
 
 
-def _overall(cohort: Cohort, exact: dict, rule: PublishedRule) -> dict:
+def _overall(cohort: Figured, exact: dict, rule: PublishedRule) -> dict:
     overall = exact
     n = len(cohort.overall)
     span = cohort.instrument.scale_span
@@ -195,11 +195,11 @@ def _yardstick(yardstick: Yardstick, min_group: int) -> dict:
     return {**shown, "s_diff": _places(shown["s_diff"])}
 
 
-def published_figures(cohort: Cohort, *, min_group: int) -> dict:
+def published_figures(cohort: Figured, *, min_group: int) -> dict:
     """Every headline figure of ``figures``, for publication."""
     rule = PublishedRule(min_group)
     exact = figures(cohort, min_group=1)
-    families, reviewed = len(cohort.pairs), cohort.with_review
+    families, reviewed = cohort.family_count, cohort.with_review
     span = cohort.instrument.scale_span
     early = cohort.early_worsening
     counts = {
