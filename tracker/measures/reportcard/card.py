@@ -197,6 +197,12 @@ def previous_for(period: Period, audience: str) -> Period:
     return custom(start, period.start - timedelta(days=1))
 
 
+def periods_shown(period: Period, audience: str) -> list[Period]:
+    """Every period a card for ``period`` works its measures out over, besides ``period``
+    itself: the one it is compared with, then the quarters of its history, oldest first."""
+    return [previous_for(period, audience), *quarters_up_to(period.end, HISTORY_QUARTERS)]
+
+
 def build_card(
     data: ReportData,
     period: Period,
@@ -235,8 +241,7 @@ def build_card(
 
     worked_out: dict[tuple, Value] = {}
     targets = targets or {}
-    earlier = previous_for(period, audience)
-    quarters = quarters_up_to(period.end, HISTORY_QUARTERS)
+    earlier, *quarters = periods_shown(period, audience)
     results = []
     for spec in MEASURES:
         history = [(quarter.label, value_in(spec, quarter)) for quarter in quarters]
@@ -385,7 +390,8 @@ def report_card(
     ``today`` is the day the card is drawn up: open cases' reviews are scheduled up to a
     year past it.
     """
-    data = load_report_data(connection, scope, instrument, today=today)
+    periods = [period, *periods_shown(period, audience)]
+    data = load_report_data(connection, scope, instrument, today=today, periods=periods)
     return build_card(
         data,
         period,

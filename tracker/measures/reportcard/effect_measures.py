@@ -17,17 +17,17 @@ import pandas as pd
 
 from tracker.measures.cohort.statistics import percent
 from tracker.measures.periods import Period
-from tracker.measures.reliable_change import CLASSES, class_counts, with_rci
+from tracker.measures.reliable_change import CLASSES, class_counts
 from tracker.measures.reportcard.data import ReportData
 from tracker.measures.reportcard.effort_measures import hours_of_service, worked_with
+from tracker.measures.reportcard.pairs import reviewed_changes
 from tracker.measures.reportcard.value import (
     NO_COST_ENTERED,
     NO_FAMILIES_REVIEWED,
     Value,
     standard_error,
 )
-from tracker.measures.scoring import domain_changes, family_overall, select_baseline_and_latest
-from tracker.store.vocabulary import CLOSURE_REASONS, DEFAULT_RATERS
+from tracker.store.vocabulary import CLOSURE_REASONS
 
 NOBODY_REVIEWED = "No families were reviewed in this period."
 NOT_CLASSIFIABLE = "Not classifiable (under half the areas scored at both ends)"
@@ -39,25 +39,7 @@ def reviewed_in(data: ReportData, period: Period) -> pd.DataFrame:
 
     Baseline and latest follow the cohort rules (worker and joint ratings, first journey).
     """
-    return data.remember(("reviewed", period), lambda: _compute_reviewed(data, period))
-
-
-def _compute_reviewed(data: ReportData, period: Period) -> pd.DataFrame:
-    up_to_end = data.assessments[
-        (data.assessments["instrument"] == data.instrument.key)
-        & data.assessments["rater"].isin(DEFAULT_RATERS)
-        & (data.assessments["assessed_on"] <= pd.Timestamp(period.end))
-    ]
-    pairs = select_baseline_and_latest(
-        up_to_end[["assessment_id", "family_id", "occasion", "assessed_on", "rater"]]
-    )
-    pairs = pairs[period.contains(pairs["latest_on"])]
-    # Only these assessments' scores matter; narrowing first spares merging every score.
-    chosen = data.scores["assessment_id"].isin(
-        pd.concat([pairs["baseline_id"], pairs["latest_id"]])
-    )
-    overall = family_overall(domain_changes(pairs, data.scores[chosen], data.instrument))
-    return with_rci(overall, data.yardstick.s_diff, data.instrument)
+    return reviewed_changes(data, period)
 
 
 def _cost(data: ReportData, period: Period) -> float | None:

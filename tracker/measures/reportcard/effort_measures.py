@@ -36,12 +36,16 @@ TIME_BANDS = (
 
 def worked_with(data: ReportData, period: Period) -> pd.DataFrame:
     """The families referred by the period end whose case was open at some point in it."""
-    families = data.families
-    started = families["referral_date"] <= pd.Timestamp(period.end)
-    still_open = families["closed_on"].isna() | (
-        families["closed_on"] >= pd.Timestamp(period.start)
-    )
-    return families[started & still_open]
+
+    def compute() -> pd.DataFrame:
+        families = data.families
+        started = families["referral_date"] <= pd.Timestamp(period.end)
+        still_open = families["closed_on"].isna() | (
+            families["closed_on"] >= pd.Timestamp(period.start)
+        )
+        return families[started & still_open]
+
+    return data.remember(("worked_with", period), compute)
 
 
 def _baselined_by(data: ReportData, period: Period) -> pd.Series:
@@ -341,8 +345,8 @@ def data_completeness(data: ReportData, period: Period) -> Value:
         & period.contains(data.assessments["assessed_on"])
     ]
     slots = len(chosen) * len(data.instrument.domain_keys)
-    scored = data.scores[data.scores["assessment_id"].isin(chosen["assessment_id"])]
-    filled = int(scored["value"].notna().sum())
+    counted = data.filled_scores()
+    filled = int(counted[counted.index.isin(chosen["assessment_id"])].sum())
     return Value(
         percent(filled, slots),
         chosen["family_id"].nunique(),
