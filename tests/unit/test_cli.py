@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from tests.unit.helpers import SCORE_HEADER, families_file, scores_file, snapshot, write_csv
 from tracker.cli import main
@@ -16,6 +17,7 @@ from tracker.files.exporting import write_canonical_csvs
 from tracker.files.sample import SampleSpec, generate
 from tracker.store import migrate
 from tracker.store.db import make_engine
+from tracker.store.journeys import Journey
 
 ROOT = Path(__file__).resolve().parents[2]
 COHORT_KEYS = {"instrument", "families", "with_review", "awaiting_review", "overall", "domains"}
@@ -186,7 +188,12 @@ def test_import_reports_problems_and_exits_non_zero(engine, tmp_path, capsys):
 def test_import_then_reimport_says_nothing_changed(engine, tmp_path, capsys):
     files = [str(families_file(tmp_path)), str(scores_file(tmp_path))]
     assert main(["import", *files]) == 0
-    assert "Imported scores: 5 new" in capsys.readouterr().out
+    said = capsys.readouterr()
+    assert "Imported scores: 5 new" in said.out
+    # A long import shows it is alive, on standard error, one line per stage and tenth.
+    progress = said.err.splitlines()
+    assert progress[0].startswith("Reading and checking: ") and progress[-1] == "Done: 100%"
+    assert len(progress) == len(set(progress))
     assert main(["import", *files]) == 0
     assert "Nothing changed" in capsys.readouterr().out
 
@@ -262,6 +269,39 @@ def test_module_and_console_script_both_run(command, database_url):
     )
     assert result.returncode == 0, result.stderr
     assert "--instrument" in result.stdout
+
+
+def test_rebuild_journeys_checks_then_mends_the_journey_table(sample_engine, capsys):
+    with sample_engine.connect() as connection:
+        kept = connection.execute(sa.select(sa.func.count()).select_from(Journey)).scalar_one()
+    assert kept > 120, "the sample's families each have at least one journey"
+    assert main(["rebuild-journeys", "--check"]) == 0
+    assert "in step" in capsys.readouterr().out
+    with sample_engine.begin() as connection:
+        lost = connection.execute(
+            sa.select(Journey.family_id, Journey.instrument, Journey.raters, Journey.journey)
+            .order_by(Journey.family_id, Journey.instrument, Journey.raters, Journey.journey)
+            .limit(1)
+        ).one()
+        connection.execute(
+            sa.delete(Journey).where(
+                Journey.family_id == lost.family_id,
+                Journey.instrument == lost.instrument,
+                Journey.raters == lost.raters,
+                Journey.journey == lost.journey,
+            )
+        )
+        connection.execute(sa.update(Journey).values(latest_on=date(2001, 1, 1)))
+    assert main(["rebuild-journeys", "--check"]) == 1
+    captured = capsys.readouterr()
+    assert f"{kept:,} journey rows out of step" in captured.err
+    with sample_engine.connect() as connection:
+        left = connection.execute(sa.select(sa.func.count()).select_from(Journey)).scalar_one()
+    assert left == kept - 1, "--check changes nothing"
+    assert main(["rebuild-journeys"]) == 0
+    assert capsys.readouterr().out == f"Rebuilt the journey table: {kept:,} journey rows.\n"
+    assert main(["rebuild-journeys", "--check"]) == 0
+    assert "in step" in capsys.readouterr().out
 
 
 def test_bench_hands_its_arguments_to_the_checkouts_bench(capfd):

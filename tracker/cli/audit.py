@@ -14,9 +14,6 @@ import re
 import sys
 
 from tracker.cli.common import EXIT_INVALID, EXIT_OK
-from tracker.people.audit import verify_chain
-from tracker.store.audit_chain import utc_text
-from tracker.store.db import make_engine
 
 CHECKPOINT = re.compile(r"(\d+):([0-9a-f]{64})")
 
@@ -57,6 +54,10 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 
 
 def command_verify(args: argparse.Namespace) -> int:
+    from tracker.people.audit import verify_chain
+    from tracker.store.audit_chain import utc_text
+    from tracker.store.db import make_engine
+
     with make_engine().connect() as connection:
         check = verify_chain(connection, dict(args.expect), start=args.since)
     if check.broken is not None:

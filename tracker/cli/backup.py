@@ -13,8 +13,6 @@ import sys
 from pathlib import Path
 
 from tracker.cli.common import EXIT_INVALID, EXIT_OK, audit_download, operator
-from tracker.files.backup import BackupError, NotEmpty, backup, restore
-from tracker.store.db import make_engine
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -38,6 +36,9 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 
 
 def command_backup(args: argparse.Namespace) -> int:
+    from tracker.files.backup import BackupError, backup
+    from tracker.store.db import make_engine
+
     what = f"backup to {args.out.name}" + (", with accounts" if args.include_accounts else "")
     try:
         print(backup(make_engine(), args.out, include_accounts=args.include_accounts))
@@ -49,6 +50,9 @@ def command_backup(args: argparse.Namespace) -> int:
 
 
 def command_restore(args: argparse.Namespace) -> int:
+    from tracker.files.backup import BackupError, NotEmpty, restore
+    from tracker.store.db import make_engine
+
     try:
         recorded = restore(make_engine(), args.file, force=args.force, actor=operator())
     except NotEmpty as refusal:

@@ -9,21 +9,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from tracker.cli.common import EXIT_OK, EXIT_USAGE, iso_date, non_negative_int
-from tracker.instruments.loader import get_instrument
-from tracker.measures.cohort import (
-    EARLY_WORSENING_NOTE,
-    CohortFilter,
-    cohort_figures,
-    marked_hidden,
-    stamp_lines,
-)
 from tracker.measures.disclosure import AUDIENCES, SERVICE, AudienceError
-from tracker.measures.yardstick import Yardstick
-from tracker.store.db import make_engine
-from tracker.store.settings import get_settings
 from tracker.store.vocabulary import AGE_GROUPS, DEFAULT_RATERS, KEY_WORKER_BACKGROUNDS, RATERS
+
+if TYPE_CHECKING:
+    from tracker.measures.yardstick import Yardstick
 
 NOT_AVAILABLE = "-"
 RATER_VIEWS = {
@@ -88,6 +81,17 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 
 
 def command_cohort(args: argparse.Namespace) -> int:
+    from tracker.instruments.loader import get_instrument
+    from tracker.measures.cohort import (
+        EARLY_WORSENING_NOTE,
+        CohortFilter,
+        cohort_figures,
+        marked_hidden,
+        stamp_lines,
+    )
+    from tracker.store.db import make_engine
+    from tracker.store.settings import get_settings
+
     instrument = get_instrument(args.instrument)
     cohort_filter = CohortFilter(
         instrument=instrument.key,
@@ -168,6 +172,8 @@ def command_cohort(args: argparse.Namespace) -> int:
 
 
 def _yardstick_of(figures: dict) -> Yardstick:
+    from tracker.measures.yardstick import Yardstick
+
     parts = {key: value for key, value in figures["yardstick"].items() if key != "s_diff"}
     return Yardstick(**parts)
 

@@ -2,6 +2,9 @@
 
 Each command lives in its own module; these are the few conventions they must
 agree on, so that every command exits, parses dates and reports imports alike.
+Nothing here imports pandas or the database at load time: every command's parser is
+built from this module, and ``tracker --help`` should not wait for what no command
+has yet asked for.
 """
 
 from __future__ import annotations
@@ -11,13 +14,10 @@ import getpass
 import sys
 from collections.abc import Callable
 from datetime import date
+from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-
-from tracker.files.importing import ImportReport, unlisted_line
-from tracker.instruments.loader import InstrumentError
-from tracker.people.audit import record
-from tracker.store.db import make_engine, write_session
+if TYPE_CHECKING:
+    from tracker.files.importing import ImportReport
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -27,12 +27,21 @@ def reporting_errors(run: Callable[[], int]) -> int:
     unusable database) into one line on standard error and an exit code, not a traceback."""
     try:
         return run()
-    except InstrumentError as error:
-        print(f"tracker: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except sa.exc.OperationalError as error:
-        print(f"tracker: the database cannot be used: {error.orig}", file=sys.stderr)
-        return EXIT_INVALID
+    except Exception as error:
+        if _is_a(error, "tracker.instruments.loader", "InstrumentError"):
+            print(f"tracker: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        if _is_a(error, "sqlalchemy.exc", "OperationalError"):
+            print(f"tracker: the database cannot be used: {error.orig}", file=sys.stderr)
+            return EXIT_INVALID
+        raise
+
+
+def _is_a(error: Exception, module: str, name: str) -> bool:
+    """Whether ``error`` is ``module.name``, without importing the module: an error of a
+    class whose module was never loaded cannot have been raised."""
+    loaded = sys.modules.get(module)
+    return loaded is not None and isinstance(error, getattr(loaded, name))
 
 
 def iso_date(text: str) -> date:
@@ -61,12 +70,17 @@ def operator() -> str:
 
 def audit_download(action: str, what: str) -> None:
     """Record in the audit trail that the operator took data out of the store."""
+    from tracker.people.audit import record
+    from tracker.store.db import make_engine, write_session
+
     with write_session(make_engine()) as session:
         record(session, actor=operator(), action=action, entity="download", entity_id=what)
 
 
 def print_import_report(report: ImportReport) -> None:
     """Every problem on standard error; otherwise what was (or would be) imported."""
+    from tracker.files.importing import unlisted_line
+
     for problem in report.problems:
         print(problem, file=sys.stderr)
     if unlisted_line(report):

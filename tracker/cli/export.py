@@ -13,17 +13,6 @@ import sys
 from pathlib import Path
 
 from tracker.cli.common import EXIT_OK, EXIT_USAGE, audit_download
-from tracker.files.canonical import FILE_KINDS
-from tracker.files.exporting import (
-    canonical_frames,
-    canonical_workbook,
-    canonical_zip,
-    write_canonical_csvs,
-)
-from tracker.files.private import fresh_owner_only
-from tracker.files.research import ResearchExportError, research_zip
-from tracker.store.db import make_engine
-from tracker.store.settings import get_settings
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -46,6 +35,16 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 
 
 def command_export(args: argparse.Namespace) -> int:
+    from tracker.files.canonical import FILE_KINDS
+    from tracker.files.exporting import (
+        canonical_frames,
+        canonical_workbook,
+        canonical_zip,
+        write_canonical_csvs,
+    )
+    from tracker.files.private import fresh_owner_only
+    from tracker.store.db import make_engine
+
     with make_engine().connect() as connection:
         frames = canonical_frames(connection)
     audit_download("export", f"full export ({args.format}) to {args.out.name}")
@@ -63,6 +62,12 @@ def command_export(args: argparse.Namespace) -> int:
 
 
 def command_research_export(args: argparse.Namespace) -> int:
+    from tracker.files.exporting import canonical_frames
+    from tracker.files.private import fresh_owner_only
+    from tracker.files.research import ResearchExportError, research_zip
+    from tracker.store.db import make_engine
+    from tracker.store.settings import get_settings
+
     with make_engine().connect() as connection:
         frames = canonical_frames(connection)
     try:

@@ -11,8 +11,6 @@ from datetime import date
 from pathlib import Path
 
 from tracker.cli.common import EXIT_OK, iso_date, non_negative_int
-from tracker.files.exporting import write_canonical_csvs
-from tracker.files.sample import SampleSpec, generate, sample_end_date
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -31,6 +29,9 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 
 
 def command_generate(args: argparse.Namespace) -> int:
+    from tracker.files.exporting import write_canonical_csvs
+    from tracker.files.sample import SampleSpec, generate, sample_end_date
+
     spec = SampleSpec(
         families=args.families,
         seed=args.seed,

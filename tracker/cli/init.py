@@ -12,18 +12,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-import sqlalchemy as sa
-
 from tracker.cli.common import EXIT_INVALID, EXIT_OK, print_import_report
-from tracker.cli.sample_quality import SAMPLE_SHARE, add_quality_records
-from tracker.files.exporting import write_canonical_csvs
-from tracker.files.importing import import_files
-from tracker.files.sample import SAMPLE, generate
-from tracker.people.accounts import create_demo_accounts
-from tracker.store import migrate
-from tracker.store.db import make_engine, read_session, write_session
-from tracker.store.models import Family
-from tracker.store.settings import get_settings
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -37,6 +26,18 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 
 
 def command_init(args: argparse.Namespace) -> int:
+    import sqlalchemy as sa
+
+    from tracker.cli.sample_quality import SAMPLE_SHARE, add_quality_records
+    from tracker.files.exporting import write_canonical_csvs
+    from tracker.files.importing import import_files
+    from tracker.files.sample import SAMPLE, generate
+    from tracker.people.accounts import create_demo_accounts
+    from tracker.store import migrate
+    from tracker.store.db import make_engine, read_session, write_session
+    from tracker.store.models import Family
+    from tracker.store.settings import get_settings
+
     engine = make_engine()
     migrate.upgrade(engine)
     print(f"Database is at schema revision {migrate.current_revision(engine)}.")

@@ -12,21 +12,8 @@ import sys
 from datetime import UTC
 
 from tracker.cli.common import EXIT_OK, EXIT_USAGE, operator
-from tracker.instruments.loader import get_instrument
-from tracker.people.access import MANAGER, Viewer
-from tracker.records.families import family_by_ref
-from tracker.records.invitations import (
-    LONDON,
-    MAX_EXPIRES_DAYS,
-    create_invitation,
-    default_greeting,
-    invitation_url,
-    revoke_invitation,
-)
-from tracker.store.db import make_engine, write_session
 from tracker.store.errors import RecordInvalid
-from tracker.store.models import Invitation
-from tracker.store.settings import get_settings
+from tracker.store.settings import MAX_EXPIRES_DAYS
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -57,6 +44,20 @@ def _refused(field: str, message: str) -> int:
 
 
 def command_invite(args: argparse.Namespace) -> int:
+    from tracker.instruments.loader import get_instrument
+    from tracker.people.access import MANAGER, Viewer
+    from tracker.records.families import family_by_ref
+    from tracker.records.invitations import (
+        LONDON,
+        create_invitation,
+        default_greeting,
+        invitation_url,
+        revoke_invitation,
+    )
+    from tracker.store.db import make_engine, write_session
+    from tracker.store.models import Invitation
+    from tracker.store.settings import get_settings
+
     viewer = Viewer(name=operator(), role=MANAGER, username=operator())
     try:
         with write_session(make_engine()) as session:

@@ -3,7 +3,10 @@
 Each command module adds its own parser and handler; this module puts them in
 the order ``tracker --help`` lists them, runs the chosen handler and turns the
 errors any command can meet (an unknown instrument, an unusable database, a
-closed pipe) into a line on standard error and an exit code.
+closed pipe) into a line on standard error and an exit code. Building the parser
+loads argparse and a few constants only: each handler imports what it uses
+(pandas, the database, the PDF library) when it runs, so ``--help`` is immediate
+(tests/unit/test_cli_startup.py).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from tracker.cli import (
     importing,
     init,
     invite,
+    journeys,
     report_card,
     template,
     users,
@@ -40,6 +44,7 @@ COMMANDS = (
     users,
     invite,
     generate,
+    journeys,
     bench,
 )
 

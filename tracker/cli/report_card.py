@@ -13,16 +13,14 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tracker.cli.common import EXIT_OK, EXIT_USAGE, audit_download, iso_date, non_negative_int
-from tracker.files.private import fresh_owner_only
-from tracker.instruments.loader import get_instrument
 from tracker.measures.disclosure import AUDIENCES, PUBLISHED, AudienceError
-from tracker.measures.periods import Period, custom, financial_quarter, financial_year
-from tracker.measures.reportcard import Scope, card_as_dict, report_card
-from tracker.store.db import make_engine
-from tracker.store.settings import get_settings
 from tracker.store.vocabulary import KEY_WORKER_BACKGROUNDS
+
+if TYPE_CHECKING:
+    from tracker.measures.periods import Period
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -52,6 +50,12 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 
 
 def command_report_card(args: argparse.Namespace) -> int:
+    from tracker.files.private import fresh_owner_only
+    from tracker.instruments.loader import get_instrument
+    from tracker.measures.reportcard import Scope, card_as_dict, report_card
+    from tracker.store.db import make_engine
+    from tracker.store.settings import get_settings
+
     if args.period_to < args.period_from:
         print("tracker: --to is before --from", file=sys.stderr)
         return EXIT_USAGE
@@ -84,8 +88,7 @@ def command_report_card(args: argparse.Namespace) -> int:
     except AudienceError as refusal:
         print(f"tracker: {refusal}", file=sys.stderr)
         return EXIT_USAGE
-    # Loaded here, not with the program: the PDF library alone takes half a second to
-    # import, which every other command would pay for nothing.
+    # Loaded only for the format asked for: the PDF library alone takes half a second.
     from tracker.render.reportcard_export import card_html, card_pdf, card_xlsx
 
     writers = {
@@ -107,6 +110,8 @@ def command_report_card(args: argparse.Namespace) -> int:
 
 def _report_period(start: date, end: date) -> Period:
     """A financial quarter or year when the dates match one exactly, else custom dates."""
+    from tracker.measures.periods import custom, financial_quarter, financial_year
+
     for candidate in (financial_quarter(start), financial_year(start)):
         if (candidate.start, candidate.end) == (start, end):
             return candidate

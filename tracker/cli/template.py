@@ -10,8 +10,6 @@ import argparse
 from pathlib import Path
 
 from tracker.cli.common import EXIT_OK
-from tracker.files.template import offline_form
-from tracker.instruments.loader import get_instrument
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -22,6 +20,9 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 
 
 def command_template(args: argparse.Namespace) -> int:
+    from tracker.files.template import offline_form
+    from tracker.instruments.loader import get_instrument
+
     instrument = get_instrument(args.instrument)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(offline_form(instrument))

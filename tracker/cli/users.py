@@ -13,10 +13,8 @@ import getpass
 import sys
 
 from tracker.cli.common import EXIT_INVALID, EXIT_OK, operator
-from tracker.people.accounts import create_user, reset_password, set_active, set_role, users_frame
-from tracker.store.db import make_engine, read_session, write_session
 from tracker.store.errors import RecordInvalid
-from tracker.store.models import ROLES
+from tracker.store.vocabulary import ROLES
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -55,6 +53,15 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 
 
 def command_users(args: argparse.Namespace) -> int:
+    from tracker.people.accounts import (
+        create_user,
+        reset_password,
+        set_active,
+        set_role,
+        users_frame,
+    )
+    from tracker.store.db import make_engine, read_session, write_session
+
     engine = make_engine()
     try:
         if args.user_command == "list":
