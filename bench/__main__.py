@@ -2,9 +2,12 @@
 
 It builds a fresh store from a synthetic cohort of the given size and times what
 a county or a national programme does most: importing scores, working out the
-cohort figures, drawing the cohort page and the report card. The cohort figures
-are checked against the independent DuckDB computation before anything is timed,
-so a fast wrong answer cannot pass. docs/benchmarks.md says what each figure is.
+cohort figures, drawing the cohort page and the report card; in-process, and
+again as whole processes run from outside (``tracker --help``, ``tracker cohort
+--json``, ``tracker import``) beside a DuckDB script doing the same from the CSVs.
+The cohort figures are checked against the independent DuckDB computation before
+anything is timed, so a fast wrong answer cannot pass. docs/benchmarks.md says what
+each figure is.
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bench.errors import BenchError
+from bench.facts import load_average, started
+from bench.process import measured, run_child
+from bench.profiles import profiled
 from bench.reference import disagreements, load_duckdb, reference_figures
 from bench.scratch import fresh_database
 from bench.timing import peak_rss_mb, timed
@@ -35,6 +41,7 @@ from tracker.measures.periods import financial_quarter, previous
 from tracker.measures.reportcard import Scope, report_card
 from tracker.store import migrate
 from tracker.store.db import make_engine
+from tracker.store.journeys import Journey
 from tracker.store.models import Assessment, Score
 from tracker.store.settings import get_settings
 
@@ -47,10 +54,17 @@ class BenchSpec:
     seed: int = 1
     workdir: Path | None = None  # keeps the CSVs and the SQLite file; a temp folder if None
     min_group: int = 5
+    profile: Path | None = None  # a pyinstrument profile of each in-process step goes here
+
+
+# ``tracker`` as a user runs it: the console script beside this interpreter, else the module.
+_SCRIPT = Path(sys.executable).with_name("tracker")
+TRACKER = [str(_SCRIPT)] if _SCRIPT.is_file() else [sys.executable, "-m", "tracker"]
 
 
 def run_bench(spec: BenchSpec, log: Callable[[str], None] = lambda text: None) -> dict:
     """Every figure of the benchmark, in the order ``--json`` prints them."""
+    facts = started(spec.store)
     instrument = get_instrument(INSTRUMENT)
     with tempfile.TemporaryDirectory(prefix="tracker-bench-") as scratch:
         folder = spec.workdir or Path(scratch)
@@ -62,9 +76,10 @@ def run_bench(spec: BenchSpec, log: Callable[[str], None] = lambda text: None) -
         ) as database_url:
             engine = make_engine(database_url)
             try:
-                return _measure(spec, engine, database_url, csvs, instrument, log)
+                figures = _measure(spec, engine, database_url, csvs, instrument, log)
             finally:
                 engine.dispose()
+    return {**facts, **figures, "load_average_end": load_average()}
 
 
 def _measure(
@@ -78,10 +93,22 @@ def _measure(
     migrate.upgrade(engine)
     scores_csv = csvs / "scores.csv"
     _import(engine, [csvs / "key_workers.csv", csvs / "families.csv"])
+
+    def empty() -> None:
+        _empty_scores(engine)
+
     log("importing scores")
-    import_s = timed(lambda: _import(engine, [scores_csv]), before=lambda: _empty_scores(engine))
+    import_s = timed(lambda: _import(engine, [scores_csv]), before=empty)
+    profiled(spec.profile, "import", lambda: _import(engine, [scores_csv]), before=empty)
     with engine.connect() as connection:
         score_rows = connection.execute(sa.select(sa.func.count()).select_from(Score)).scalar()
+    child_env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "TRACKER_MIN_GROUP": str(spec.min_group),
+    }
+    log("importing scores with tracker import, a process of its own")
+    import_cli = measured([*TRACKER, "import", str(scores_csv)], child_env, before=empty)
     others = [path for path in sorted(csvs.glob("*.csv")) if path.stem in OTHER_FILES]
     _import(engine, others)
 
@@ -102,12 +129,22 @@ def _measure(
         )
         if problems:
             raise BenchError("tracker and DuckDB disagree: " + "; ".join(problems[:5]))
+    cohort_cli = [*TRACKER, "cohort", "--instrument", instrument.key, "--json"]
+    duckdb_script = [sys.executable, "-m", "bench.duckdb_cohort", str(csvs)]
+    _check_script_agrees(cohort_cli, duckdb_script, child_env, spec.min_group)
 
     log("timing the cohort figures")
     cohort_s = timed(lambda: cohort(whole))
     cohort_filtered_s = timed(lambda: cohort(filtered))
+    profiled(spec.profile, "cohort", lambda: cohort(whole))
+    profiled(spec.profile, "cohort_filtered", lambda: cohort(filtered))
     reference_s = timed(lambda: reference_figures(duck, instrument))
     duck.close()
+
+    log("timing tracker --help, tracker cohort --json and the DuckDB script as processes")
+    help_s = measured([*TRACKER, "--help"], child_env).seconds
+    cohort_cli_s = measured(cohort_cli, child_env).seconds
+    duckdb_script_s = measured(duckdb_script, child_env).seconds
 
     log("timing the report card")
     quarter = previous(financial_quarter(AS_OF))
@@ -119,6 +156,7 @@ def _measure(
             )
 
     report_card_s = timed(card)
+    profiled(spec.profile, "report_card", card)
 
     log("timing the cohort page")
     page_cold_s, page_warm_s = _page_times(database_url, spec.min_group)
@@ -135,7 +173,27 @@ def _measure(
         "page_warm_s": page_warm_s,
         "report_card_s": report_card_s,
         "peak_rss_mb": peak_rss_mb(),
+        "help_s": help_s,
+        "cohort_cli_s": cohort_cli_s,
+        "duckdb_script_s": duckdb_script_s,
+        "cli_ratio_to_duckdb": cohort_cli_s / duckdb_script_s,
+        "import_cli_rows_per_s": score_rows / import_cli.seconds,
+        "import_cli_peak_rss_mb": import_cli.peak_rss_mb,
     }
+
+
+def _check_script_agrees(
+    cohort_cli: list[str], duckdb_script: list[str], env: dict, min_group: int
+) -> None:
+    """``tracker cohort --json`` and the DuckDB script, each run once as a process, print
+    the same figures; checked before either is timed."""
+    ours = json.loads(run_child(cohort_cli, env).stdout)
+    theirs = json.loads(run_child(duckdb_script, env).stdout)
+    problems = disagreements(ours, theirs, min_group=min_group)
+    if problems:
+        raise BenchError(
+            "tracker cohort --json and the DuckDB script disagree: " + "; ".join(problems[:5])
+        )
 
 
 def _import(engine: Engine, paths: list[Path]) -> None:
@@ -145,9 +203,17 @@ def _import(engine: Engine, paths: list[Path]) -> None:
 
 
 def _empty_scores(engine: Engine) -> None:
+    """No assessments, scores or journeys: the store as before the scores were imported.
+    PostgreSQL truncates (a DELETE of millions of rows takes minutes and leaves them dead);
+    CASCADE names the tables that refer to assessments, all empty in the bench's own
+    database at this point (invitations, say)."""
     with engine.begin() as connection:
-        connection.execute(sa.delete(Score))
-        connection.execute(sa.delete(Assessment))
+        if connection.dialect.name == "postgresql":
+            tables = ", ".join(model.__tablename__ for model in (Score, Journey, Assessment))
+            connection.exec_driver_sql(f"TRUNCATE {tables} CASCADE")
+            return
+        for model in (Score, Journey, Assessment):
+            connection.execute(sa.delete(model))
 
 
 def _page_times(database_url: str, min_group: int) -> tuple[float, float]:
@@ -170,7 +236,14 @@ def as_table(figures: dict) -> str:
     width = max(len(key) for key in figures)
     lines = []
     for key, value in figures.items():
-        shown = f"{value:,.3f}" if isinstance(value, float) else f"{value:,}"
+        if isinstance(value, float):
+            shown = f"{value:,.3f}"
+        elif isinstance(value, int):
+            shown = f"{value:,}"
+        elif isinstance(value, list):  # a load average: 1, 5 and 15 minutes
+            shown = " ".join(f"{part:.2f}" for part in value)
+        else:
+            shown = str(value)
         lines.append(f"{key:<{width}}  {shown:>14}")
     return "\n".join(lines)
 
@@ -199,6 +272,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep the generated CSVs (reused next time) and the SQLite file here",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="write a pyinstrument profile (STEP.html, STEP.txt) of each in-process step here",
+    )
     return parser
 
 
@@ -211,6 +290,7 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         workdir=args.workdir,
         min_group=get_settings().min_group,
+        profile=args.profile,
     )
 
     def bench() -> int:
