@@ -40,13 +40,12 @@ def closures_due(
             expanding=True,
             literal_execute=True,
         )
-        held.update(
-            connection.execute(
-                sa.select(ClosureAudit.family_id, ClosureAudit.closed_on).where(
-                    ClosureAudit.family_id.in_(ids)
-                )
-            ).tuples()
+        rows = connection.execute(
+            sa.select(ClosureAudit.family_id, ClosureAudit.closed_on).where(
+                ClosureAudit.family_id.in_(ids)
+            )
         )
+        held.update((family_id, closed_on) for family_id, closed_on in rows)
     return [closure for closure in wanted if closure not in held]
 
 
