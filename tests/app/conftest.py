@@ -19,8 +19,9 @@ from streamlit.testing.v1 import AppTest
 
 from tracker.people.access import ADMIN, COMMISSIONER, MANAGER, PRACTITIONER, Viewer
 from tracker.people.auth import viewer_for
+from tracker.records.families import close_family
 from tracker.store.db import write_session
-from tracker.store.models import AppUser, Family, KeyWorker
+from tracker.store.models import AppUser, ClosureAudit, Family, KeyWorker
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -103,3 +104,30 @@ def by_label(elements, label: str):
     found = next((element for element in elements if element.label == label), None)
     assert found is not None, f"nothing labelled {label!r}"
     return found
+
+
+def close_first_open_family(engine, reason: str, note: str) -> tuple[str, int]:
+    """Close the sample's first open family today, as a manager on the Caseload page
+    would: its reference and the id of the closure audit that opens when ``reason`` is
+    one the service audits."""
+    with write_session(engine) as session:
+        family = (
+            session.execute(
+                sa.select(Family).where(Family.closed_on.is_(None)).order_by(Family.family_ref)
+            )
+            .scalars()
+            .first()
+        )
+        close_family(
+            session,
+            family_id=family.id,
+            closed_on=date.today(),
+            closure_reason=reason,
+            closure_note=note,
+            today=date.today(),
+            actor="manny",
+        )
+        audit_id = session.execute(
+            sa.select(ClosureAudit.id).where(ClosureAudit.family_id == family.id)
+        ).scalar_one()
+        return family.family_ref, audit_id

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from tests.app.conftest import by_label, open_app
+from tests.app.conftest import by_label, close_first_open_family, open_app
 from tracker.records.closure_audits import outstanding_audits
-from tracker.records.families import close_family
 from tracker.render.plain_text import markdown_literal
 from tracker.store.db import read_session, write_session
-from tracker.store.models import ClosureAudit, Family
+from tracker.store.models import ClosureAudit
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -77,29 +75,12 @@ def test_production_refuses_to_start_with_demo_accounts(demo_password, monkeypat
 def test_managers_see_the_closure_audits_waiting_with_their_ages(
     manager, practitioner, sample_engine
 ):
+    family_ref, audit_id = close_first_open_family(
+        sample_engine, "dropped_out", "Stopped answering the door."
+    )
     with write_session(sample_engine) as session:
-        family = (
-            session.execute(
-                sa.select(Family).where(Family.closed_on.is_(None)).order_by(Family.family_ref)
-            )
-            .scalars()
-            .first()
-        )
-        close_family(
-            session,
-            family_id=family.id,
-            closed_on=date.today(),
-            closure_reason="dropped_out",
-            closure_note="Stopped answering the door.",
-            today=date.today(),
-            actor="manny",
-        )
-        audit = session.execute(
-            sa.select(ClosureAudit).where(ClosureAudit.family_id == family.id)
-        ).scalar_one()
         # Long enough ago to be the oldest waiting, whatever the sample holds.
-        audit.created_at = datetime.now(UTC) - timedelta(days=4000)
-        family_ref = family.family_ref
+        session.get(ClosureAudit, audit_id).created_at = datetime.now(UTC) - timedelta(days=4000)
     with read_session(sample_engine) as session:
         waiting = outstanding_audits(session.connection())
     app = open_app(manager)

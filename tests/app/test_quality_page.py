@@ -5,14 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-import sqlalchemy as sa
 
 import pages.common
 from pages.common import APP_PAGES
-from tests.app.conftest import open_app
-from tracker.records.families import close_family
-from tracker.store.db import read_session, write_session
-from tracker.store.models import ClosureAudit, Family
+from tests.app.conftest import close_first_open_family, open_app
+from tracker.store.db import read_session
+from tracker.store.models import ClosureAudit
 from tracker.store.vocabulary import AUDIT_SCALE, CLOSURE_AUDIT_QUESTIONS
 
 PAGE = "pages/quality.py"
@@ -20,27 +18,9 @@ PAGE = "pages/quality.py"
 
 def closed_not_achieved(engine) -> tuple[str, int]:
     """Close one open sample family as "plan not achieved": its reference and audit's id."""
-    with write_session(engine) as session:
-        family = (
-            session.execute(
-                sa.select(Family).where(Family.closed_on.is_(None)).order_by(Family.family_ref)
-            )
-            .scalars()
-            .first()
-        )
-        close_family(
-            session,
-            family_id=family.id,
-            closed_on=date.today(),
-            closure_reason="not_achieved",
-            closure_note="The family moved between schools twice.",
-            today=date.today(),
-            actor="manny",
-        )
-        audit_id = session.execute(
-            sa.select(ClosureAudit.id).where(ClosureAudit.family_id == family.id)
-        ).scalar_one()
-        return family.family_ref, audit_id
+    return close_first_open_family(
+        engine, "not_achieved", "The family moved between schools twice."
+    )
 
 
 def stored(engine, audit_id: int) -> ClosureAudit:
