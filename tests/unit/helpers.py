@@ -10,6 +10,8 @@ from pathlib import Path
 import pandas as pd
 
 from tracker.files.exporting import canonical_frames
+from tracker.records.families import add_family, build_family
+from tracker.store.db import write_session
 
 FAMILY_HEADER = [
     "family_ref",
@@ -82,3 +84,17 @@ def snapshot(engine) -> dict[str, list]:
             name: frame.map(lambda value: None if pd.isna(value) else str(value)).values.tolist()
             for name, frame in canonical_frames(connection).items()
         }
+
+
+def new_family(engine, ref: str = "F1", key_worker_id: int | None = None) -> int:
+    """A family referred on 6 Jan 2025 (Northfield, tier 2, by a school), added as the
+    Families page adds one; its id."""
+    data = build_family(
+        family_ref=ref,
+        area="Northfield",
+        tier_of_need="tier 2",
+        referral_source="School",
+        referral_date=date(2025, 1, 6),
+    )
+    with write_session(engine) as session:
+        return add_family(session, actor="tester", data=data, key_worker_id=key_worker_id).id

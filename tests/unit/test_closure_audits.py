@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 import sqlalchemy as sa
 
+from tests.unit.helpers import new_family
 from tracker.people.access import AccessDenied, Viewer
 from tracker.records.closure_audits import (
     COMMENT_MOST,
@@ -16,7 +17,7 @@ from tracker.records.closure_audits import (
     open_closure_audit,
     outstanding_audits,
 )
-from tracker.records.families import add_family, build_family, close_family
+from tracker.records.families import close_family
 from tracker.store.closures import add_closure_audits, closure_audit_due, closures_due
 from tracker.store.db import read_session, write_session
 from tracker.store.errors import RecordInvalid
@@ -29,18 +30,6 @@ ANSWERS = {
     **{f"{key}_score": 3 for key in CLOSURE_AUDIT_QUESTIONS},
     **{f"{key}_comment": f"About {key}." for key in CLOSURE_AUDIT_QUESTIONS},
 }
-
-
-def add(engine, ref: str = "F1") -> int:
-    data = build_family(
-        family_ref=ref,
-        area="Northfield",
-        tier_of_need="tier 2",
-        referral_source="School",
-        referral_date=date(2025, 1, 6),
-    )
-    with write_session(engine) as session:
-        return add_family(session, actor="tester", data=data, key_worker_id=None).id
 
 
 def close(engine, family_id: int, reason: str, on: date = date(2025, 5, 1)) -> None:
@@ -73,7 +62,7 @@ def complete(engine, audit_id: int, answers=ANSWERS, version: int = 1, viewer=MA
 
 @pytest.mark.parametrize("reason", list(CLOSURE_REASONS))
 def test_an_audit_is_opened_exactly_when_the_plan_was_not_wholly_achieved(engine, reason):
-    family_id = add(engine)
+    family_id = new_family(engine)
     close(engine, family_id, reason)
     opened = audits(engine)
     if reason in AUDITED_CLOSURES:
@@ -101,7 +90,7 @@ def test_the_audited_reasons_are_the_plans_not_wholly_achieved():
 
 
 def test_one_closure_gets_one_audit(engine):
-    family_id = add(engine)
+    family_id = new_family(engine)
     close(engine, family_id, "not_achieved")
     with write_session(engine) as session:
         again = open_closure_audit(
@@ -116,7 +105,7 @@ def test_one_closure_gets_one_audit(engine):
 
 
 def test_a_closed_case_cannot_be_closed_again_until_re_referred(engine):
-    family_id = add(engine)
+    family_id = new_family(engine)
     close(engine, family_id, "dropped_out")
     with pytest.raises(RecordInvalid, match="already closed"):
         close(engine, family_id, "dropped_out", on=date(2025, 5, 20))
@@ -124,7 +113,7 @@ def test_a_closed_case_cannot_be_closed_again_until_re_referred(engine):
 
 
 def test_a_family_re_referred_and_closed_again_gets_a_second_audit(engine):
-    family_id = add(engine)
+    family_id = new_family(engine)
     close(engine, family_id, "partially_achieved")
     with write_session(engine) as session:
         session.get(Family, family_id).re_referred_on = date(2025, 5, 10)
@@ -135,7 +124,7 @@ def test_a_family_re_referred_and_closed_again_gets_a_second_audit(engine):
 
 
 def test_outstanding_audits_are_oldest_first_with_their_age_in_days(engine):
-    first, second = add(engine, "F1"), add(engine, "F2")
+    first, second = new_family(engine, "F1"), new_family(engine, "F2")
     close(engine, first, "not_achieved")
     close(engine, second, "dropped_out")
     opened = {
@@ -156,7 +145,7 @@ def test_outstanding_audits_are_oldest_first_with_their_age_in_days(engine):
 
 
 def test_completing_an_audit_keeps_the_answers_and_takes_it_off_the_list(engine):
-    family_id = add(engine)
+    family_id = new_family(engine)
     close(engine, family_id, "not_achieved")
     (audit,) = audits(engine)
     answers = {**ANSWERS, "engagement_score": 1, "differently_comment": "  "}
@@ -179,7 +168,7 @@ def test_completing_an_audit_keeps_the_answers_and_takes_it_off_the_list(engine)
 
 
 def test_every_question_needs_a_score_from_1_to_4_and_a_comment_of_bounded_length(engine):
-    family_id = add(engine)
+    family_id = new_family(engine)
     close(engine, family_id, "not_achieved")
     (audit,) = audits(engine)
     answers = {
@@ -204,7 +193,7 @@ def test_every_question_needs_a_score_from_1_to_4_and_a_comment_of_bounded_lengt
 
 
 def test_a_stale_version_is_refused_and_the_first_completion_stands(engine):
-    family_id = add(engine)
+    family_id = new_family(engine)
     close(engine, family_id, "dropped_out")
     (audit,) = audits(engine)
     complete(engine, audit.id)
@@ -215,7 +204,7 @@ def test_a_stale_version_is_refused_and_the_first_completion_stands(engine):
 
 
 def test_only_managers_complete_audits(engine):
-    family_id = add(engine)
+    family_id = new_family(engine)
     close(engine, family_id, "dropped_out")
     (audit,) = audits(engine)
     for role in ("practitioner", "commissioner", "admin"):
@@ -225,7 +214,7 @@ def test_only_managers_complete_audits(engine):
 
 
 def test_the_database_refuses_a_score_off_the_scale(engine):
-    family_id = add(engine)
+    family_id = new_family(engine)
     close(engine, family_id, "dropped_out")
     (audit,) = audits(engine)
     with pytest.raises(sa.exc.IntegrityError), write_session(engine) as session:
@@ -235,7 +224,7 @@ def test_the_database_refuses_a_score_off_the_scale(engine):
 
 
 def test_deleting_a_family_deletes_its_audits(engine):
-    family_id = add(engine)
+    family_id = new_family(engine)
     close(engine, family_id, "dropped_out")
     with write_session(engine) as session:
         session.connection().execute(sa.delete(Family).where(Family.id == family_id))
@@ -245,7 +234,7 @@ def test_deleting_a_family_deletes_its_audits(engine):
 def test_many_closures_are_judged_at_once_by_the_one_rule(engine):
     """The importer asks about a whole file's closures in one call: each is due exactly
     when one at a time would say so, once, in the order given."""
-    first, second, third = (add(engine, ref) for ref in ("F1", "F2", "F3"))
+    first, second, third = (new_family(engine, ref) for ref in ("F1", "F2", "F3"))
     held_on, later = date(2025, 3, 1), date(2025, 5, 1)
     with engine.begin() as connection:
         add_closure_audits(connection, [(first, held_on)])

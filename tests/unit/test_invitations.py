@@ -12,11 +12,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from tests.unit.helpers import new_family
 from tracker.instruments.loader import InstrumentError, get_instrument
 from tracker.people.access import AccessDenied, Viewer
 from tracker.records import invitations
 from tracker.records.assessments import AssessmentDraft, load_assessment, save_assessment
-from tracker.records.families import add_family, build_family
 from tracker.records.invitations import (
     CANNOT_SEND,
     INVITE_REFUSAL,
@@ -50,15 +50,7 @@ def make_family(engine, ref: str = "F1", key_worker_id: int = 1) -> int:
         for number in (1, 2):
             if session.get(KeyWorker, number) is None:
                 session.add(KeyWorker(id=number, name=f"Worker {number}"))
-        session.flush()
-        data = build_family(
-            family_ref=ref,
-            area="Northfield",
-            tier_of_need="tier 2",
-            referral_source="School",
-            referral_date=date(2025, 1, 6),
-        )
-        return add_family(session, actor="tester", data=data, key_worker_id=key_worker_id).id
+    return new_family(engine, ref, key_worker_id)
 
 
 def invite(engine, family_id: int, viewer: Viewer = ANN, now: datetime = NOW, **options):

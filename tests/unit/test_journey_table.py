@@ -15,11 +15,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlmodel import SQLModel
 
+from tests.unit.helpers import new_family
 from tracker.files.backup import backup, restore
 from tracker.instruments.loader import get_instrument
 from tracker.measures.scoring import journeys
 from tracker.records.assessments import AssessmentDraft, VersionConflict, save_assessment
-from tracker.records.families import add_family, build_family
 from tracker.store import journeys as journey_store
 from tracker.store import migrate
 from tracker.store.db import begin_write, make_engine, write_session
@@ -95,18 +95,6 @@ def assert_in_step(engine) -> list[tuple]:
         assert stored == expected_rows(connection)
         assert journeys_out_of_step(connection).empty
     return stored
-
-
-def new_family(engine, ref: str = "F1") -> int:
-    data = build_family(
-        family_ref=ref,
-        area="Northfield",
-        tier_of_need="tier 2",
-        referral_source="School",
-        referral_date=date(2025, 1, 6),
-    )
-    with write_session(engine) as session:
-        return add_family(session, actor="tester", data=data, key_worker_id=None).id
 
 
 def save(engine, family_id: int, instrument=TAF, assessment_id=None, version=None, **fields):
