@@ -21,7 +21,8 @@ from scipy import optimize, stats
 from tests.unit.helpers import frames
 from tracker.instruments.loader import get_instrument
 from tracker.measures.cohort import build_cohort, change_by_month, figures
-from tracker.measures.cohort.headline import shown_domain_figures
+from tracker.measures.cohort.building import by_domain
+from tracker.measures.cohort.headline import shown_figures_by_domain
 from tracker.measures.cohort.statistics import (
     NET_IMPROVEMENT_METHOD,
     holm_adjusted,
@@ -124,12 +125,16 @@ def test_holm_runs_over_the_domains_shown_only():
         rows += [(family, I, 4.0, 3.0, 1.0)] if family < 5 else []
         rows += [(family, M, 4.0, 3.0, 1.0)] if family < 3 else []
     changes = pd.DataFrame(rows, columns=["family_id", "domain", "baseline", "latest", "change"])
-    shown = {row["domain"]: row for row in shown_domain_figures(changes, TAF, min_group=5)}
+    shown = {
+        row["domain"]: row for row in shown_figures_by_domain(by_domain(changes), TAF, min_group=5)
+    }
     assert shown[H]["sign_test_p"] == pytest.approx(0.03125)
     assert shown[H]["p_holm"] == pytest.approx(0.0625)
     assert shown[I]["p_holm"] == pytest.approx(0.0625)
     assert shown[M]["sign_test_p"] is None and shown[M]["p_holm"] is None
-    everything = {row["domain"]: row for row in shown_domain_figures(changes, TAF, min_group=1)}
+    everything = {
+        row["domain"]: row for row in shown_figures_by_domain(by_domain(changes), TAF, min_group=1)
+    }
     assert everything[H]["p_holm"] == pytest.approx(0.09375)
 
 
@@ -159,7 +164,7 @@ def test_no_true_change_gives_a_false_diamond_in_at_most_5_percent_of_cohorts():
                 "change": (baseline - later).ravel(),
             }
         )
-        shown = shown_domain_figures(changes, TAF, min_group=5)
+        shown = shown_figures_by_domain(by_domain(changes), TAF, min_group=5)
         flagged += any(significant(row) for row in shown)
         unadjusted += any(
             row["sign_test_p"] is not None and row["sign_test_p"] < 0.05 for row in shown

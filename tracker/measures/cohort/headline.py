@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from tracker.instruments.loader import Instrument
-from tracker.measures.cohort.building import Cohort, by_domain
+from tracker.measures.cohort.building import Cohort
 from tracker.measures.cohort.statistics import (
     direction_counts,
     holm_adjusted,
@@ -77,11 +77,6 @@ def shown_figures_by_domain(
     ]
     adjusted = holm_adjusted([figure["sign_test_p"] for figure in shown])
     return [{**figure, "p_holm": p} for figure, p in zip(shown, adjusted, strict=True)]
-
-
-def shown_domain_figures(changes: pd.DataFrame, instrument: Instrument, min_group: int) -> list:
-    """``shown_figures_by_domain`` of the paired domains' rows."""
-    return shown_figures_by_domain(by_domain(changes), instrument, min_group)
 
 
 def overall_figures(cohort: Figured) -> dict:
